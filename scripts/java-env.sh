@@ -33,6 +33,10 @@ if [ -z "$MEMDEC_JDK" ]; then
   exit 1
 fi
 export JAVA_HOME="$MEMDEC_JDK"
+# Maven 3.8's bundled Guava touches sun.misc.Unsafe; JDK 23+ warns about it on every run.
+if [ "$(memdec_jdk_major "$MEMDEC_JDK")" -ge 23 ] && [[ "${MAVEN_OPTS:-}" != *sun-misc-unsafe* ]]; then
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi
 export PATH="$JAVA_HOME/bin:$PATH"
 # DJL must never reach the network (shared/docs/dependencies.md §1.2).
 export OPT_OUT_TRACKING=true DJL_OFFLINE=true

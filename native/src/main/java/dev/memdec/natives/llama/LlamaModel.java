@@ -26,12 +26,14 @@ public final class LlamaModel implements AutoCloseable {
   private final Path path;
   private final MemorySegment handle;
   private final Vocab vocab;
+  private final boolean vocabOnly;
   private int openContexts;
   private boolean closed;
 
-  private LlamaModel(Path path, MemorySegment handle) {
+  private LlamaModel(Path path, MemorySegment handle, boolean vocabOnly) {
     this.path = path;
     this.handle = handle;
+    this.vocabOnly = vocabOnly;
     this.vocab = new Vocab(this, call(LlamaLibrary.MODEL_GET_VOCAB, handle));
   }
 
@@ -68,7 +70,7 @@ public final class LlamaModel implements AutoCloseable {
     if (model.address() == 0) {
       throw new IOException(path + ": llama.cpp could not load the model (see the llama.cpp log)");
     }
-    return new LlamaModel(path, model);
+    return new LlamaModel(path, model, options.vocabOnly());
   }
 
   /** The file this model was loaded from. */
@@ -191,6 +193,9 @@ public final class LlamaModel implements AutoCloseable {
 
   synchronized void contextOpened() {
     handle();
+    if (vocabOnly) {
+      throw new IllegalStateException(path + ": loaded vocab-only (no tensors), so it cannot have a context");
+    }
     openContexts++;
   }
 

@@ -274,9 +274,20 @@ public final class SamplerChain implements AutoCloseable {
     /**
      * Constrains tokens to a GBNF grammar.
      *
-     * @throws IllegalArgumentException if llama.cpp cannot parse the grammar (its log says where)
+     * <p>b4916's {@code llama_sampler_init_grammar} does not return NULL for a grammar it cannot parse: it prints
+     * the parse error to stderr and returns a grammar sampler without a grammar, which constrains nothing. So
+     * this reads the sampler's private state, {@code llama_sampler_grammar} = {vocab pointer, grammar text,
+     * root name, {@code llama_grammar *}}; the library is built with the pre-C++11 libstdc++ ABI, where a
+     * {@code std::string} is one pointer to its characters, so the fields sit at 0, 8, 16 and 24. The vocab
+     * pointer and both strings are checked against what was passed before the grammar pointer is trusted;
+     * a NULL grammar pointer means the grammar was refused.
+     *
+     * @throws IllegalArgumentException if the grammar is empty or llama.cpp cannot parse it or find its root rule
      */
     public Builder grammar(Vocab vocab, String gbnf, String root) {
+      if (gbnf.isBlank() || root.isBlank()) {
+        throw fail(new IllegalArgumentException("grammar and root rule must not be empty"));
+      }
       MemorySegment s;
       try (Arena tmp = Arena.ofConfined()) {
         s = (MemorySegment) LlamaLibrary.SAMPLER_INIT_GRAMMAR.invokeExact(vocab.handle(), tmp.allocateFrom(gbnf),
@@ -284,11 +295,32 @@ public final class SamplerChain implements AutoCloseable {
       } catch (Throwable t) {
         throw fail(t);
       }
+      if (s.address() != 0) {
+        MemorySegment state = s.reinterpret(LlamaLibrary.SAMPLER.byteSize()).get(ADDRESS, 8).reinterpret(32);
+        if (state.get(ADDRESS, 0).address() != vocab.handle().address()
+            || !gbnf.equals(Natives.string(state.get(ADDRESS, 8)))
+            || !root.equals(Natives.string(state.get(ADDRESS, 16)))) {
+          freeSampler(s);
+          throw fail(new IllegalStateException("llama_sampler_grammar does not have the b4916 layout"));
+        }
+        if (state.get(ADDRESS, 24).address() == 0) {
+          freeSampler(s);
+          s = MemorySegment.NULL;
+        }
+      }
       if (s.address() == 0) {
-        throw fail(new IllegalArgumentException("grammar does not parse (root rule '" + root
-            + "'; the llama.cpp log at ERROR says where): " + abbreviate(gbnf)));
+        throw fail(new IllegalArgumentException("grammar does not parse or has no rule '" + root
+            + "' (llama.cpp printed the reason to stderr): " + abbreviate(gbnf)));
       }
       return add("grammar(" + root + ")", s);
+    }
+
+    private static void freeSampler(MemorySegment sampler) {
+      try {
+        LlamaLibrary.SAMPLER_FREE.invokeExact(sampler);
+      } catch (Throwable t) {
+        throw Natives.rethrow(t);
+      }
     }
 
     /** Adds {@code bias} to the logits of the given tokens (negative infinity bans a token). */

@@ -13,6 +13,7 @@ import java.lang.foreign.SegmentAllocator;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,7 +155,7 @@ public final class LlamaContext implements AutoCloseable {
   public void decode(int[] tokens, int firstPos, boolean allLogits) {
     boolean[] outputs = new boolean[tokens.length];
     if (allLogits) {
-      java.util.Arrays.fill(outputs, true);
+      Arrays.fill(outputs, true);
     } else if (tokens.length > 0) {
       outputs[tokens.length - 1] = true;
     }

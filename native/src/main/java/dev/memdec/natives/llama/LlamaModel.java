@@ -1,12 +1,15 @@
 package dev.memdec.natives.llama;
 
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +61,7 @@ public final class LlamaModel implements AutoCloseable {
     MemorySegment model;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment params = (MemorySegment) LlamaLibrary.MODEL_DEFAULT_PARAMS.invokeExact(
-          (java.lang.foreign.SegmentAllocator) arena);
+          (SegmentAllocator) arena);
       params.set(JAVA_INT, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "n_gpu_layers"), options.gpuLayers());
       params.set(JAVA_BOOLEAN, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "use_mmap"), options.useMmap());
       params.set(JAVA_BOOLEAN, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "vocab_only"), options.vocabOnly());
@@ -161,7 +164,7 @@ public final class LlamaModel implements AutoCloseable {
         buf = arena.allocate(n + 1L);
         n = fn.call(buf, n + 1L);
       }
-      return new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+      return new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }
@@ -203,19 +206,15 @@ public final class LlamaModel implements AutoCloseable {
     openContexts--;
   }
 
-  private int callInt(java.lang.invoke.MethodHandle h) {
-    return callIntOn(h, handle());
-  }
-
-  private static int callIntOn(java.lang.invoke.MethodHandle h, MemorySegment arg) {
+  private int callInt(MethodHandle h) {
     try {
-      return (int) h.invokeExact(arg);
+      return (int) h.invokeExact(handle());
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }
   }
 
-  private static MemorySegment call(java.lang.invoke.MethodHandle h, MemorySegment arg) {
+  private static MemorySegment call(MethodHandle h, MemorySegment arg) {
     try {
       return (MemorySegment) h.invokeExact(arg);
     } catch (Throwable t) {

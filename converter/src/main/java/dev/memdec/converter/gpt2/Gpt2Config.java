@@ -1,5 +1,8 @@
 package dev.memdec.converter.gpt2;
 
+import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.gguf.GgufTensorInfo;
+
 /**
  * GPT-2 hyper-parameters, named as llama.cpp's {@code gpt2.*} keys (gguf-spec §2.1).
  *
@@ -50,6 +53,31 @@ public record Gpt2Config(int layers, int embd, int heads, int ctx, int vocab, in
     /** GPT-2 medium (355M): 24 layers, 1024 embd, 16 heads, 1024 ctx, 50257 vocab. */
     public static Gpt2Config medium() {
         return of(24, 1024, 16, 1024, 50257);
+    }
+
+    /**
+     * The config of a gpt2 GGUF: hyper-parameters from the {@code gpt2.*} keys, vocab from the rows of
+     * {@code token_embd.weight}.
+     *
+     * @throws IllegalArgumentException if the file is not gpt2 or lacks a required key or tensor
+     */
+    public static Gpt2Config fromGguf(GgufFile f) {
+        if (!"gpt2".equals(f.architecture())) {
+            throw new IllegalArgumentException("general.architecture is '" + f.architecture() + "', expected 'gpt2'");
+        }
+        GgufTensorInfo embd = f.tensor(Gpt2Tensors.TOKEN_EMBD).orElseThrow(() -> new IllegalArgumentException(
+                "gpt2 gguf has no tensor '" + Gpt2Tensors.TOKEN_EMBD + "'"));
+        return new Gpt2Config(uint("block_count", f), uint("embedding_length", f), uint("attention.head_count", f),
+                uint("context_length", f), Math.toIntExact(embd.ne()[1]), uint("feed_forward_length", f),
+                f.getFloat32("gpt2.attention.layer_norm_epsilon"));
+    }
+
+    private static int uint(String key, GgufFile f) {
+        long v = f.getUInt32("gpt2." + key);
+        if (v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("gpt2." + key + " = " + v + " is too large");
+        }
+        return (int) v;
     }
 
     public int headDim() {

@@ -1,5 +1,10 @@
 package dev.memdec.converter.tokenizer;
 
+import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.gguf.GgufKeys;
+import dev.memdec.converter.gguf.GgufValue;
+import dev.memdec.converter.gguf.GgufWriter;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -80,6 +85,61 @@ public record BpeVocabulary(String model, String pre, List<String> tokens, int[]
             throw new IllegalArgumentException("tokenizer.ggml." + what + "_token_id: " + id
                     + " is outside the vocabulary [0, " + size + ")");
         }
+    }
+
+    private static final String PADDING_ID = "tokenizer.ggml.padding_token_id";
+    private static final String ADD_BOS = "tokenizer.ggml.add_bos_token";
+
+    /** Writes every {@code tokenizer.ggml.*} key llama.cpp reads for a BPE vocabulary (gguf-spec §4.1). */
+    public void writeTo(GgufWriter w) {
+        w.putString(GgufKeys.TOKENIZER_MODEL, model);
+        w.putString(GgufKeys.TOKENIZER_PRE, pre);
+        w.putStringArray(GgufKeys.TOKENIZER_TOKENS, tokens);
+        w.putInt32Array(GgufKeys.TOKENIZER_TOKEN_TYPE, tokenTypes);
+        w.putStringArray(GgufKeys.TOKENIZER_MERGES, merges);
+        if (bos >= 0) {
+            w.putUInt32(GgufKeys.TOKENIZER_BOS, bos);
+        }
+        if (eos >= 0) {
+            w.putUInt32(GgufKeys.TOKENIZER_EOS, eos);
+        }
+        if (pad.isPresent()) {
+            w.putUInt32(PADDING_ID, pad.getAsInt());
+        }
+        w.putBool(ADD_BOS, addBos);
+    }
+
+    /**
+     * Reads the vocabulary of a GGUF. Absent optional keys take llama.cpp's meaning: pre {@code "default"},
+     * all token types NORMAL, no bos/eos (-1), add_bos only for pre {@code llama-bpe}.
+     *
+     * @throws IllegalArgumentException if tokens are missing, merges are missing for model {@code gpt2}, or
+     *                                  the arrays are inconsistent; the message names the key
+     */
+    public static BpeVocabulary readFrom(GgufFile f) {
+        String model = f.find(GgufKeys.TOKENIZER_MODEL).map(GgufValue::asString).orElseThrow(
+                () -> new IllegalArgumentException("gguf has no " + GgufKeys.TOKENIZER_MODEL));
+        String pre = f.find(GgufKeys.TOKENIZER_PRE).map(GgufValue::asString).orElse("default");
+        List<String> tokens = f.find(GgufKeys.TOKENIZER_TOKENS).map(GgufValue::asStringList).orElseThrow(
+                () -> new IllegalArgumentException("gguf has no " + GgufKeys.TOKENIZER_TOKENS));
+        int[] types = f.find(GgufKeys.TOKENIZER_TOKEN_TYPE).map(GgufValue::asInt32Array).orElseGet(() -> {
+            int[] normal = new int[tokens.size()];
+            Arrays.fill(normal, TYPE_NORMAL);
+            return normal;
+        });
+        List<String> merges = f.find(GgufKeys.TOKENIZER_MERGES).map(GgufValue::asStringList).orElse(null);
+        if (merges == null) {
+            if (model.equals("gpt2")) {
+                throw new IllegalArgumentException("gguf has no " + GgufKeys.TOKENIZER_MERGES
+                        + ", required for tokenizer model gpt2");
+            }
+            merges = List.of();
+        }
+        int bos = f.find(GgufKeys.TOKENIZER_BOS).map(v -> (int) v.asLong()).orElse(-1);
+        int eos = f.find(GgufKeys.TOKENIZER_EOS).map(v -> (int) v.asLong()).orElse(-1);
+        OptionalInt pad = f.find(PADDING_ID).map(v -> OptionalInt.of((int) v.asLong())).orElse(OptionalInt.empty());
+        boolean addBos = f.find(ADD_BOS).map(GgufValue::asBool).orElse(pre.equals("llama-bpe"));
+        return new BpeVocabulary(model, pre, tokens, types, merges, bos, eos, pad, addBos);
     }
 
     /** Number of tokens (n_vocab). */

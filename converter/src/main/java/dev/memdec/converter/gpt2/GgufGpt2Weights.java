@@ -6,7 +6,7 @@ import dev.memdec.converter.gguf.GgufTensorInfo;
 import java.util.Optional;
 
 /**
- * The weights of a gpt2 GGUF, dequantized to float on demand. A file without {@code output.weight}
+ * The weights of a gpt2 GGUF, dequantized to float on demand from the mapping (valid while the file is open). A file without {@code output.weight}
  * (written by converters after llama.cpp PR #12456) uses the token embedding as its output matrix.
  */
 public final class GgufGpt2Weights implements Gpt2Weights {
@@ -19,7 +19,7 @@ public final class GgufGpt2Weights implements Gpt2Weights {
 
     @Override
     public FloatSource tensor(String ggufName) {
-        return FloatSource.of(file.readFloats(info(ggufName)));
+        return file.floats(info(ggufName));
     }
 
     /** Reads the tensor directly (no extra copy), checking it has the expected element count. */
@@ -27,7 +27,7 @@ public final class GgufGpt2Weights implements Gpt2Weights {
     public float[] load(String ggufName, long count) {
         GgufTensorInfo t = info(ggufName);
         if (t.elementCount() != count) {
-            throw new IllegalArgumentException("tensor '" + t.name() + "' has " + t.elementCount()
+            throw new IllegalArgumentException(file.name() + ": tensor '" + t.name() + "' has " + t.elementCount()
                     + " elements, expected " + count + " for '" + ggufName + "' of this gpt2 config");
         }
         return file.readFloats(t);
@@ -38,6 +38,6 @@ public final class GgufGpt2Weights implements Gpt2Weights {
         if (info.isEmpty() && ggufName.equals(Gpt2Tensors.OUTPUT)) {
             info = file.tensor(Gpt2Tensors.TOKEN_EMBD);
         }
-        return info.orElseThrow(() -> new IllegalArgumentException("gguf file has no tensor '" + ggufName + "'"));
+        return info.orElseThrow(() -> new IllegalArgumentException(file.name() + ": no tensor '" + ggufName + "'"));
     }
 }

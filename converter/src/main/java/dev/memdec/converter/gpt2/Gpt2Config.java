@@ -63,10 +63,10 @@ public record Gpt2Config(int layers, int embd, int heads, int ctx, int vocab, in
      */
     public static Gpt2Config fromGguf(GgufFile f) {
         if (!"gpt2".equals(f.architecture())) {
-            throw new IllegalArgumentException("general.architecture is '" + f.architecture() + "', expected 'gpt2'");
+            throw new IllegalArgumentException(f.name() + ": general.architecture is '" + f.architecture() + "', expected 'gpt2'");
         }
         GgufTensorInfo embd = f.tensor(Gpt2Tensors.TOKEN_EMBD).orElseThrow(() -> new IllegalArgumentException(
-                "gpt2 gguf has no tensor '" + Gpt2Tensors.TOKEN_EMBD + "'"));
+                f.name() + ": no tensor '" + Gpt2Tensors.TOKEN_EMBD + "'"));
         return new Gpt2Config(uint("block_count", f), uint("embedding_length", f), uint("attention.head_count", f),
                 uint("context_length", f), Math.toIntExact(embd.ne()[1]), uint("feed_forward_length", f),
                 f.getFloat32("gpt2.attention.layer_norm_epsilon"));
@@ -75,7 +75,7 @@ public record Gpt2Config(int layers, int embd, int heads, int ctx, int vocab, in
     private static int uint(String key, GgufFile f) {
         long v = f.getUInt32("gpt2." + key);
         if (v > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("gpt2." + key + " = " + v + " is too large");
+            throw new IllegalArgumentException(f.name() + ": gpt2." + key + " = " + v + " is too large");
         }
         return (int) v;
     }

@@ -118,10 +118,10 @@ public record BpeVocabulary(String model, String pre, List<String> tokens, int[]
      */
     public static BpeVocabulary readFrom(GgufFile f) {
         String model = f.find(GgufKeys.TOKENIZER_MODEL).map(GgufValue::asString).orElseThrow(
-                () -> new IllegalArgumentException("gguf has no " + GgufKeys.TOKENIZER_MODEL));
+                () -> new IllegalArgumentException(f.name() + ": no " + GgufKeys.TOKENIZER_MODEL));
         String pre = f.find(GgufKeys.TOKENIZER_PRE).map(GgufValue::asString).orElse("default");
         List<String> tokens = f.find(GgufKeys.TOKENIZER_TOKENS).map(GgufValue::asStringList).orElseThrow(
-                () -> new IllegalArgumentException("gguf has no " + GgufKeys.TOKENIZER_TOKENS));
+                () -> new IllegalArgumentException(f.name() + ": no " + GgufKeys.TOKENIZER_TOKENS));
         int[] types = f.find(GgufKeys.TOKENIZER_TOKEN_TYPE).map(GgufValue::asInt32Array).orElseGet(() -> {
             int[] normal = new int[tokens.size()];
             Arrays.fill(normal, TYPE_NORMAL);
@@ -130,7 +130,7 @@ public record BpeVocabulary(String model, String pre, List<String> tokens, int[]
         List<String> merges = f.find(GgufKeys.TOKENIZER_MERGES).map(GgufValue::asStringList).orElse(null);
         if (merges == null) {
             if (model.equals("gpt2")) {
-                throw new IllegalArgumentException("gguf has no " + GgufKeys.TOKENIZER_MERGES
+                throw new IllegalArgumentException(f.name() + ": no " + GgufKeys.TOKENIZER_MERGES
                         + ", required for tokenizer model gpt2");
             }
             merges = List.of();
@@ -139,7 +139,11 @@ public record BpeVocabulary(String model, String pre, List<String> tokens, int[]
         int eos = f.find(GgufKeys.TOKENIZER_EOS).map(v -> (int) v.asLong()).orElse(-1);
         OptionalInt pad = f.find(PADDING_ID).map(v -> OptionalInt.of((int) v.asLong())).orElse(OptionalInt.empty());
         boolean addBos = f.find(ADD_BOS).map(GgufValue::asBool).orElse(pre.equals("llama-bpe"));
-        return new BpeVocabulary(model, pre, tokens, types, merges, bos, eos, pad, addBos);
+        try {
+            return new BpeVocabulary(model, pre, tokens, types, merges, bos, eos, pad, addBos);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(f.name() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Number of tokens (n_vocab). */

@@ -45,6 +45,20 @@ public record SafetensorsTensor(Path file, String name, SafetensorsDtype dtype, 
         return n;
     }
 
+    /** Element {@code index} (row-major) widened to float; see {@link #read} for the dtypes allowed. */
+    public float get(long index) {
+        return switch (dtype) {
+            case F32 -> data.get(F32, index * 4);
+            case F16 -> Float.float16ToFloat(data.get(I16, index * 2));
+            case BF16 -> Float.intBitsToFloat(data.get(I16, index * 2) << 16);
+            default -> throw notConvertible();
+        };
+    }
+
+    private IllegalStateException notConvertible() {
+        return new IllegalStateException(file + ": tensor '" + name + "' has dtype " + dtype + ", expected F32, F16 or BF16");
+    }
+
     /**
      * Copies {@code count} elements starting at row-major index {@code first} into {@code dst[dstPos..]},
      * widening F16 and BF16 to float.
@@ -67,8 +81,7 @@ public record SafetensorsTensor(Path file, String name, SafetensorsDtype dtype, 
                     dst[dstPos + i] = Float.intBitsToFloat(data.get(I16, offset + 2L * i) << 16);
                 }
             }
-            default -> throw new IllegalStateException(file + ": tensor '" + name + "' has dtype " + dtype
-                    + ", expected F32, F16 or BF16");
+            default -> throw notConvertible();
         }
     }
 

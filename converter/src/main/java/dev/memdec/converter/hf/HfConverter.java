@@ -1,6 +1,7 @@
 package dev.memdec.converter.hf;
 
 import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.gguf.GgufWriter;
 import dev.memdec.converter.safetensors.SafetensorsCheckpoint;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
@@ -46,10 +47,10 @@ public final class HfConverter {
             BpeVocabulary vocabulary = HfTokenizerReader.read(checkpointDir, config, architecture, layout.vocabRows());
 
             GgufWriter w = new GgufWriter();
-            w.putString("general.architecture", architecture.ggufArchitecture());
-            w.putString("general.name", modelName(checkpointDir, config));
-            w.putUInt32("general.file_type", type.fileType());
-            w.putUInt32("general.quantization_version", 2);
+            w.putString(GgufKeys.ARCHITECTURE, architecture.ggufArchitecture());
+            w.putString(GgufKeys.NAME, modelName(checkpointDir, config));
+            w.putUInt32(GgufKeys.FILE_TYPE, type.fileType());
+            w.putUInt32(GgufKeys.QUANTIZATION_VERSION, GgufKeys.QUANTIZATION_VERSION_CURRENT);
             layout.writeHyperParameters(w);
             vocabulary.writeTo(w);
             HfTokenizerReader.chatTemplate(checkpointDir).ifPresent(t -> w.putString("tokenizer.chat_template", t));

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.ByteLevelUnicode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +36,8 @@ final class HfTokenizerReader {
     static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-    static final int NORMAL = 1;
-    static final int CONTROL = 3;
+    static final int NORMAL = BpeVocabulary.TYPE_NORMAL;
+    static final int CONTROL = BpeVocabulary.TYPE_CONTROL;
     static final int USER_DEFINED = 4;
     static final int UNUSED = 5;
 
@@ -114,7 +115,8 @@ final class HfTokenizerReader {
                 place(dir, tokens, types, ids, i, "[PAD" + i + "]", UNUSED);
             }
         }
-        for (String symbol : ByteLevelSymbols.all()) {
+        for (int b = 0; b < 256; b++) {
+            String symbol = String.valueOf(ByteLevelUnicode.charOf(b));
             if (!ids.containsKey(symbol)) {
                 throw new IllegalArgumentException(dir + ": tokenizer lacks the byte-level symbol '" + symbol
                         + "' (U+" + Integer.toHexString(symbol.codePointAt(0)).toUpperCase() + "); not a byte-level BPE vocabulary");

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import dev.memdec.converter.safetensors.SafetensorsCheckpoint;
 import dev.memdec.converter.safetensors.SafetensorsDtype;
 import dev.memdec.converter.safetensors.SafetensorsWriter;
+import dev.memdec.converter.tokenizer.ByteLevelUnicode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -253,7 +254,7 @@ public record SyntheticHfCheckpoint(HfArchitecture architecture, int layers, int
 
         SyntheticTokenizer() {
             for (int b = 0; b < 256; b++) {
-                vocab.put(ByteLevelSymbols.of(b), b);
+                vocab.put(String.valueOf(ByteLevelUnicode.charOf(b)), b);
             }
             for (String[] m : MERGES) {
                 vocab.putIfAbsent(m[0] + m[1], vocab.size());

@@ -102,7 +102,8 @@ final class HfTokenizerReader {
         String[] tokens = new String[vocabRows];
         int[] types = new int[vocabRows];
         Map<String, Integer> ids = new HashMap<>();
-        vocab.forEach((text, id) -> place(dir, tokens, types, ids, id, text, NORMAL));
+        // openai-community/gpt2 keeps <|endoftext|> in vocab.json with no added-token entry; it is still a control token
+        vocab.forEach((text, id) -> place(dir, tokens, types, ids, id, text, looksSpecial(text) ? CONTROL : NORMAL));
         added.forEach((id, t) -> {
             if (id < vocabRows && t.content().equals(tokens[id])) {
                 types[id] = t.special() || looksSpecial(t.content()) ? CONTROL : USER_DEFINED;

@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 
 /** {@code memdec knn}: the kNN teacher distribution of every datastore entry. */
 @Command(name = "knn", mixinStandardHelpOptions = true,
-        description = {"Searches every datastore entry's k nearest neighbours (itself excluded by id) and stores",
-                "softmax(-d/T) summed per next token, sparse and renormalised. Resumable: run it again after a kill."})
+        description = "Searches every datastore entry's k nearest neighbours (itself excluded by id) and stores "
+                + "softmax(-d/T) summed per next token, sparse and renormalised. Resumable: run it again after a kill.")
 public final class KnnCommand implements MemdecCommand {
 
     @Option(names = "--datastore", required = true, paramLabel = "DIR", description = "Datastore directory.")

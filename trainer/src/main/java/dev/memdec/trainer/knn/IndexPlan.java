@@ -26,8 +26,8 @@ public record IndexPlan(IndexType type, String factory, int trainSize) {
         }
         long train = Math.min(count, maxTrain);
         // Power of two near 4·√N, capped so every list gets its 39 training points (and PQ's 256 codes get data).
-        long lists = Long.highestOneBit(Math.max(1, (long) (4 * Math.sqrt(count))));
-        lists = Math.min(lists, Math.min(MAX_LISTS, train / POINTS_PER_LIST));
+        long lists = Math.min((long) (4 * Math.sqrt(count)), Math.min(MAX_LISTS, train / POINTS_PER_LIST));
+        lists = Long.highestOneBit(lists);
         if (lists < 1 || train < 256) {
             throw new IllegalArgumentException("--index ivfpq needs at least " + Math.max(256, POINTS_PER_LIST)
                     + " training keys, the datastore has " + count + " entries and --train-size is " + maxTrain

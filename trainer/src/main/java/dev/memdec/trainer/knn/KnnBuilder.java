@@ -56,6 +56,12 @@ public final class KnnBuilder {
      */
     public static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress)
             throws IOException {
+        return build(datastore, out, config, progress, RESULTS_PER_CHUNK);
+    }
+
+    /** As above, with the chunk size given as search results (rows × (k+1)) per chunk; tests use small chunks. */
+    static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress,
+                             long resultsPerChunk) throws IOException {
         long count = datastore.count();
         if (count < 2) {
             throw new IllegalArgumentException(datastore.directory() + ": datastore has " + count
@@ -71,7 +77,7 @@ public final class KnnBuilder {
             LOG.log(Level.INFO, "datastore has {0} entries: using k={1} instead of {2}", count, neighbours, config.k());
         }
         int searchK = (int) Math.min(neighbours + 1L, count);   // +1 for the entry itself, excluded by id
-        int chunkRows = (int) Math.max(1, Math.min(4096, RESULTS_PER_CHUNK / searchK));
+        int chunkRows = (int) Math.max(1, Math.min(4096, resultsPerChunk / searchK));
         IndexPlan plan = IndexPlan.choose(config.index(), count, datastore.dimension(), config.trainSize());
         int nprobe = plan.type() == IndexType.IVFPQ ? config.nprobe() : 0;
 

@@ -172,6 +172,7 @@ public final class TrainingRun {
             windows.add(train.window(i));
             indices[i - first] = i;
         }
+        long start = System.nanoTime();
         try (NDManager stepManager = runManager.newSubManager()) {
             Batch batch = Batch.pack(stepManager, windows, indices, shape.vocab(), options.beta() > 0);
             DistillationLoss.Terms terms;
@@ -189,7 +190,8 @@ public final class TrainingRun {
                 throw diverged("gradient norm is " + gradNorm, step, first, last, lastCheckpoint);
             }
             optimizer.update(step, gradNorm);
-            losses.add(new TrainingState.StepLoss(step, terms.totalValue(), terms.klValue(), terms.ceValue()));
+            losses.add(new TrainingState.StepLoss(step, terms.totalValue(), terms.klValue(), terms.ceValue(),
+                    batch.inputTokens(), (System.nanoTime() - start) / 1e9));
             return batch.inputTokens();
         }
     }

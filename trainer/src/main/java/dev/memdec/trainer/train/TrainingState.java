@@ -19,8 +19,8 @@ public record TrainingState(int format, ModelShape shape, TrainingOptions option
 
     public static final int FORMAT = 1;
 
-    /** Loss terms of one step; kl is NaN when β = 0. */
-    public record StepLoss(long step, float loss, float kl, float ce) {
+    /** Loss terms of one step (kl is NaN when β = 0), its input tokens and its wall time. */
+    public record StepLoss(long step, float loss, float kl, float ce, long tokens, double seconds) {
     }
 
     /** Validation at the end of an epoch; jointPerplexity is NaN without a host. */

@@ -1,0 +1,49 @@
+package dev.memdec.trainer.train;
+
+import ai.djl.ndarray.NDManager;
+import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.ModelShape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Training throughput of the DJL trainer on synthetic kNN data: a few warm-up steps, then timed steps of the
+ * full distillation step (forward, loss, backward, clipping, AdamW). Prints tokens/s.
+ *
+ * <p>Usage: {@code TrainingBenchmark [LxDxH=4x256x4] [seq=256] [batch=8] [steps=6] [vocab=50257] [k=32]}
+ */
+public final class TrainingBenchmark {
+
+    private TrainingBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String spec = args.length > 0 ? args[0] : "4x256x4";
+        int seq = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 8;
+        int steps = args.length > 3 ? Integer.parseInt(args[3]) : 6;
+        int vocab = args.length > 4 ? Integer.parseInt(args[4]) : 50257;
+        int k = args.length > 5 ? Integer.parseInt(args[5]) : 32;
+        int warmup = 2;
+        ModelShape shape = ModelShape.parse("shape", spec, seq, vocab);
+        TrainingWindows data = new SyntheticWindows(batch * (warmup + steps), seq, vocab, k, 1);
+        Path out = Files.createTempDirectory("memdec-train-bench");
+        TrainingOptions options = new TrainingOptions(0.5f, 1e-3f, 1, batch, 1, 1f, 0, 0.55f);
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            TrainingRun run = new TrainingRun(m, shape, Gpt2Lm.randomInit(shape, 1), data, data.slice(0, 0), options,
+                    out, Map.of(), null).progressTo(null);
+            var timed = run.run().state().steps().subList(warmup, warmup + steps);
+            double seconds = timed.stream().mapToDouble(TrainingState.StepLoss::seconds).sum();
+            double tokens = timed.stream().mapToLong(TrainingState.StepLoss::tokens).sum();
+            System.out.printf("shape %s seq %d batch %d vocab %d k %d cpus %d: %d timed steps in %.2f s = %.0f tokens/s "
+                            + "(%.0f ms/step: forward, loss, backward, clipping, AdamW)%n",
+                    spec, seq, batch, vocab, k, Runtime.getRuntime().availableProcessors(), steps, seconds,
+                    tokens / seconds, 1000 * seconds / steps);
+        } finally {
+            try (var s = Files.walk(out)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

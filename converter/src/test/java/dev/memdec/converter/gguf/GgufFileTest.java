@@ -128,6 +128,23 @@ class GgufFileTest {
     }
 
     @Test
+    void sizesButDoesNotDecodeOtherTypes() throws IOException {
+        LittleEndianBuffer h = header(1, 0);
+        h.string("k");
+        h.u32(1);
+        h.u64(512);
+        h.u32(GgmlType.Q4_K.id());
+        h.u64(0);
+        h.zeros(32 - h.size() % 32 + 2 * 144);
+        try (GgufFile f = parse(bytes(h))) {
+            GgufTensorInfo t = f.tensor("k").orElseThrow();
+            assertEquals(288, f.data(t).byteSize());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> f.readFloats(t));
+            assertTrue(e.getMessage().startsWith("test.gguf: tensor 'k' has type Q4_K"), e.getMessage());
+        }
+    }
+
+    @Test
     void rejectsBadMagicAndVersions() throws GgufFormatException {
         rejects("PK\3\4 not gguf at all".getBytes(), "not a GGUF file");
         rejects(new byte[3], "magic");

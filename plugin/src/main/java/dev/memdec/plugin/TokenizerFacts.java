@@ -1,5 +1,6 @@
 package dev.memdec.plugin;
 
+import dev.memdec.natives.llama.Vocab;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,6 +29,29 @@ public record TokenizerFacts(String source, String vocabType, int bos, int eos, 
         Objects.requireNonNull(vocabType, "vocabType");
         tokens = List.copyOf(tokens);
         Objects.requireNonNull(sha256, "sha256");
+    }
+
+    /** The facts of a model loaded in llama.cpp (its resolved vocabulary) plus what its GGUF file says. */
+    static TokenizerFacts of(Vocab vocab, ModelFile file) {
+        int n = vocab.size();
+        String[] texts = new String[n];
+        for (int i = 0; i < n; i++) {
+            texts[i] = vocab.text(i);
+        }
+        return new TokenizerFacts(file.path().toString(), typeName(vocab.type()), vocab.bos(), vocab.eos(),
+                vocab.addsBos(), file.addEos(), List.of(texts), file.sha256());
+    }
+
+    private static String typeName(int type) {
+        return switch (type) {
+            case Vocab.TYPE_NONE -> "none";
+            case Vocab.TYPE_SPM -> "spm";
+            case Vocab.TYPE_BPE -> "bpe";
+            case Vocab.TYPE_WPM -> "wpm";
+            case Vocab.TYPE_UGM -> "ugm";
+            case Vocab.TYPE_RWKV -> "rwkv";
+            default -> "type " + type;
+        };
     }
 
     /** Number of tokens. */

@@ -181,12 +181,22 @@ public final class HostModel implements AutoCloseable {
      * @throws IllegalArgumentException if the prompt does not fit the context, λ &gt; 0 is asked without an
      *                                  attached memory, or the grammar does not parse
      */
-    public synchronized Generation generate(GenerationRequest request) {
+    public Generation generate(GenerationRequest request) {
+        return generate(request, tokenize(request.prompt()));
+    }
+
+    /**
+     * Starts a streaming generation from already tokenized input; the request's prompt text is not used. Token
+     * prompts avoid a text round trip, which need not give back the same tokens.
+     */
+    public synchronized Generation generate(GenerationRequest request, int[] prompt) {
         checkOpen();
         cancelActive();
         Mixing mixing = resolveMixing(request.mixing());
         Vocab vocab = model.vocab();
-        int[] prompt = tokenize(request.prompt());
+        for (int t : prompt) {
+            vocab.checkToken(t);
+        }
         if (prompt.length == 0) {
             if (vocab.bos() < 0) {
                 throw new IllegalArgumentException("the prompt is empty and the host has no BOS token to start from");

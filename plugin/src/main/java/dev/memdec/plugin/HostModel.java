@@ -167,10 +167,13 @@ public final class HostModel implements AutoCloseable {
     /** Generates until an end-of-text token, a stop string, the token limit or a full context. */
     public GenerationResult complete(GenerationRequest request) {
         try (Generation g = generate(request)) {
-            while (g.hasNext()) {
-                g.next();
-            }
-            return g.result();
+            // The whole loop on the inference thread: no hand-over between threads per token.
+            return InferenceThread.call(() -> {
+                while (g.hasNext()) {
+                    g.next();
+                }
+                return g.result();
+            });
         }
     }
 

@@ -138,7 +138,7 @@ class JointRuntimeTest {
     }
 
     @Test
-    void cachesStayInStepWhenAPromptReusesAndTrimsTheCache() {
+    void cachesStayInStepWhenAPromptReusesAndTrimsTheCache() throws Exception {
         GenerationRequest settings = GenerationRequest.of("").withMaxTokens(20).withMixing(Mixing.of(0.5));
         int[] prompt = joint.tokenize(PROMPT);
         int[] first;

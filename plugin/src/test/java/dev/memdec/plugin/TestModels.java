@@ -66,6 +66,6 @@ final class TestModels {
     }
 
     static RuntimeOptions options() {
-        return RuntimeOptions.defaults().withThreads(2).withContextSize(CTX).withBatchSize(32);
+        return RuntimeOptions.defaults().withThreads(1).withContextSize(CTX).withBatchSize(32);
     }
 }

@@ -87,7 +87,7 @@ class LogMixerTest {
         mixer.mix(host, mem, V, Mixing.of(0), out);
         double lse = mixer.logSumExp(host, 1f, V);
         for (int i = 0; i < V; i++) {
-            assertEquals((float) (host[i] - (float) lse), out[i], 0f, "token " + i);
+            assertEquals(host[i] - (float) lse, out[i], 0f, "token " + i);
         }
         assertEquals(argmax(host), argmax(out));
         // λ = 0 must not read the memory at all.

@@ -73,7 +73,7 @@ class HfConvertLlamaCppTest {
                     scale = Math.max(scale, Math.abs(reference[t][i]));
                 }
             }
-            LOG.log(System.Logger.Level.INFO, "{0}: max |llama.cpp - HF reference| = {1} over logits up to {2}", arch, max, scale);
+            LOG.log(System.Logger.Level.INFO, "{0}: max |llama.cpp - HF reference| = {1} over logits up to {2}", arch, String.valueOf(max), String.valueOf(scale));
             assertTrue(scale > 1, "logits must be non-trivial for the comparison to mean anything: " + scale);
             assertTrue(max <= TOLERANCE, arch + ": max |llama.cpp - HF reference| = " + max + " (logit range " + scale + ")");
         }

@@ -48,6 +48,18 @@ final class HfTokenizerReader {
     }
 
     static BpeVocabulary read(Path dir, HfConfig config, HfArchitecture architecture, int vocabRows) throws IOException {
+        try {
+            return readUnchecked(dir, config, architecture, vocabRows);
+        } catch (IllegalStateException | UnsupportedOperationException | NullPointerException | ClassCastException
+                 | NumberFormatException e) {
+            // Gson's accessors throw these for a value of the wrong JSON kind, e.g. an added token without "id"
+            throw new IllegalArgumentException(dir + ": malformed tokenizer files (" + TOKENIZER_JSON + ", " + VOCAB_JSON
+                    + " or " + TOKENIZER_CONFIG + "): " + e, e);
+        }
+    }
+
+    private static BpeVocabulary readUnchecked(Path dir, HfConfig config, HfArchitecture architecture, int vocabRows)
+            throws IOException {
         Map<String, Integer> vocab;
         List<String> merges;
         Map<Integer, AddedToken> added = new TreeMap<>();

@@ -185,6 +185,13 @@ class HfBadInputTest {
     }
 
     @Test
+    void malformedAddedTokenIsRefused() throws IOException {
+        Path ckpt = checkpoint(HfArchitecture.QWEN2);
+        editJson(ckpt.resolve("tokenizer.json"), t -> t.getAsJsonArray("added_tokens").get(0).getAsJsonObject().remove("id"));
+        assertRefused(ckpt, "malformed tokenizer files");
+    }
+
+    @Test
     void sentencePieceStyleTokenizerIsRefused() throws IOException {
         Path ckpt = checkpoint(HfArchitecture.QWEN2);
         editJson(ckpt.resolve("tokenizer.json"), t -> t.getAsJsonObject("model").addProperty("byte_fallback", true));

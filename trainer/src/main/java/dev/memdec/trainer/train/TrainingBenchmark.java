@@ -2,7 +2,8 @@ package dev.memdec.trainer.train;
 
 import ai.djl.ndarray.NDManager;
 import dev.memdec.trainer.model.Gpt2Lm;
-import dev.memdec.trainer.model.ModelShape;
+import dev.memdec.trainer.model.ShapeSpec;
+import dev.memdec.converter.gpt2.Gpt2Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,7 +27,7 @@ public final class TrainingBenchmark {
         int vocab = args.length > 4 ? Integer.parseInt(args[4]) : 50257;
         int k = args.length > 5 ? Integer.parseInt(args[5]) : 32;
         int warmup = 2;
-        ModelShape shape = ModelShape.parse("shape", spec, seq, vocab);
+        Gpt2Config shape = ShapeSpec.parse("shape", spec, seq, vocab);
         TrainingWindows data = new SyntheticWindows(batch * (warmup + steps), seq, vocab, k, 1);
         Path out = Files.createTempDirectory("memdec-train-bench");
         TrainingOptions options = new TrainingOptions(0.5f, 1e-3f, 1, batch, 1, 1f, 0, 0.55f);

@@ -43,6 +43,7 @@ public final class PretrainCommand implements MemdecCommand {
         if (ctx < 2 || ctx > 32768) {
             throw new IllegalArgumentException("--ctx must be in [2, 32768], got " + ctx);
         }
+        flags.applyThreads();
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
         BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {

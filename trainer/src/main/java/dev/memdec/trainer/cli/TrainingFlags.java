@@ -1,5 +1,6 @@
 package dev.memdec.trainer.cli;
 
+import dev.memdec.trainer.train.TorchThreads;
 import dev.memdec.trainer.train.TrainingOptions;
 import dev.memdec.trainer.train.TrainingWindows;
 import picocli.CommandLine.Option;
@@ -32,8 +33,16 @@ final class TrainingFlags {
             description = "Fraction of the windows, taken from the end, held out for validation perplexity (default ${DEFAULT-VALUE}).")
     double validFraction;
 
+    @Option(names = "--threads", description = "PyTorch intra-op threads (default: the number of CPUs).")
+    Integer threads;
+
     @Option(names = "--json", description = "Print a JSON summary instead of sentences.")
     boolean json;
+
+    /** Applies --threads (or the number of CPUs). */
+    void applyThreads() {
+        TorchThreads.use(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+    }
 
     TrainingOptions options(float beta, float lambda) {
         return new TrainingOptions(beta, lr, epochs, batch, seed, clip, saveEvery, lambda);

@@ -65,7 +65,7 @@ class CommandsTest {
     void pretrainExportAndReferenceLogitsAgree(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
         Run train = memdec("pretrain", "--corpus", corpus(dir).toString(), "--shape", "1x32x2", "--ctx", "32",
-                "--seq", "32", "--batch", "2", "--epochs", "2", "--lr", "1e-2", "--out", out.toString(), "--json");
+                "--seq", "32", "--batch", "2", "--epochs", "2", "--lr", "1e-2", "--threads", "1", "--out", out.toString(), "--json");
         assertEquals(0, train.code(), train.err());
         JsonObject summary = JsonParser.parseString(train.out()).getAsJsonObject();
         assertTrue(summary.get("last_loss").getAsDouble() < summary.get("first_loss").getAsDouble(), train.out());

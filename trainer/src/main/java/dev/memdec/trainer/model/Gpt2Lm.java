@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.converter.gpt2.Gpt2Tensors;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,7 +22,7 @@ import java.util.SplittableRandom;
  * QKV, causal softmax attention scaled by 1/√head_dim, a tanh-GELU MLP, a final LayerNorm (ε 1e-5) and an
  * output head tied to the token embedding.
  *
- * <p>Parameters are keyed by their GGUF tensor names ({@link TensorLayout}) and live in this model's own
+ * <p>Parameters are keyed by their GGUF tensor names ({@link Gpt2Tensors}; the tied {@code output.weight} is not a separate parameter) and live in this model's own
  * manager. Every constant factor is an NDArray held for the model's lifetime, never a Java {@code Number}
  * operand (DJL 0.35.1 corrupts gradients through scalar operands, dependencies.md §1.5).
  */
@@ -34,7 +36,7 @@ public final class Gpt2Lm implements AutoCloseable {
 
     private static final float MASKED = -1e9f;
 
-    private final ModelShape shape;
+    private final Gpt2Config config;
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
     private final NDArray attnScale;
@@ -43,11 +45,11 @@ public final class Gpt2Lm implements AutoCloseable {
     private final NDArray geluInner;
     private final NDArray geluCubic;
 
-    private Gpt2Lm(ModelShape shape, NDManager manager, Map<String, NDArray> parameters) {
-        this.shape = shape;
+    private Gpt2Lm(Gpt2Config config, NDManager manager, Map<String, NDArray> parameters) {
+        this.config = config;
         this.manager = manager;
         this.parameters = Collections.unmodifiableMap(parameters);
-        this.attnScale = OwnedArrays.scalar(manager, (float) (1.0 / Math.sqrt(shape.headDim())));
+        this.attnScale = OwnedArrays.scalar(manager, (float) (1.0 / Math.sqrt(config.embd() / config.heads())));
         this.half = OwnedArrays.scalar(manager, 0.5f);
         this.one = OwnedArrays.scalar(manager, 1f);
         this.geluInner = OwnedArrays.scalar(manager, (float) Math.sqrt(2.0 / Math.PI));
@@ -59,13 +61,13 @@ public final class Gpt2Lm implements AutoCloseable {
      *
      * @throws IllegalArgumentException when the source returns a tensor of the wrong size
      */
-    public static Gpt2Lm create(NDManager parent, ModelShape shape, TensorSource source) {
+    public static Gpt2Lm create(NDManager parent, Gpt2Config config, TensorSource source) {
         NDManager manager = parent.newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>();
         try {
-            for (Map.Entry<String, long[]> t : TensorLayout.shapes(shape).entrySet()) {
+            for (Map.Entry<String, long[]> t : Gpt2Lm.trainableTensors(config).entrySet()) {
                 float[] values = source.read(t.getKey(), t.getValue());
-                long expected = TensorLayout.count(t.getValue());
+                long expected = Gpt2Lm.count(t.getValue());
                 if (values.length != expected) {
                     throw new IllegalArgumentException("tensor " + t.getKey() + ": expected " + expected
                             + " values for shape " + new Shape(t.getValue()) + ", got " + values.length);
@@ -78,18 +80,18 @@ public final class Gpt2Lm implements AutoCloseable {
             manager.close();
             throw e;
         }
-        return new Gpt2Lm(shape, manager, params);
+        return new Gpt2Lm(config, manager, params);
     }
 
     /**
      * GPT-2's initialisation, seeded: weights N(0, 0.02), residual output projections N(0, 0.02/√(2·layers)),
      * biases 0, LayerNorm gains 1. The same seed gives the same values on every machine.
      */
-    public static TensorSource randomInit(ModelShape shape, long seed) {
+    public static TensorSource randomInit(Gpt2Config config, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        double residualStd = 0.02 / Math.sqrt(2.0 * shape.layers());
+        double residualStd = 0.02 / Math.sqrt(2.0 * config.layers());
         return (name, dims) -> {
-            float[] v = new float[Math.toIntExact(TensorLayout.count(dims))];
+            float[] v = new float[Math.toIntExact(Gpt2Lm.count(dims))];
             if (name.endsWith("_norm.weight")) {
                 java.util.Arrays.fill(v, 1f);
             } else if (name.endsWith(".weight")) {
@@ -102,11 +104,38 @@ public final class Gpt2Lm implements AutoCloseable {
         };
     }
 
-    public ModelShape shape() {
-        return shape;
+    /**
+     * Every trainable tensor with its PyTorch shape (the GGUF {@code ne} reversed, so the element order is the
+     * same in both), in GGUF writing order, without the tied {@code output.weight}.
+     */
+    public static Map<String, long[]> trainableTensors(Gpt2Config c) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (Gpt2Tensors.Spec spec : Gpt2Tensors.of(c)) {
+            if (!spec.name().equals(Gpt2Tensors.OUTPUT)) {
+                long[] ne = spec.ne();
+                long[] shape = new long[ne.length];
+                for (int i = 0; i < ne.length; i++) {
+                    shape[i] = ne[ne.length - 1 - i];
+                }
+                out.put(spec.name(), shape);
+            }
+        }
+        return out;
     }
 
-    /** The trainable tensors by GGUF name, in {@link TensorLayout} order. */
+    static long count(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    public Gpt2Config config() {
+        return config;
+    }
+
+    /** The trainable tensors by GGUF name, in {@link #trainableTensors} order. */
     public Map<String, NDArray> parameters() {
         return parameters;
     }
@@ -118,6 +147,11 @@ public final class Gpt2Lm implements AutoCloseable {
             throw new IllegalArgumentException("no tensor named " + name);
         }
         return p.toFloatArray();
+    }
+
+    /** This model's current values as the initial values of another (a copy of each tensor). */
+    public TensorSource asSource() {
+        return (name, dims) -> values(name);
     }
 
     /** Marks every parameter as requiring gradients (training) or not (evaluation of a frozen host). */
@@ -133,37 +167,37 @@ public final class Gpt2Lm implements AutoCloseable {
      */
     public NDArray forward(NDArray tokens) {
         Shape in = tokens.getShape();
-        if (in.dimension() != 2 || in.get(1) > shape.ctx() || in.get(1) < 1) {
-            throw new IllegalArgumentException("tokens: expected shape [batch, 1.." + shape.ctx() + "], got " + in);
+        if (in.dimension() != 2 || in.get(1) > config.ctx() || in.get(1) < 1) {
+            throw new IllegalArgumentException("tokens: expected shape [batch, 1.." + config.ctx() + "], got " + in);
         }
         NDManager m = tokens.getManager();
         long seq = in.get(1);
         NDArray positions = m.arange(0, (int) seq, 1, DataType.INT64);
-        NDArray x = embed(tokens, TensorLayout.TOKEN_EMBD).add(embed(positions, TensorLayout.POSITION_EMBD));
+        NDArray x = embed(tokens, Gpt2Tensors.TOKEN_EMBD).add(embed(positions, Gpt2Tensors.POSITION_EMBD));
         NDArray mask = causalMask(m, seq);
-        for (int l = 0; l < shape.layers(); l++) {
+        for (int l = 0; l < config.layers(); l++) {
             x = block(x, l, mask);
         }
-        x = layerNorm(x, TensorLayout.OUTPUT_NORM);
-        return Linear.linear(x, param(TensorLayout.TOKEN_EMBD)).singletonOrThrow();
+        x = layerNorm(x, "output_norm");
+        return Linear.linear(x, param(Gpt2Tensors.TOKEN_EMBD)).singletonOrThrow();
     }
 
     private NDArray block(NDArray x, int layer, NDArray mask) {
         long batch = x.getShape().get(0);
         long seq = x.getShape().get(1);
-        int heads = shape.heads();
-        int headDim = shape.headDim();
+        int heads = config.heads();
+        int headDim = config.embd() / config.heads();
         NDArray h = layerNorm(x, "blk." + layer + ".attn_norm");
-        NDArray qkv = linear(h, TensorLayout.block(layer, "attn_qkv"));
+        NDArray qkv = linear(h, Gpt2Tensors.blk(layer, "attn_qkv"));
         NDList parts = qkv.split(3, 2);
         NDArray q = parts.get(0).reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3);
         NDArray k = parts.get(1).reshape(batch, seq, heads, headDim).transpose(0, 2, 3, 1);
         NDArray v = parts.get(2).reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3);
         NDArray attention = q.matMul(k).mul(attnScale).add(mask).softmax(-1);
-        NDArray y = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, seq, shape.embd());
-        x = x.add(linear(y, TensorLayout.block(layer, "attn_output")));
+        NDArray y = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, seq, config.embd());
+        x = x.add(linear(y, Gpt2Tensors.blk(layer, "attn_output")));
         NDArray f = layerNorm(x, "blk." + layer + ".ffn_norm");
-        f = linear(geluTanh(linear(f, TensorLayout.block(layer, "ffn_up"))), TensorLayout.block(layer, "ffn_down"));
+        f = linear(geluTanh(linear(f, Gpt2Tensors.blk(layer, "ffn_up"))), Gpt2Tensors.blk(layer, "ffn_down"));
         return x.add(f);
     }
 
@@ -189,8 +223,8 @@ public final class Gpt2Lm implements AutoCloseable {
     }
 
     private NDArray layerNorm(NDArray x, String prefix) {
-        return LayerNorm.layerNorm(x, new Shape(shape.embd()), param(prefix + ".weight"), param(prefix + ".bias"),
-                ModelShape.LAYER_NORM_EPS).singletonOrThrow();
+        return LayerNorm.layerNorm(x, new Shape(config.embd()), param(prefix + ".weight"), param(prefix + ".bias"),
+                config.eps()).singletonOrThrow();
     }
 
     private NDArray param(String name) {

@@ -21,9 +21,9 @@ public record Perplexity(double memory, double joint, double host, long tokens) 
     /** Evaluates without gradients (call outside any gradient collector). */
     public static Perplexity evaluate(NDManager manager, Gpt2Lm memory, Gpt2Lm host, float lambda,
                                       TrainingWindows windows, int batchSize) {
-        if (host != null && host.shape().vocab() != memory.shape().vocab()) {
-            throw new IllegalArgumentException("host vocabulary " + host.shape().vocab() + " differs from the memory's "
-                    + memory.shape().vocab());
+        if (host != null && host.config().vocab() != memory.config().vocab()) {
+            throw new IllegalArgumentException("host vocabulary " + host.config().vocab() + " differs from the memory's "
+                    + memory.config().vocab());
         }
         double logOneMinusLambda = Math.log1p(-lambda);
         double logLambda = Math.log(lambda);
@@ -40,7 +40,7 @@ public record Perplexity(double memory, double joint, double host, long tokens) 
                 indices[i - start] = i;
             }
             try (NDManager step = manager.newSubManager()) {
-                Batch batch = Batch.pack(step, list, indices, memory.shape().vocab(), false);
+                Batch batch = Batch.pack(step, list, indices, memory.config().vocab(), false);
                 float[] lm = labelLogProbs(memory, batch);
                 float[] lh = host == null ? null : labelLogProbs(host, batch);
                 for (int r = 0; r < lm.length; r++) {

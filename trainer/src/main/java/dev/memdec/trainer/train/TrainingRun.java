@@ -3,7 +3,7 @@ package dev.memdec.trainer.train;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.memdec.trainer.model.Gpt2Lm;
-import dev.memdec.trainer.model.ModelShape;
+import dev.memdec.converter.gpt2.Gpt2Config;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,7 +36,7 @@ public final class TrainingRun {
     }
 
     private final NDManager manager;
-    private final ModelShape shape;
+    private final Gpt2Config shape;
     private final Gpt2Lm.TensorSource init;
     private final TrainingWindows train;
     private final TrainingWindows valid;
@@ -52,7 +52,7 @@ public final class TrainingRun {
      * @param metadata provenance kept in the checkpoints for the exported GGUF
      * @param host     frozen host for the joint perplexity, or null
      */
-    public TrainingRun(NDManager manager, ModelShape shape, Gpt2Lm.TensorSource init, TrainingWindows train,
+    public TrainingRun(NDManager manager, Gpt2Config shape, Gpt2Lm.TensorSource init, TrainingWindows train,
                        TrainingWindows valid, TrainingOptions options, Path out, Map<String, String> metadata,
                        Gpt2Lm host) {
         if (train.size() < 1) {

@@ -1,6 +1,6 @@
 package dev.memdec.trainer.train;
 
-import dev.memdec.trainer.model.ModelShape;
+import dev.memdec.converter.gpt2.Gpt2Config;
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +14,7 @@ import java.util.Map;
  * @param steps    one entry per step done
  * @param epochs   one entry per finished epoch
  */
-public record TrainingState(int format, ModelShape shape, TrainingOptions options, String data,
+public record TrainingState(int format, Gpt2Config shape, TrainingOptions options, String data,
                             Map<String, String> metadata, long step, List<StepLoss> steps, List<EpochResult> epochs) {
 
     public static final int FORMAT = 1;

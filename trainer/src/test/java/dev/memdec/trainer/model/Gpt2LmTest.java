@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.converter.gpt2.Gpt2Tensors;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class Gpt2LmTest {
 
-    private static final ModelShape SHAPE = new ModelShape(2, 32, 4, 16, 50);
+    private static final Gpt2Config SHAPE = Gpt2Config.of(2, 32, 4, 16, 50);
 
     private static float[] logits(Gpt2Lm model, NDManager m, long[] tokens) {
         try (NDManager step = m.newSubManager()) {
@@ -40,7 +42,7 @@ class Gpt2LmTest {
              Gpt2Lm a = Gpt2Lm.create(m, SHAPE, Gpt2Lm.randomInit(SHAPE, 5));
              Gpt2Lm b = Gpt2Lm.create(m, SHAPE, Gpt2Lm.randomInit(SHAPE, 5));
              Gpt2Lm c = Gpt2Lm.create(m, SHAPE, Gpt2Lm.randomInit(SHAPE, 6))) {
-            String name = TensorLayout.block(1, "attn_qkv.weight");
+            String name = Gpt2Tensors.blk(1, "attn_qkv.weight");
             assertArrayEquals(a.values(name), b.values(name));
             assertNotEquals(a.values(name)[0], c.values(name)[0]);
             assertEquals(1f, a.values("blk.0.ffn_norm.weight")[5]);

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import dev.memdec.trainer.model.Gpt2Lm;
-import dev.memdec.trainer.model.ModelShape;
-import dev.memdec.trainer.model.TensorLayout;
+import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.converter.gpt2.Gpt2Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainingRunTest {
 
     private static final int VOCAB = 48;
-    private static final ModelShape SHAPE = new ModelShape(1, 32, 2, 16, VOCAB);
+    private static final Gpt2Config SHAPE = Gpt2Config.of(1, 32, 2, 16, VOCAB);
     private static final TrainingWindows DATA = new SyntheticWindows(10, 16, VOCAB, 4, 11);
 
     private static TrainingOptions options(int epochs, float beta) {
@@ -33,7 +33,7 @@ class TrainingRunTest {
     private static Map<String, float[]> parameters(NDManager m, Path checkpoint) throws Exception {
         Gpt2Lm.TensorSource saved = Checkpoint.modelTensors(m, checkpoint);
         Map<String, float[]> out = new java.util.LinkedHashMap<>();
-        TensorLayout.shapes(SHAPE).forEach((name, shape) -> out.put(name, saved.read(name, shape)));
+        Gpt2Lm.trainableTensors(SHAPE).forEach((name, shape) -> out.put(name, saved.read(name, shape)));
         return out;
     }
 

@@ -14,7 +14,13 @@ import dev.memdec.natives.llama.ModelOptions;
 import dev.memdec.natives.llama.SamplerChain;
 import dev.memdec.natives.llama.Vocab;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,6 +109,41 @@ class LlamaModelE2eTest {
     IllegalArgumentException noRoot = assertThrows(IllegalArgumentException.class,
         () -> SamplerChain.builder().grammar(model.vocab(), "start ::= [0-9]+", "root"));
     assertTrue(noRoot.getMessage().contains("no rule 'root'"), noRoot.getMessage());
+  }
+
+  @Test
+  void llamaCppLogReachesSystemLoggerLineByLine() throws Exception {
+    Logger jul = Logger.getLogger("dev.memdec.natives.llama.llama.cpp");
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        records.add(r);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Level before = jul.getLevel();
+    jul.setLevel(Level.ALL);
+    jul.addHandler(handler);
+    try (LlamaModel m = LlamaModel.load(TinyGpt2.path(), ModelOptions.defaults().withVocabOnly(true))) {
+      // llama.cpp INFO (loader chatter) arrives as DEBUG, i.e. java.util.logging FINE.
+      assertTrue(records.stream().anyMatch(r -> r.getLevel() == Level.FINE
+          && r.getMessage().contains("llama_model_loader")), records.size() + " records");
+      records.clear();
+      try (LlamaContext c = LlamaContext.create(model, ContextOptions.defaults().withNCtx(64))) {
+        assertTrue(records.stream().anyMatch(r -> r.getLevel() == Level.WARNING
+            && r.getMessage().contains("n_ctx_per_seq (64) < n_ctx_train (128)")), records.size() + " records");
+      }
+      assertTrue(records.stream().noneMatch(r -> r.getMessage().contains("\n")), "records are single lines");
+    } finally {
+      jul.removeHandler(handler);
+      jul.setLevel(before);
+    }
   }
 
   @Test

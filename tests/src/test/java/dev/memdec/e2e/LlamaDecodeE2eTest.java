@@ -75,6 +75,15 @@ class LlamaDecodeE2eTest {
   }
 
   @Test
+  void positionsPastGpt2sLearnedTableAreRefusedInJava() {
+    // Position 128 would make ggml's get_rows on position_embd assert, which aborts the JVM.
+    assertEquals(128, model.positionLimit());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LlamaContext.create(model, options().withNCtx(256)));
+    assertTrue(e.getMessage().contains("128 positions"), e.getMessage());
+  }
+
+  @Test
   void inputLongerThanNBatchIsSplitAndEveryRowStaysReadable() {
     float[][] whole = new float[tokens.length][];
     float[][] split = new float[tokens.length][];

@@ -120,9 +120,17 @@ public final class LlamaContext implements AutoCloseable {
     }
   }
 
-  /** Creates a context; close it before its model. */
+  /**
+   * Creates a context; close it before its model.
+   *
+   * @throws IllegalArgumentException if {@code nCtx} exceeds the model's {@link LlamaModel#positionLimit()}
+   */
   public static LlamaContext create(LlamaModel model, ContextOptions options) {
     LlamaRuntime.get();
+    if (options.nCtx() > model.positionLimit()) {
+      throw new IllegalArgumentException(model.path() + ": nCtx " + options.nCtx() + " exceeds the "
+          + model.positionLimit() + " positions the model's learned position table holds");
+    }
     model.contextOpened();
     try {
       return new LlamaContext(model, options);
@@ -183,9 +191,10 @@ public final class LlamaContext implements AutoCloseable {
       throw new IllegalArgumentException("decode: firstPos " + firstPos + " must equal nPast() " + nPast
           + " (trim with kvRemove/kvClear first)");
     }
-    if ((long) firstPos + tokens.length > nCtx) {
+    int limit = Math.min(nCtx, model.positionLimit()); // llama.cpp may round n_ctx up past the table
+    if ((long) firstPos + tokens.length > limit) {
       throw new IllegalArgumentException("decode: positions " + firstPos + ".." + (firstPos + tokens.length - 1)
-          + " do not fit n_ctx " + nCtx);
+          + " do not fit " + (limit < nCtx ? "the model's " + limit + " learned positions" : "n_ctx " + nCtx));
     }
     Vocab vocab = model.vocab();
     for (int t : tokens) {

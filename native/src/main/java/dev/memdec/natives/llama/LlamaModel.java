@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A llama.cpp model ({@code llama_model*}) loaded from a GGUF file; owns the native model until {@link #close()}.
@@ -26,10 +27,14 @@ import java.util.Optional;
  */
 @SuppressWarnings("restricted") // calling native code is this class's purpose (native access is enabled)
 public final class LlamaModel implements AutoCloseable {
+  /** Architectures with a learned absolute position table of n_ctx_train rows (llama.cpp's position_embd). */
+  private static final Set<String> LEARNED_POSITIONS = Set.of("gpt2", "starcoder", "bert");
+
   private final Path path;
   private final MemorySegment handle;
   private final Vocab vocab;
   private final boolean vocabOnly;
+  private final int positionLimit;
   private int openContexts;
   private boolean closed;
 
@@ -38,6 +43,8 @@ public final class LlamaModel implements AutoCloseable {
     this.handle = handle;
     this.vocabOnly = vocabOnly;
     this.vocab = new Vocab(this, call(LlamaLibrary.MODEL_GET_VOCAB, handle));
+    this.positionLimit = meta("general.architecture").filter(LEARNED_POSITIONS::contains).isPresent()
+        ? nCtxTrain() : Integer.MAX_VALUE;
   }
 
   /**
@@ -101,6 +108,15 @@ public final class LlamaModel implements AutoCloseable {
   /** The training context length ({@code <arch>.context_length}). */
   public int nCtxTrain() {
     return callInt(LlamaLibrary.MODEL_N_CTX_TRAIN);
+  }
+
+  /**
+   * How many positions the model can embed: n_ctx_train for architectures with a learned position table
+   * (gpt2, starcoder, bert), where a later position makes ggml's get_rows assert and abort the process;
+   * otherwise unlimited ({@code Integer.MAX_VALUE}). {@link LlamaContext} enforces it.
+   */
+  public int positionLimit() {
+    return positionLimit;
   }
 
   /** Total bytes of all tensors. */

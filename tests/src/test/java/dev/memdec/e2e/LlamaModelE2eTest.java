@@ -99,6 +99,9 @@ class LlamaModelE2eTest {
       c.decode(model.vocab().tokenize("The number is", false, false), 0, false);
       int t = chain.sample(c, -1);
       assertTrue(model.vocab().piece(t).matches("[0-9]+"), "grammar let through '" + model.vocab().piece(t) + "'");
+      IllegalArgumentException wrongWidth = assertThrows(IllegalArgumentException.class,
+          () -> chain.sample(new float[50258]));
+      assertTrue(wrongWidth.getMessage().contains("vocabulary of 50257"), wrongWidth.getMessage());
     }
     IllegalArgumentException undefinedRule = assertThrows(IllegalArgumentException.class,
         () -> SamplerChain.builder().grammar(model.vocab(), "root ::= digits", "root"));

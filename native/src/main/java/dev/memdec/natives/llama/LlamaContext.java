@@ -127,12 +127,12 @@ public final class LlamaContext implements AutoCloseable {
    */
   public static LlamaContext create(LlamaModel model, ContextOptions options) {
     LlamaRuntime.get();
-    if (options.nCtx() > model.positionLimit()) {
-      throw new IllegalArgumentException(model.path() + ": nCtx " + options.nCtx() + " exceeds the "
-          + model.positionLimit() + " positions the model's learned position table holds");
-    }
-    model.contextOpened();
+    model.contextOpened(); // refuses closed and vocab-only models
     try {
+      if (options.nCtx() > model.positionLimit()) {
+        throw new IllegalArgumentException(model.path() + ": nCtx " + options.nCtx() + " exceeds the "
+            + model.positionLimit() + " positions the model's learned position table holds");
+      }
       return new LlamaContext(model, options);
     } catch (RuntimeException e) {
       model.contextClosed();

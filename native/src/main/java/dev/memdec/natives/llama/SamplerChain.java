@@ -42,16 +42,18 @@ public final class SamplerChain implements AutoCloseable {
   private final Arena arena;
   private final MemorySegment chain;
   private final List<String> names;
+  private final int grammarVocab;
   private final MemorySegment candidates;
   private MemorySegment entries = MemorySegment.NULL;
   private Throwable upcallError;
   private float[] logitsBuffer = new float[0];
   private boolean closed;
 
-  private SamplerChain(Arena arena, MemorySegment chain, List<String> names) {
+  private SamplerChain(Arena arena, MemorySegment chain, List<String> names, int grammarVocab) {
     this.arena = arena;
     this.chain = chain;
     this.names = List.copyOf(names);
+    this.grammarVocab = grammarVocab;
     this.candidates = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
   }
 
@@ -89,6 +91,11 @@ public final class SamplerChain implements AutoCloseable {
     int n = logits.length;
     if (n == 0) {
       throw new IllegalArgumentException("no logits to sample from");
+    }
+    if (grammarVocab >= 0 && n != grammarVocab) {
+      // The grammar looks every candidate id up in its vocabulary; an id past it would abort the process.
+      throw new IllegalArgumentException(n + " logits for a chain whose grammar uses a vocabulary of "
+          + grammarVocab + " tokens");
     }
     if (entries.byteSize() < n * ENTRY) {
       entries = arena.allocate(n * ENTRY, 4);
@@ -183,6 +190,7 @@ public final class SamplerChain implements AutoCloseable {
     private final MemorySegment chain;
     private final List<String> names = new ArrayList<>();
     private final List<Bridge> bridges = new ArrayList<>();
+    private int grammarVocab = -1;
     private boolean built;
 
     private Builder() {
@@ -256,12 +264,13 @@ public final class SamplerChain implements AutoCloseable {
     }
 
     /**
-     * Repetition penalties over the last {@code lastN} accepted tokens (0 disables, -1 = the whole context).
+     * Repetition penalties over the last {@code lastN} accepted tokens (0 disables). The "-1 = whole context"
+     * convention belongs to llama.cpp's common library, not to this C API, so pass the context size instead.
      * Neutral values: repeat 1, frequency 0, presence 0.
      */
     public Builder penalties(int lastN, float repeat, float frequency, float presence) {
-      if (lastN < -1) {
-        throw new IllegalArgumentException("penalty lastN must be >= -1, got " + lastN);
+      if (lastN < 0) {
+        throw new IllegalArgumentException("penalty lastN must be >= 0 (0 disables), got " + lastN);
       }
       try {
         return add("penalties(" + lastN + ", " + repeat + ", " + frequency + ", " + presence + ")",
@@ -312,6 +321,7 @@ public final class SamplerChain implements AutoCloseable {
         throw fail(new IllegalArgumentException("grammar does not parse or has no rule '" + root
             + "' (llama.cpp printed the reason to stderr): " + abbreviate(gbnf)));
       }
+      grammarVocab = vocab.size();
       return add("grammar(" + root + ")", s);
     }
 
@@ -383,7 +393,7 @@ public final class SamplerChain implements AutoCloseable {
         throw fail(new IllegalArgumentException("a sampler chain needs at least one sampler"));
       }
       built = true;
-      SamplerChain result = new SamplerChain(arena, chain, names);
+      SamplerChain result = new SamplerChain(arena, chain, names, grammarVocab);
       for (Bridge b : bridges) {
         b.owner = result;
       }

@@ -179,6 +179,7 @@ class SamplerChainTest {
   @Test
   void rejectsOutOfRangeParameters() {
     assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().topK(0));
+    assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().penalties(-1, 1.1f, 0f, 0f));
     assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().topP(1.5f));
     assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().minP(-0.1f));
     assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().logitBias(10, Map.of(10, 1f)));

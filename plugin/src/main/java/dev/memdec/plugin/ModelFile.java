@@ -2,6 +2,7 @@ package dev.memdec.plugin;
 
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufValue;
+import dev.memdec.converter.tokenizer.BpeVocabulary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,23 @@ record ModelFile(Path path, String tokenizerModel, List<String> tokens, boolean 
             List<String> tokens = gguf.find("tokenizer.ggml.tokens").map(GgufValue::asStringList).orElse(List.of());
             boolean addEos = gguf.find("tokenizer.ggml.add_eos_token").map(GgufValue::asBool).orElse(false);
             Optional<String> sha = gguf.find(TokenizerFacts.SHA256_KEY).map(GgufValue::asString);
+            if (sha.isEmpty() && "gpt2".equals(model)) {
+                sha = canonicalBpeHash(gguf);
+            }
             return new ModelFile(path, model, tokens, addEos, sha);
+        }
+    }
+
+    /**
+     * The canonical hash of a BPE tokenizer from a file that does not carry {@value TokenizerFacts#SHA256_KEY}
+     * (a GGUF made by other tools), so it can still be compared with a memory's; empty if the tokenizer is not
+     * one {@link BpeVocabulary} can read.
+     */
+    private static Optional<String> canonicalBpeHash(GgufFile gguf) {
+        try {
+            return Optional.of(BpeVocabulary.readFrom(gguf).sha256());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 }

@@ -2,7 +2,9 @@
 # Installs the system packages memdec needs on a fresh Debian machine. Idempotent; quiet when all is present.
 set -euo pipefail
 need=()
-for p in libgomp1; do
+# libfaiss-dev ships only a static libfaiss.a (linked into the JavaCPP peer library at build time);
+# libopenblas-dev brings libopenblas.so.0 with LAPACK, which that library needs at build and run time.
+for p in libgomp1 libfaiss-dev libopenblas-dev; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -528,8 +528,9 @@ public final class GgufFile implements AutoCloseable {
             throw new IllegalArgumentException(name + ": tensor '" + t.name() + "' has " + n
                     + " elements, too many for one array; stream it with floats()");
         }
+        FloatSource source = floats(t);
         float[] out = new float[(int) n];
-        TensorCodec.decode(t.type(), data(t), 0, out, 0, out.length);
+        source.read(0, out, out.length);
         return out;
     }
 

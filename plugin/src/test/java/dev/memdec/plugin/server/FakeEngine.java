@@ -13,7 +13,7 @@ import java.util.function.BiFunction;
  * of the prompt text and the memory selection, one byte per step. It records what a real engine must get right:
  * which thread called it, how many prompt tokens it decoded (KV reuse), and how many streams are open (leaks).
  */
-final class FakeEngine implements CompletionEngine {
+public final class FakeEngine implements CompletionEngine {
     static final int EOS = 256;
 
     private final List<String> memories;
@@ -21,11 +21,11 @@ final class FakeEngine implements CompletionEngine {
     private final Optional<String> chatTemplate;
     private volatile BiFunction<String, MemorySelection, String> answer;
     private volatile long stepMillis;
-    final AtomicInteger decodedPromptTokens = new AtomicInteger();
-    final AtomicInteger openStreams = new AtomicInteger();
+    public final AtomicInteger decodedPromptTokens = new AtomicInteger();
+    public final AtomicInteger openStreams = new AtomicInteger();
     final List<Thread> generatingThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    FakeEngine(List<String> memories, int contextLength, Optional<String> chatTemplate) {
+    public FakeEngine(List<String> memories, int contextLength, Optional<String> chatTemplate) {
         this.memories = List.copyOf(memories);
         this.contextLength = contextLength;
         this.chatTemplate = chatTemplate;
@@ -39,12 +39,12 @@ final class FakeEngine implements CompletionEngine {
                 : "host only answer.";
     }
 
-    void answer(BiFunction<String, MemorySelection, String> answer) {
+    public void answer(BiFunction<String, MemorySelection, String> answer) {
         this.answer = answer;
     }
 
     /** Sleep per generated token, to make requests overlap in concurrency tests. */
-    void stepMillis(long millis) {
+    public void stepMillis(long millis) {
         this.stepMillis = millis;
     }
 

@@ -1,0 +1,288 @@
+package dev.memdec.converter.hf;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.ByteLevelUnicode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+/**
+ * Reads an HF byte-level BPE tokenizer into the llama.cpp vocabulary (gguf-spec §4.3): {@code tokenizer.json},
+ * or {@code vocab.json} + {@code merges.txt}, plus added/special tokens and special ids from
+ * {@code tokenizer_config.json} and config.json. The token list is padded with {@code [PADi]} UNUSED tokens to
+ * the embedding's row count, because llama.cpp requires the two to be equal.
+ */
+final class HfTokenizerReader {
+
+    static final String TOKENIZER_JSON = "tokenizer.json";
+    static final String VOCAB_JSON = "vocab.json";
+    static final String MERGES_TXT = "merges.txt";
+    static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+
+    /** The pre-tokenizer split regex of Llama-3's tokenizer.json; llama.cpp's {@code llama-bpe} implements exactly it. */
+    static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    static final int NORMAL = BpeVocabulary.TYPE_NORMAL;
+    static final int CONTROL = BpeVocabulary.TYPE_CONTROL;
+    static final int USER_DEFINED = 4;
+    static final int UNUSED = 5;
+
+    private record AddedToken(String content, boolean special) {
+    }
+
+    private HfTokenizerReader() {
+    }
+
+    static BpeVocabulary read(Path dir, HfConfig config, HfArchitecture architecture, int vocabRows) throws IOException {
+        Map<String, Integer> vocab;
+        List<String> merges;
+        Map<Integer, AddedToken> added = new TreeMap<>();
+        Path tokenizerJson = dir.resolve(TOKENIZER_JSON);
+        Optional<JsonObject> tokenizerConfig = readOptionalObject(dir.resolve(TOKENIZER_CONFIG));
+        if (Files.isRegularFile(tokenizerJson)) {
+            JsonObject root = readObject(tokenizerJson);
+            JsonObject model = object(tokenizerJson, root, "model");
+            String type = model.has("type") ? model.get("type").getAsString() : "";
+            if (!type.equals("BPE") || (model.has("byte_fallback") && model.get("byte_fallback").getAsBoolean())) {
+                throw new IllegalArgumentException(tokenizerJson + ": model.type '" + type + "'"
+                        + (type.equals("BPE") ? " with byte_fallback (SentencePiece-style)" : "")
+                        + " is not supported, expected byte-level BPE");
+            }
+            if (architecture == HfArchitecture.LLAMA && !hasRegex(root.get("pre_tokenizer"), LLAMA3_REGEX)) {
+                throw new IllegalArgumentException(tokenizerJson + ": pre_tokenizer is not the Llama-3 split regex, so "
+                        + "no llama.cpp pre-tokenizer is known to match it (only llama-bpe is supported for llama)");
+            }
+            vocab = readVocab(tokenizerJson, object(tokenizerJson, model, "vocab"));
+            merges = readJsonMerges(tokenizerJson, model.get("merges"));
+            if (root.has("added_tokens") && root.get("added_tokens").isJsonArray()) {
+                for (JsonElement e : root.getAsJsonArray("added_tokens")) {
+                    JsonObject t = e.getAsJsonObject();
+                    added.put(t.get("id").getAsInt(), new AddedToken(t.get("content").getAsString(),
+                            t.has("special") && t.get("special").getAsBoolean()));
+                }
+            }
+        } else if (Files.isRegularFile(dir.resolve(VOCAB_JSON)) && Files.isRegularFile(dir.resolve(MERGES_TXT))) {
+            if (architecture == HfArchitecture.LLAMA) {
+                throw new IllegalArgumentException(dir + ": llama needs a " + TOKENIZER_JSON
+                        + " to confirm the Llama-3 pre-tokenizer; vocab.json + merges.txt cannot show it");
+            }
+            vocab = readVocab(dir.resolve(VOCAB_JSON), readObject(dir.resolve(VOCAB_JSON)));
+            merges = readMergesTxt(dir.resolve(MERGES_TXT));
+        } else {
+            throw new IllegalArgumentException(dir + ": no " + TOKENIZER_JSON + " and no " + VOCAB_JSON + " + " + MERGES_TXT);
+        }
+        Path configFile = dir.resolve(TOKENIZER_CONFIG);
+        tokenizerConfig.filter(c -> c.has("added_tokens_decoder") && c.get("added_tokens_decoder").isJsonObject())
+                .ifPresent(c -> c.getAsJsonObject("added_tokens_decoder").entrySet().forEach(e -> {
+                    JsonObject t = e.getValue().getAsJsonObject();
+                    int id = parseId(configFile, e.getKey());
+                    added.putIfAbsent(id, new AddedToken(t.get("content").getAsString(),
+                            t.has("special") && t.get("special").getAsBoolean()));
+                }));
+        return assemble(dir, config, architecture, vocabRows, vocab, merges, added, tokenizerConfig);
+    }
+
+    private static BpeVocabulary assemble(Path dir, HfConfig config, HfArchitecture architecture, int vocabRows,
+                                          Map<String, Integer> vocab, List<String> merges, Map<Integer, AddedToken> added,
+                                          Optional<JsonObject> tokenizerConfig) {
+        String[] tokens = new String[vocabRows];
+        int[] types = new int[vocabRows];
+        Map<String, Integer> ids = new HashMap<>();
+        vocab.forEach((text, id) -> place(dir, tokens, types, ids, id, text, NORMAL));
+        added.forEach((id, t) -> {
+            if (id < vocabRows && t.content().equals(tokens[id])) {
+                types[id] = t.special() || looksSpecial(t.content()) ? CONTROL : USER_DEFINED;
+            } else {
+                place(dir, tokens, types, ids, id, t.content(), t.special() || looksSpecial(t.content()) ? CONTROL : USER_DEFINED);
+            }
+        });
+        for (int i = 0; i < vocabRows; i++) {
+            if (tokens[i] == null) {
+                place(dir, tokens, types, ids, i, "[PAD" + i + "]", UNUSED);
+            }
+        }
+        for (int b = 0; b < 256; b++) {
+            String symbol = String.valueOf(ByteLevelUnicode.charOf(b));
+            if (!ids.containsKey(symbol)) {
+                throw new IllegalArgumentException(dir + ": tokenizer lacks the byte-level symbol '" + symbol
+                        + "' (U+" + Integer.toHexString(symbol.codePointAt(0)).toUpperCase() + "); not a byte-level BPE vocabulary");
+            }
+        }
+        Path configFile = config.file();
+        OptionalInt bos = specialId(tokenizerConfig, "bos_token", ids, config, "bos_token_id");
+        OptionalInt eos = specialId(tokenizerConfig, "eos_token", ids, config, "eos_token_id");
+        OptionalInt pad = specialId(tokenizerConfig, "pad_token", ids, config, "pad_token_id");
+        if (bos.isEmpty() && eos.isEmpty()) {
+            throw new IllegalArgumentException(configFile + ": neither bos_token_id nor eos_token_id is set (nor in " + TOKENIZER_CONFIG + ")");
+        }
+        int bosId = bos.orElseGet(eos::getAsInt);
+        int eosId = eos.orElse(bosId);
+        for (int id : new int[] {bosId, eosId, pad.orElse(0)}) {
+            if (id >= vocabRows) {
+                throw new IllegalArgumentException(configFile + ": special token id " + id + " is outside the vocabulary of " + vocabRows);
+            }
+        }
+        boolean addBos = tokenizerConfig.filter(c -> c.has("add_bos_token") && c.get("add_bos_token").isJsonPrimitive()
+                        && c.get("add_bos_token").getAsJsonPrimitive().isBoolean())
+                .map(c -> c.get("add_bos_token").getAsBoolean())
+                .orElse(architecture == HfArchitecture.LLAMA);
+        return new BpeVocabulary("gpt2", architecture.preTokenizer(), List.of(tokens), types, List.copyOf(merges),
+                bosId, eosId, pad, addBos);
+    }
+
+    private static void place(Path dir, String[] tokens, int[] types, Map<String, Integer> ids, int id, String text, int type) {
+        if (id < 0 || id >= tokens.length) {
+            throw new IllegalArgumentException(dir + ": token '" + text + "' has id " + id + " but the embedding has "
+                    + tokens.length + " rows (config.json vocab_size)");
+        }
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException(dir + ": token id " + id + " is the empty string");
+        }
+        if (tokens[id] != null) {
+            throw new IllegalArgumentException(dir + ": token id " + id + " is both '" + tokens[id] + "' and '" + text + "'");
+        }
+        Integer other = ids.putIfAbsent(text, id);
+        if (other != null) {
+            throw new IllegalArgumentException(dir + ": token '" + text + "' appears at ids " + other + " and " + id
+                    + " (llama.cpp requires unique token texts)");
+        }
+        tokens[id] = text;
+        types[id] = type;
+    }
+
+    /** llama.cpp treats {@code <|...|>} tokens as control tokens even when not flagged special. */
+    private static boolean looksSpecial(String content) {
+        return content.startsWith("<|") && content.endsWith("|>");
+    }
+
+    /** From tokenizer_config.json's {@code *_token} (a string or {@code {"content": ...}}), else config.json's id. */
+    private static OptionalInt specialId(Optional<JsonObject> tokenizerConfig, String tokenKey, Map<String, Integer> ids,
+                                         HfConfig config, String idKey) {
+        Optional<String> text = tokenizerConfig.map(c -> c.get(tokenKey)).filter(e -> e != null && !e.isJsonNull()).map(e ->
+                e.isJsonObject() ? e.getAsJsonObject().get("content").getAsString() : e.getAsString());
+        if (text.isPresent() && ids.containsKey(text.get())) {
+            return OptionalInt.of(ids.get(text.get()));
+        }
+        return config.optionalId(idKey).map(OptionalInt::of).orElse(OptionalInt.empty());
+    }
+
+    private static boolean hasRegex(JsonElement e, String regex) {
+        if (e == null || e.isJsonNull() || e.isJsonPrimitive()) {
+            return false;
+        }
+        if (e.isJsonArray()) {
+            for (JsonElement x : e.getAsJsonArray()) {
+                if (hasRegex(x, regex)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        JsonObject o = e.getAsJsonObject();
+        JsonElement r = o.get("Regex");
+        if (r != null && r.isJsonPrimitive() && r.getAsString().equals(regex)) {
+            return true;
+        }
+        return o.entrySet().stream().anyMatch(x -> hasRegex(x.getValue(), regex));
+    }
+
+    private static Map<String, Integer> readVocab(Path file, JsonObject vocab) {
+        Map<String, Integer> out = new HashMap<>(vocab.size() * 2);
+        for (Map.Entry<String, JsonElement> e : vocab.entrySet()) {
+            if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isNumber()) {
+                throw new IllegalArgumentException(file + ": vocab entry '" + e.getKey() + "' is not an id");
+            }
+            out.put(e.getKey(), e.getValue().getAsInt());
+        }
+        return out;
+    }
+
+    private static List<String> readJsonMerges(Path file, JsonElement merges) {
+        if (merges == null || !merges.isJsonArray()) {
+            throw new IllegalArgumentException(file + ": model.merges is missing (llama.cpp's BPE needs merges)");
+        }
+        List<String> out = new ArrayList<>(merges.getAsJsonArray().size());
+        for (JsonElement m : merges.getAsJsonArray()) {
+            if (m.isJsonArray() && m.getAsJsonArray().size() == 2) {
+                // transformers >= 4.45 writes pairs; a space inside a part is spelled as its byte-level symbol
+                out.add(m.getAsJsonArray().get(0).getAsString().replace(" ", "\u0120") + " "
+                        + m.getAsJsonArray().get(1).getAsString().replace(" ", "\u0120"));
+            } else if (m.isJsonPrimitive() && m.getAsString().indexOf(' ', 1) > 0) {
+                out.add(m.getAsString());
+            } else {
+                throw new IllegalArgumentException(file + ": merge #" + out.size() + " is " + m + ", expected \"a b\" or [\"a\", \"b\"]");
+            }
+        }
+        return out;
+    }
+
+    private static List<String> readMergesTxt(Path file) throws IOException {
+        List<String> out = new ArrayList<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || (i == 0 && line.startsWith("#"))) {
+                continue;
+            }
+            if (line.indexOf(' ', 1) < 0) {
+                throw new IllegalArgumentException(file + ": line " + (i + 1) + " '" + line + "' is not a merge \"a b\"");
+            }
+            out.add(line);
+        }
+        return out;
+    }
+
+    private static int parseId(Path file, String key) {
+        try {
+            return Integer.parseInt(key);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(file + ": added_tokens_decoder key '" + key + "' is not a token id", e);
+        }
+    }
+
+    private static JsonObject object(Path file, JsonObject parent, String key) {
+        JsonElement e = parent.get(key);
+        if (e == null || !e.isJsonObject()) {
+            throw new IllegalArgumentException(file + ": '" + key + "' is missing or not an object");
+        }
+        return e.getAsJsonObject();
+    }
+
+    private static JsonObject readObject(Path file) throws IOException {
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            if (!e.isJsonObject()) {
+                throw new IllegalArgumentException(file + ": expected a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<JsonObject> readOptionalObject(Path file) throws IOException {
+        return Files.isRegularFile(file) ? Optional.of(readObject(file)) : Optional.empty();
+    }
+
+    /** The chat template string of tokenizer_config.json, if it has one. */
+    static Optional<String> chatTemplate(Path dir) throws IOException {
+        return readOptionalObject(dir.resolve(TOKENIZER_CONFIG))
+                .map(c -> c.get("chat_template"))
+                .filter(e -> e != null && e.isJsonPrimitive())
+                .map(JsonElement::getAsString);
+    }
+}

@@ -22,6 +22,9 @@ public interface CompletionEngine extends AutoCloseable {
     /** Number of tokens in the vocabulary; token ids are in [0, vocabSize). */
     int vocabSize();
 
+    /** Whether {@link TokenEvent}s carry log-probabilities when asked (else requests for logprobs get 400). */
+    boolean supportsLogprobs();
+
     /** Tokens one slot's context holds (prompt plus generated). */
     int contextLength();
 

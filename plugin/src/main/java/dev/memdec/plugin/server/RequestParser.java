@@ -73,6 +73,10 @@ public final class RequestParser {
         if (prompt.length == 0) {
             throw ApiException.invalid(chat ? "messages" : "prompt", "the prompt is empty");
         }
+        if (topLogprobs >= 0 && !engine.supportsLogprobs()) {
+            throw new ApiException(400, "invalid_request_error", "logprobs", "unsupported",
+                    "this server's runtime does not report token probabilities; leave logprobs unset");
+        }
         int room = engine.contextLength() - prompt.length;
         if (room < 1) {
             throw new ApiException(400, "invalid_request_error", chat ? "messages" : "prompt", "context_length_exceeded",

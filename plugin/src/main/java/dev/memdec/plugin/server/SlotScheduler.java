@@ -47,12 +47,7 @@ public final class SlotScheduler implements AutoCloseable {
      * @throws IllegalArgumentException when slots or queue is out of range
      */
     public SlotScheduler(CompletionEngine engine, int slots, int queue) {
-        if (slots < 1 || slots > 64) {
-            throw new IllegalArgumentException("--parallel must be in [1, 64], got " + slots);
-        }
-        if (queue < 0 || queue > 4096) {
-            throw new IllegalArgumentException("--queue must be in [0, 4096], got " + queue);
-        }
+        checkLimits(slots, queue);
         this.engine = engine;
         this.slotCount = slots;
         this.queueCapacity = queue;
@@ -67,6 +62,20 @@ public final class SlotScheduler implements AutoCloseable {
         }
         if (startFailure != null) {
             throw startFailure;
+        }
+    }
+
+    /**
+     * Checks slot and queue counts (before models are loaded for them).
+     *
+     * @throws IllegalArgumentException when slots is outside [1, 64] or queue outside [0, 4096]
+     */
+    public static void checkLimits(int slots, int queue) {
+        if (slots < 1 || slots > 64) {
+            throw new IllegalArgumentException("--parallel must be in [1, 64], got " + slots);
+        }
+        if (queue < 0 || queue > 4096) {
+            throw new IllegalArgumentException("--queue must be in [0, 4096], got " + queue);
         }
     }
 

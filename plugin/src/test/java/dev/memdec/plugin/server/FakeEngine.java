@@ -64,6 +64,11 @@ public final class FakeEngine implements CompletionEngine {
     }
 
     @Override
+    public boolean supportsLogprobs() {
+        return true;
+    }
+
+    @Override
     public int contextLength() {
         return contextLength;
     }

@@ -1,0 +1,56 @@
+package dev.memdec.plugin;
+
+/**
+ * What {@code memdec bench} measured in one run (phases alternated, medians over rounds).
+ *
+ * @param hostDecodeMs        one decode step (decode + greedy sample) of the host alone, ms
+ * @param memoryDecodeMs      one decode step of the memory alone, ms
+ * @param jointDecodeMs       one joint step (host decode, memory decode, mixing sampler, greedy), ms
+ * @param mixMs               the memory sampler's share of a joint step (read candidates, mix, write back), ms
+ * @param hostPrefillTps      host-alone prefill tokens per second
+ * @param jointPrefillTps     joint prefill tokens per second
+ * @param hostBytes           host tensor bytes (read once per decoded token)
+ * @param memoryBytes         memory tensor bytes
+ * @param readBandwidth       measured read bandwidth, bytes per second
+ * @param peakRssBytes        peak resident set size of the process, or -1 if unknown
+ * @param vocab               vocabulary length mixed
+ * @param tokens              decode steps per phase and round
+ * @param rounds              rounds of alternating phases
+ * @param threads             threads per decode
+ */
+public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double jointDecodeMs, double mixMs,
+        double hostPrefillTps, double jointPrefillTps, long hostBytes, long memoryBytes, double readBandwidth,
+        long peakRssBytes, int vocab, int tokens, int rounds, int threads) {
+
+    public double hostTps() {
+        return 1000 / hostDecodeMs;
+    }
+
+    public double memoryTps() {
+        return 1000 / memoryDecodeMs;
+    }
+
+    public double jointTps() {
+        return 1000 / jointDecodeMs;
+    }
+
+    /** joint / (host + memory): 1.0 means running both together costs nothing beyond running each. */
+    public double jointOverSum() {
+        return jointDecodeMs / (hostDecodeMs + memoryDecodeMs);
+    }
+
+    /** Mixing time as a fraction of a joint step. */
+    public double mixShare() {
+        return mixMs / jointDecodeMs;
+    }
+
+    /** The fastest a joint step could be if it only streamed both models' weights at the measured bandwidth. */
+    public double bandwidthBoundMs() {
+        return (hostBytes + memoryBytes) / readBandwidth * 1000;
+    }
+
+    /** {@link #bandwidthBoundMs()} / measured joint step: how close decoding runs to the memory-bandwidth limit. */
+    public double bandwidthLimitFraction() {
+        return bandwidthBoundMs() / jointDecodeMs;
+    }
+}

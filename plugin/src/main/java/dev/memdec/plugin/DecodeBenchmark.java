@@ -1,0 +1,119 @@
+package dev.memdec.plugin;
+
+import dev.memdec.natives.llama.LlamaContext;
+import dev.memdec.natives.llama.SamplerChain;
+import dev.memdec.plugin.bench.MemoryBandwidth;
+import dev.memdec.plugin.bench.PeakRss;
+import dev.memdec.plugin.mix.Mixing;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Measures, in one run, decoding with the host alone, the memory alone and both mixed, alternating the three
+ * phases round by round so that machine noise hits them alike. Each phase starts from an empty cache, prefills
+ * the same prompt and then decodes {@code tokens} greedy steps.
+ */
+public final class DecodeBenchmark {
+
+    private static final long BANDWIDTH_PROBE_BYTES = 512L << 20;
+
+    private DecodeBenchmark() {
+    }
+
+    /**
+     * Runs the benchmark on an attached pair.
+     *
+     * @param promptTokens tokens prefilled per phase (random ids from a fixed seed)
+     * @param tokens       decode steps per phase, &gt;= 1
+     * @param rounds       rounds of the three phases, &gt;= 1
+     */
+    public static BenchmarkReport run(HostModel host, MemoryModel memory, int promptTokens, int tokens, int rounds,
+            int threads) {
+        if (tokens < 1 || rounds < 1 || promptTokens < 1) {
+            throw new IllegalArgumentException("tokens, rounds and prompt tokens must be >= 1");
+        }
+        if (promptTokens + tokens + 1 > host.contextSize()) {
+            throw new IllegalArgumentException(promptTokens + " prompt + " + tokens + " decoded tokens do not fit the "
+                    + "context of " + host.contextSize());
+        }
+        if (host.memory().orElse(null) != memory) {
+            host.attach(memory);
+        }
+        double bandwidth = MemoryBandwidth.measure(BANDWIDTH_PROBE_BYTES, threads, 3);
+        int shared = Math.min(host.vocabSize(), memory.tokenizer().vocabSize());
+        int[] prompt = new Random(42).ints(promptTokens, 0, shared).toArray();
+        Mixing mixing = Mixing.of(Mixing.DEFAULT_LAMBDA);
+        double[][] ms = new double[4][rounds];
+        double[][] prefill = new double[2][rounds];
+        JointDecoder decoder = host.decoder();
+        InferenceThread.run(() -> {
+            for (int r = 0; r < rounds; r++) {
+                decoder.clear();
+                long t0 = System.nanoTime();
+                single(decoder.hostContext(), prompt);
+                prefill[0][r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
+                ms[0][r] = singleSteps(decoder.hostContext(), prompt.length, tokens);
+
+                decoder.clear();
+                single(decoder.memoryContext(), prompt);
+                ms[1][r] = singleSteps(decoder.memoryContext(), prompt.length, tokens);
+
+                decoder.clear();
+                t0 = System.nanoTime();
+                decoder.prefill(prompt);
+                prefill[1][r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
+                double[] joint = jointSteps(decoder, host.vocabSize(), shared, mixing, tokens);
+                ms[2][r] = joint[0];
+                ms[3][r] = joint[1];
+                decoder.clear();
+            }
+        });
+        return new BenchmarkReport(median(ms[0]), median(ms[1]), median(ms[2]), median(ms[3]), median(prefill[0]),
+                median(prefill[1]), host.sizeBytes(), memory.sizeBytes(), bandwidth, PeakRss.bytes().orElse(-1),
+                shared, tokens, rounds, threads);
+    }
+
+    /** Prefills one context alone, in batches. */
+    private static void single(LlamaContext ctx, int[] prompt) {
+        int batch = ctx.nBatch();
+        for (int start = 0; start < prompt.length; start += batch) {
+            int[] chunk = Arrays.copyOfRange(prompt, start, Math.min(prompt.length, start + batch));
+            ctx.decode(chunk, ctx.nPast(), start + chunk.length == prompt.length);
+        }
+    }
+
+    /** Mean ms of a greedy step (sample + decode) of one context alone. */
+    private static double singleSteps(LlamaContext ctx, int pos, int tokens) {
+        try (SamplerChain chain = SamplerChain.builder().greedy().build()) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < tokens; i++) {
+                int t = chain.sample(ctx, -1);
+                ctx.decode(new int[] {t}, pos + i, true);
+            }
+            return (System.nanoTime() - t0) / 1e6 / tokens;
+        }
+    }
+
+    /** Mean ms of a joint step and of its mixing part. */
+    private static double[] jointSteps(JointDecoder decoder, int hostVocab, int shared, Mixing mixing, int tokens) {
+        MemorySampler sampler = new MemorySampler(hostVocab, shared, mixing);
+        float[] memoryLogits = new float[shared + 256];
+        try (SamplerChain chain = SamplerChain.builder().custom(sampler).greedy().build()) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < tokens; i++) {
+                decoder.memoryLogits(-1, memoryLogits);
+                sampler.offerMemoryLogits(memoryLogits);
+                int t = chain.sample(decoder.hostContext(), -1);
+                decoder.decode(new int[] {t}, new boolean[] {true});
+            }
+            double step = (System.nanoTime() - t0) / 1e6 / tokens;
+            return new double[] {step, sampler.mixNanos() / 1e6 / tokens};
+        }
+    }
+
+    private static double median(double[] x) {
+        double[] s = x.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.memdec.plugin;
+
+import dev.memdec.plugin.mix.Mixing;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One generation: the prompt, how to sample, how to mix the memory in, and when to stop.
+ *
+ * @param prompt    the text to continue (tokenized with the host's rules: a BOS is added where the model asks)
+ * @param maxTokens the most tokens to generate, &gt;= 1
+ * @param sampling  the built-in samplers that run on the mixed distribution
+ * @param mixing    λ and memory temperature; empty = {@link Mixing#DEFAULT_LAMBDA} when a memory is attached,
+ *                  the host alone otherwise
+ * @param stop      strings that end generation; the output stops right before the first one
+ */
+public record GenerationRequest(String prompt, int maxTokens, Sampling sampling, Optional<Mixing> mixing,
+        List<String> stop) {
+
+    public GenerationRequest {
+        if (prompt == null) {
+            throw new IllegalArgumentException("prompt must not be null");
+        }
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("max tokens must be >= 1, got " + maxTokens);
+        }
+        if (sampling == null || mixing == null) {
+            throw new IllegalArgumentException("sampling and mixing must not be null");
+        }
+        for (String s : stop) {
+            if (s == null || s.isEmpty()) {
+                throw new IllegalArgumentException("stop strings must not be empty");
+            }
+        }
+        stop = List.copyOf(stop);
+    }
+
+    /** Greedy, 64 tokens, default mixing, no stop strings. */
+    public static GenerationRequest of(String prompt) {
+        return new GenerationRequest(prompt, 64, Sampling.greedy(), Optional.empty(), List.of());
+    }
+
+    public GenerationRequest withMaxTokens(int n) {
+        return new GenerationRequest(prompt, n, sampling, mixing, stop);
+    }
+
+    public GenerationRequest withSampling(Sampling s) {
+        return new GenerationRequest(prompt, maxTokens, s, mixing, stop);
+    }
+
+    public GenerationRequest withMixing(Mixing m) {
+        return new GenerationRequest(prompt, maxTokens, sampling, Optional.of(m), stop);
+    }
+
+    /** Sets λ keeping the memory temperature (1 if none was set). */
+    public GenerationRequest withLambda(double lambda) {
+        double t = mixing.map(Mixing::memoryTemperature).orElse(1.0);
+        return withMixing(new Mixing(lambda, t));
+    }
+
+    public GenerationRequest withStop(String... strings) {
+        List<String> all = new ArrayList<>(stop);
+        all.addAll(List.of(strings));
+        return new GenerationRequest(prompt, maxTokens, sampling, mixing, all);
+    }
+}

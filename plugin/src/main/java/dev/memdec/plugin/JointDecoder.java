@@ -1,0 +1,191 @@
+package dev.memdec.plugin;
+
+import dev.memdec.natives.llama.LlamaContext;
+import java.util.Arrays;
+
+/**
+ * Two KV caches in step: the host's and (when a memory is attached) the memory's always hold exactly the same
+ * tokens at the same positions. Every method runs on the {@link InferenceThread}; a decode runs the host pass
+ * and then the memory pass, and if the memory pass fails the host is trimmed back, so the caches never diverge.
+ * Input that would not fit the context is refused before either model sees it.
+ */
+final class JointDecoder implements AutoCloseable {
+
+    private final LlamaContext host;
+    private LlamaContext memory;
+    private int[] cached = new int[64];
+    private int nPast;
+
+    JointDecoder(LlamaContext host) {
+        this.host = host;
+    }
+
+    int nCtx() {
+        return host.nCtx();
+    }
+
+    int nBatch() {
+        return host.nBatch();
+    }
+
+    /** Tokens in both caches. */
+    int nPast() {
+        return nPast;
+    }
+
+    boolean hasMemory() {
+        return memory != null;
+    }
+
+    /** Replaces the memory context (null detaches); the caches start empty so both models see the same tokens. */
+    void setMemory(LlamaContext memoryContext) {
+        checkThread();
+        LlamaContext old = memory;
+        memory = null;
+        if (old != null) {
+            old.close();
+        }
+        host.kvClear();
+        nPast = 0;
+        if (memoryContext != null) {
+            memoryContext.kvClear();
+            memory = memoryContext;
+        }
+    }
+
+    /**
+     * Keeps the longest cached prefix shared with {@code sequence} (at most {@code sequence.length - 1} tokens, so
+     * at least one token is left to decode and yield logits) and trims both caches after it.
+     *
+     * @return the number of tokens of {@code sequence} still cached
+     */
+    int reusePrefix(int[] sequence) {
+        checkThread();
+        int limit = Math.min(nPast, sequence.length - 1);
+        int common = 0;
+        while (common < limit && cached[common] == sequence[common]) {
+            common++;
+        }
+        trimTo(common);
+        return common;
+    }
+
+    /** Drops every token from position {@code n} on, in both caches. */
+    void trimTo(int n) {
+        checkThread();
+        if (n < 0 || n > nPast) {
+            throw new IllegalArgumentException("cannot trim to " + n + " tokens; the caches hold " + nPast);
+        }
+        if (n == nPast) {
+            return;
+        }
+        if (n == 0) {
+            host.kvClear();
+            if (memory != null) {
+                memory.kvClear();
+            }
+        } else {
+            host.kvRemove(n, -1);
+            if (memory != null) {
+                memory.kvRemove(n, -1);
+            }
+        }
+        nPast = n;
+    }
+
+    /** Empties both caches, also when a caller decoded into the contexts directly (benchmarks do). */
+    void clear() {
+        checkThread();
+        host.kvClear();
+        if (memory != null) {
+            memory.kvClear();
+        }
+        nPast = 0;
+    }
+
+    /**
+     * Decodes {@code tokens} (at most {@link #nBatch()} of them) in the host and then the memory, appending them
+     * to both caches, with an output row for each token whose flag is set.
+     *
+     * @throws ContextOverflowException if the tokens do not fit the context (nothing is decoded then)
+     */
+    void decode(int[] tokens, boolean[] outputs) {
+        checkThread();
+        if (tokens.length > host.nBatch()) {
+            throw new IllegalArgumentException(tokens.length + " tokens exceed the batch size " + host.nBatch());
+        }
+        if ((long) nPast + tokens.length > host.nCtx()) {
+            throw new ContextOverflowException(nPast, tokens.length, host.nCtx());
+        }
+        host.decode(tokens, nPast, outputs);
+        if (memory != null) {
+            try {
+                memory.decode(tokens, nPast, outputs);
+            } catch (RuntimeException e) {
+                host.kvRemove(nPast, -1);
+                throw e;
+            }
+        }
+        if (cached.length < nPast + tokens.length) {
+            cached = Arrays.copyOf(cached, Math.max(cached.length * 2, nPast + tokens.length));
+        }
+        System.arraycopy(tokens, 0, cached, nPast, tokens.length);
+        nPast += tokens.length;
+    }
+
+    /** Decodes any number of tokens in batches, keeping only the last token's output row. */
+    void prefill(int[] tokens) {
+        if ((long) nPast + tokens.length > host.nCtx()) {
+            throw new ContextOverflowException(nPast, tokens.length, host.nCtx());
+        }
+        int batch = host.nBatch();
+        for (int start = 0; start < tokens.length; start += batch) {
+            int[] chunk = Arrays.copyOfRange(tokens, start, Math.min(tokens.length, start + batch));
+            boolean[] outputs = new boolean[chunk.length];
+            outputs[chunk.length - 1] = start + chunk.length == tokens.length;
+            decode(chunk, outputs);
+        }
+    }
+
+    /** The host's logits of output row {@code index} of the last decode (-1: its last token). */
+    void hostLogits(int index, float[] dst) {
+        host.copyLogits(index, dst);
+    }
+
+    /** The memory's logits of output row {@code index} of the last decode (-1: its last token). */
+    void memoryLogits(int index, float[] dst) {
+        if (memory == null) {
+            throw new IllegalStateException("no memory is attached");
+        }
+        memory.copyLogits(index, dst);
+    }
+
+    LlamaContext hostContext() {
+        return host;
+    }
+
+    /** The memory's context, or null; for benchmarks that time one model alone (then {@link #clear()}). */
+    LlamaContext memoryContext() {
+        return memory;
+    }
+
+    /** The cached tokens, for tests. */
+    int[] cachedTokens() {
+        return Arrays.copyOf(cached, nPast);
+    }
+
+    @Override
+    public void close() {
+        if (memory != null) {
+            memory.close();
+            memory = null;
+        }
+        host.close();
+    }
+
+    private static void checkThread() {
+        if (!InferenceThread.isCurrent()) {
+            throw new IllegalStateException("native decoding must run on the memdec inference thread");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.memdec.plugin;
+
+/**
+ * How models are opened and run.
+ *
+ * @param threads     CPU threads per decode (both models use them, one after the other)
+ * @param contextSize KV-cache length in tokens, shared by host and memory; 0 = the host's training context
+ * @param gpuLayers   layers to offload to a GPU (0 = CPU only; ignored by a CPU-only llama.cpp build)
+ * @param batchSize   the most tokens one native decode takes while prefilling
+ */
+public record RuntimeOptions(int threads, int contextSize, int gpuLayers, int batchSize) {
+
+    public RuntimeOptions {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        if (contextSize < 0) {
+            throw new IllegalArgumentException("context size must be >= 0 (0 = the model's training context), got "
+                    + contextSize);
+        }
+        if (gpuLayers < 0) {
+            throw new IllegalArgumentException("GPU layers must be >= 0, got " + gpuLayers);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        }
+    }
+
+    /** All cores, the training context, CPU only, batches of 512. */
+    public static RuntimeOptions defaults() {
+        return new RuntimeOptions(Runtime.getRuntime().availableProcessors(), 0, 0, 512);
+    }
+
+    public RuntimeOptions withThreads(int n) {
+        return new RuntimeOptions(n, contextSize, gpuLayers, batchSize);
+    }
+
+    public RuntimeOptions withContextSize(int n) {
+        return new RuntimeOptions(threads, n, gpuLayers, batchSize);
+    }
+
+    public RuntimeOptions withGpuLayers(int n) {
+        return new RuntimeOptions(threads, contextSize, n, batchSize);
+    }
+
+    public RuntimeOptions withBatchSize(int n) {
+        return new RuntimeOptions(threads, contextSize, gpuLayers, n);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.memdec.plugin.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.plugin.BenchmarkReport;
+import dev.memdec.plugin.DecodeBenchmark;
+import dev.memdec.plugin.HostModel;
+import dev.memdec.plugin.MemoryModel;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code memdec bench}: host alone vs memory alone vs both mixed, measured in one run. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Decode and prefill speed of the host alone, the memory alone and both mixed (phases "
+                + "alternated in one run), the mixing share of a step, peak RSS, read bandwidth and how close "
+                + "decoding gets to the bandwidth limit.")
+public final class BenchCommand implements MemdecCommand {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RuntimeFlags runtime;
+
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "64",
+            description = "Decode steps per phase and round (default: ${DEFAULT-VALUE}).")
+    int tokens;
+
+    @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "128",
+            description = "Prefill length per phase (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+            description = "Rounds of alternating phases; medians are reported (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--json", description = "Print the measurements as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (runtime.memory == null) {
+            throw new IllegalArgumentException("bench needs --memory");
+        }
+        if (tokens < 1 || promptTokens < 1 || rounds < 1) {
+            throw new IllegalArgumentException("--tokens, --prompt-tokens and --rounds must be >= 1");
+        }
+        int ctx = promptTokens + tokens + 8;
+        BenchmarkReport r;
+        try (HostModel host = HostModel.open(runtime.host, runtime.options(ctx));
+             MemoryModel memory = MemoryModel.open(runtime.memory, runtime.options(ctx))) {
+            host.attach(memory);
+            r = DecodeBenchmark.run(host, memory, promptTokens, tokens, rounds, runtime.threads());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(toJson(r)));
+        } else {
+            out.printf("| measure | value |%n|---|---:|%n");
+            out.printf("| host decode (tok/s, ms/step) | %.2f, %.2f |%n", r.hostTps(), r.hostDecodeMs());
+            out.printf("| memory decode (tok/s, ms/step) | %.2f, %.2f |%n", r.memoryTps(), r.memoryDecodeMs());
+            out.printf("| host+memory decode (tok/s, ms/step) | %.2f, %.2f |%n", r.jointTps(), r.jointDecodeMs());
+            out.printf("| joint / (host + memory) | %.3f |%n", r.jointOverSum());
+            out.printf("| mixing per step (ms, share of joint step) | %.3f, %.2f%% |%n", r.mixMs(), 100 * r.mixShare());
+            out.printf("| prefill host alone (tok/s) | %.1f |%n", r.hostPrefillTps());
+            out.printf("| prefill host+memory (tok/s) | %.1f |%n", r.jointPrefillTps());
+            out.printf("| peak RSS (MiB) | %.0f |%n", r.peakRssBytes() / 1048576.0);
+            out.printf("| read bandwidth (GB/s, %d threads) | %.2f |%n", r.threads(), r.readBandwidth() / 1e9);
+            out.printf("| weights read per joint token (MB) | %.1f |%n", (r.hostBytes() + r.memoryBytes()) / 1e6);
+            out.printf("| bandwidth-bound joint step (ms) | %.2f |%n", r.bandwidthBoundMs());
+            out.printf("| bandwidth-limit fraction | %.2f |%n", r.bandwidthLimitFraction());
+            out.printf("(vocab %d, %d steps x %d rounds, %d threads)%n", r.vocab(), r.tokens(), r.rounds(), r.threads());
+        }
+        out.flush();
+        return 0;
+    }
+
+    static Map<String, Object> toJson(BenchmarkReport r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("host_tokens_per_second", r.hostTps());
+        m.put("memory_tokens_per_second", r.memoryTps());
+        m.put("joint_tokens_per_second", r.jointTps());
+        m.put("host_ms_per_token", r.hostDecodeMs());
+        m.put("memory_ms_per_token", r.memoryDecodeMs());
+        m.put("joint_ms_per_token", r.jointDecodeMs());
+        m.put("joint_over_host_plus_memory", r.jointOverSum());
+        m.put("mix_ms_per_token", r.mixMs());
+        m.put("mix_share", r.mixShare());
+        m.put("host_prefill_tokens_per_second", r.hostPrefillTps());
+        m.put("joint_prefill_tokens_per_second", r.jointPrefillTps());
+        m.put("peak_rss_bytes", r.peakRssBytes());
+        m.put("read_bandwidth_bytes_per_second", r.readBandwidth());
+        m.put("host_bytes", r.hostBytes());
+        m.put("memory_bytes", r.memoryBytes());
+        m.put("bandwidth_bound_ms_per_token", r.bandwidthBoundMs());
+        m.put("bandwidth_limit_fraction", r.bandwidthLimitFraction());
+        m.put("vocab", r.vocab());
+        m.put("tokens", r.tokens());
+        m.put("rounds", r.rounds());
+        m.put("threads", r.threads());
+        return m;
+    }
+}

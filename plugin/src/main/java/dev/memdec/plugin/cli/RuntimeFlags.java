@@ -1,0 +1,38 @@
+package dev.memdec.plugin.cli;
+
+import dev.memdec.plugin.RuntimeOptions;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The flags every runtime command shares: which models, threads, context, GPU layers. */
+public final class RuntimeFlags {
+
+    @Option(names = "--host", required = true, paramLabel = "H.gguf", description = "Host model (GGUF).")
+    Path host;
+
+    @Option(names = "--memory", paramLabel = "M.gguf", description = "Memory decoder (GGUF) sharing the host's tokenizer.")
+    Path memory;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads per decode (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--gpu-layers", paramLabel = "N", defaultValue = "0",
+            description = "Layers to offload to a GPU (default: ${DEFAULT-VALUE}).")
+    int gpuLayers;
+
+    /** Options with {@code contextSize} tokens of context (0 = the host's training context). */
+    RuntimeOptions options(int contextSize) {
+        RuntimeOptions o = RuntimeOptions.defaults().withContextSize(contextSize).withGpuLayers(gpuLayers);
+        if (threads != null) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+            }
+            o = o.withThreads(threads);
+        }
+        return o;
+    }
+
+    int threads() {
+        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
+    }
+}

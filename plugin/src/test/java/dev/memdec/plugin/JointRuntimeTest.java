@@ -1,0 +1,270 @@
+package dev.memdec.plugin;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.memdec.natives.llama.JavaSampler;
+import dev.memdec.natives.llama.SamplerChain;
+import dev.memdec.natives.llama.TokenDataArray;
+import dev.memdec.plugin.mix.Mixing;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Host + memory in one process on tiny random GPT-2 models: mixing, parity, caches, samplers. */
+class JointRuntimeTest {
+
+    private static final String PROMPT = "The quick brown fox jumps over the lazy dog. It was";
+
+    private static HostModel joint;
+    private static MemoryModel memory;
+    private static HostModel hostAlone;
+    private static HostModel memoryAlone;
+
+    @BeforeAll
+    static void open() throws Exception {
+        joint = HostModel.open(TestModels.host(), TestModels.options());
+        memory = MemoryModel.open(TestModels.memory(), TestModels.options());
+        joint.attach(memory);
+        hostAlone = HostModel.open(TestModels.host(), TestModels.options());
+        memoryAlone = HostModel.open(TestModels.memory(), TestModels.options());
+    }
+
+    @AfterAll
+    static void close() {
+        joint.close();
+        memory.close();
+        hostAlone.close();
+        memoryAlone.close();
+    }
+
+    private static int[] greedy(HostModel model, Mixing mixing, String prompt, int n) {
+        GenerationRequest r = GenerationRequest.of(prompt).withMaxTokens(n);
+        if (mixing != null) {
+            r = r.withMixing(mixing);
+        }
+        GenerationResult result = model.complete(r);
+        return result.tokenIds();
+    }
+
+    /** Decodes {@code tokens} one by one and returns each step's logits. */
+    private static float[][] stepLogits(HostModel model, int[] tokens, boolean memorySide) {
+        return InferenceThread.call(() -> {
+            JointDecoder d = model.decoder();
+            d.clear();
+            float[][] out = new float[tokens.length][];
+            for (int i = 0; i < tokens.length; i++) {
+                d.decode(new int[] {tokens[i]}, new boolean[] {true});
+                out[i] = new float[TestModels.HOST.vocab()];
+                if (memorySide) {
+                    d.memoryLogits(-1, out[i]);
+                } else {
+                    d.hostLogits(-1, out[i]);
+                }
+            }
+            d.clear();
+            return out;
+        });
+    }
+
+    @Test
+    void jointDecodingGivesBitIdenticalLogitsToEachModelAlone() {
+        int[] tokens = joint.tokenize(PROMPT + " a long way from home, and then");
+        float[][] jointHost = stepLogits(joint, tokens, false);
+        float[][] jointMem = stepLogits(joint, tokens, true);
+        float[][] host = stepLogits(hostAlone, tokens, false);
+        float[][] mem = stepLogits(memoryAlone, tokens, false);
+        for (int i = 0; i < tokens.length; i++) {
+            assertArrayEquals(host[i], jointHost[i], "host logits at step " + i);
+            assertArrayEquals(mem[i], jointMem[i], "memory logits at step " + i);
+        }
+        assertNotEquals(host[0][0], mem[0][0], "host and memory are different models");
+    }
+
+    @Test
+    void memorySamplerWritesTheMixedDistributionForTheSamplersAfterIt() {
+        int[] tokens = joint.tokenize(PROMPT);
+        Mixing mixing = new Mixing(0.4, 0.7);
+        float[][] host = stepLogits(hostAlone, tokens, false);
+        float[][] mem = stepLogits(memoryAlone, tokens, false);
+        float[] seen = new float[TestModels.HOST.vocab()];
+        JavaSampler capture = new JavaSampler() {
+            @Override
+            public void apply(TokenDataArray c) {
+                for (int i = 0; i < c.size(); i++) {
+                    seen[c.id(i)] = c.logit(i);
+                }
+            }
+        };
+        InferenceThread.run(() -> {
+            JointDecoder d = joint.decoder();
+            d.clear();
+            d.prefill(tokens);
+            MemorySampler sampler = new MemorySampler(seen.length, seen.length, mixing);
+            float[] memLogits = new float[seen.length];
+            d.memoryLogits(-1, memLogits);
+            sampler.offerMemoryLogits(memLogits);
+            try (SamplerChain chain = SamplerChain.builder().custom(sampler).custom(capture).greedy().build()) {
+                chain.sample(d.hostContext(), -1);
+            }
+            d.clear();
+        });
+        double[] ph = softmax(host[tokens.length - 1], 1);
+        double[] pm = softmax(mem[tokens.length - 1], 1 / 0.7);
+        double[] mixed = softmax(seen, 1);
+        double maxError = 0;
+        for (int i = 0; i < seen.length; i++) {
+            double expected = 0.6 * ph[i] + 0.4 * pm[i];
+            maxError = Math.max(maxError, Math.abs(expected - mixed[i]));
+            assertEquals(Math.log(expected), seen[i], 1e-4, "log-probability of token " + i);
+        }
+        assertTrue(maxError <= 1e-5, "max probability error " + maxError);
+    }
+
+    @Test
+    void lambdaZeroIsTheHostAloneAndLambdaOneTheMemoryAlone() {
+        int[] hostTokens = greedy(hostAlone, null, PROMPT, 24);
+        assertArrayEquals(hostTokens, greedy(joint, Mixing.of(0), PROMPT, 24));
+        int[] memoryTokens = greedy(memoryAlone, null, PROMPT, 24);
+        assertArrayEquals(memoryTokens, greedy(joint, Mixing.of(1), PROMPT, 24));
+        assertFalse(Arrays.equals(hostTokens, memoryTokens), "the two models should disagree somewhere");
+    }
+
+    @Test
+    void cachesStayInStepWhenAPromptReusesAndTrimsTheCache() throws Exception {
+        GenerationRequest settings = GenerationRequest.of("").withMaxTokens(20).withMixing(Mixing.of(0.5));
+        int[] prompt = joint.tokenize(PROMPT);
+        int[] first;
+        try (Generation g = joint.generate(settings.withMaxTokens(60), prompt)) {
+            g.forEachRemaining(t -> { });
+            first = g.result().tokenIds();
+        }
+        assertEquals(60, first.length);
+        // Continue from a point inside the first generation: the cache keeps the shared prefix, drops the rest.
+        int[] resumed = Arrays.copyOf(prompt, prompt.length + 30);
+        System.arraycopy(first, 0, resumed, prompt.length, 30);
+        GenerationResult reused;
+        try (Generation g = joint.generate(settings, resumed)) {
+            g.forEachRemaining(t -> { });
+            reused = g.result();
+        }
+        assertEquals(1, reused.timings().promptTokens(), "all but the last prompt token come from the cache");
+        assertArrayEquals(Arrays.copyOfRange(first, 30, 50), reused.tokenIds(),
+                "greedy decoding from a trimmed, reused cache continues the first generation");
+        int[] cached = joint.cachedTokens();
+        int[] expected = Arrays.copyOf(resumed, resumed.length + 19);
+        System.arraycopy(reused.tokenIds(), 0, expected, resumed.length, 19);
+        assertArrayEquals(expected, cached, "cache = prompt + generated tokens but the last (not decoded yet)");
+        // A fresh pair of caches decoding the whole prompt at once gives the same continuation.
+        try (HostModel fresh = HostModel.open(TestModels.host(), TestModels.options())) {
+            fresh.attach(memory);
+            try (Generation g = fresh.generate(settings, resumed)) {
+                g.forEachRemaining(t -> { });
+                assertArrayEquals(reused.tokenIds(), g.result().tokenIds());
+            }
+            assertArrayEquals(cached, fresh.cachedTokens());
+        }
+    }
+
+    @Test
+    void grammarConstrainsTheMixedOutput() {
+        Sampling s = Sampling.defaults().withSeed(7).withTemperature(1.5f).withGrammar("root ::= [ab]+ \"!\"");
+        GenerationResult r = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(12)
+                .withMixing(Mixing.of(0.5)).withSampling(s));
+        assertTrue(r.text().matches("[ab]+!?"), "grammar violated: '" + r.text() + "'");
+    }
+
+    @Test
+    void builtInSamplersRunOnTheMixtureAndSeedsReproduce() {
+        Sampling s = Sampling.defaults().withSeed(123).withTopK(20).withTopP(0.9f).withMinP(0.01f)
+                .withRepeatPenalty(1.3f, 32).withTemperature(0.9f);
+        GenerationRequest req = GenerationRequest.of(PROMPT).withMaxTokens(16).withMixing(Mixing.of(0.5))
+                .withSampling(s);
+        assertArrayEquals(joint.complete(req).tokenIds(), joint.complete(req).tokenIds());
+        int banned = greedy(joint, Mixing.of(0.5), PROMPT, 1)[0];
+        GenerationResult biased = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(1)
+                .withMixing(Mixing.of(0.5))
+                .withSampling(Sampling.greedy().withLogitBias(Map.of(banned, Float.NEGATIVE_INFINITY))));
+        assertNotEquals(banned, biased.tokenIds()[0], "logit bias after the memory sampler bans the mixed argmax");
+    }
+
+    @Test
+    void streamingStopsAtStopStringsAndCanBeCancelled() {
+        GenerationResult full = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(30)
+                .withMixing(Mixing.of(0.5)));
+        String text = full.text();
+        assertTrue(text.length() > 6, text);
+        String stop = text.substring(4, 6);
+        GenerationResult stopped = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(30)
+                .withMixing(Mixing.of(0.5)).withStop(stop));
+        assertEquals(FinishReason.STOP, stopped.finish());
+        assertEquals(text.substring(0, text.indexOf(stop)), stopped.text());
+
+        StringBuilder streamed = new StringBuilder();
+        try (Generation g = joint.generate(GenerationRequest.of(PROMPT).withMaxTokens(30).withMixing(Mixing.of(0.5)))) {
+            int n = 0;
+            for (GeneratedToken t : g) {
+                streamed.append(t.text());
+                if (++n == 5) {
+                    g.cancel();
+                }
+            }
+            assertEquals(FinishReason.CANCELLED, g.finishReason());
+            assertEquals(5, g.result().tokenIds().length);
+        }
+        assertTrue(text.startsWith(streamed.toString()), "'" + streamed + "' is not a prefix of '" + text + "'");
+    }
+
+    @Test
+    void contextOverflowEndsGenerationWithConsistentCaches() {
+        int promptLength = joint.tokenize(PROMPT).length;
+        GenerationResult r = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(1000)
+                .withMixing(Mixing.of(0.5)));
+        assertEquals(FinishReason.CONTEXT_FULL, r.finish());
+        assertEquals(TestModels.CTX - promptLength + 1, r.tokenIds().length);
+        assertEquals(TestModels.CTX, joint.cachedTokens().length);
+        String longPrompt = "word ".repeat(TestModels.CTX + 10);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> joint.generate(GenerationRequest.of(longPrompt)));
+        assertTrue(e.getMessage().contains("context"), e.getMessage());
+    }
+
+    @Test
+    void perplexityEvaluatesEveryLambdaFromOnePass() {
+        String text = (PROMPT + " ").repeat(20);
+        PerplexityReport r = joint.perplexity(text, 64, 32, List.of(0.0, 0.5, 1.0), 1.0, null);
+        PerplexityReport hostOnly = hostAlone.perplexity(text, 64, 32, List.of(), 1.0, null);
+        PerplexityReport memOnly = memoryAlone.perplexity(text, 64, 32, List.of(), 1.0, null);
+        assertEquals(hostOnly.tokens(), r.tokens());
+        assertEquals(joint.tokenize(text).length - 1, r.tokens(), "every token but the first is scored once");
+        assertEquals(hostOnly.hostPpl(), r.hostPpl(), 1e-9);
+        assertEquals(hostOnly.hostPpl(), r.joint().get(0).ppl(), 1e-9);
+        assertEquals(memOnly.hostPpl(), r.joint().get(2).ppl(), 1e-6 * memOnly.hostPpl());
+        double mid = r.joint().get(1).ppl();
+        assertTrue(mid < Math.max(hostOnly.hostPpl(), memOnly.hostPpl()), "mixing is convex in probability");
+    }
+
+    private static double[] softmax(float[] z, double scale) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : z) {
+            max = Math.max(max, v * scale);
+        }
+        double sum = 0;
+        double[] p = new double[z.length];
+        for (int i = 0; i < z.length; i++) {
+            p[i] = Math.exp(z[i] * scale - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < z.length; i++) {
+            p[i] /= sum;
+        }
+        return p;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.memdec.plugin;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.memdec.converter.gguf.GgufFormatException;
+import dev.memdec.plugin.mix.Mixing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input gives a clear exception, never a crash. */
+class RuntimeErrorsTest {
+
+    @Test
+    void mismatchedTokenizerIsRefusedWithTheDifference() throws Exception {
+        try (HostModel host = HostModel.open(TestModels.host(), TestModels.options());
+             MemoryModel other = MemoryModel.open(TestModels.memoryWithOtherVocab(), TestModels.options())) {
+            IncompatibleMemoryException e = assertThrows(IncompatibleMemoryException.class, () -> host.attach(other));
+            assertTrue(e.getMessage().contains("id " + TestModels.CHANGED_TOKEN), e.getMessage());
+            assertTrue(e.getMessage().contains("memdec-not-a-gpt2-token"), e.getMessage());
+            assertTrue(e.getMessage().contains(TokenizerFacts.SHA256_KEY), e.getMessage());
+            assertTrue(host.memory().isEmpty());
+        }
+    }
+
+    @Test
+    void missingAndMalformedFilesAreRefusedBeforeLlamaCpp(@TempDir Path dir) throws Exception {
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> MemoryModel.open(dir.resolve("nope.gguf"), TestModels.options()));
+        assertTrue(missing.getMessage().contains("nope.gguf"), missing.getMessage());
+        byte[] bytes = Files.readAllBytes(TestModels.memory());
+        Path truncated = dir.resolve("truncated.gguf");
+        Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));
+        assertThrows(GgufFormatException.class, () -> MemoryModel.open(truncated, TestModels.options()));
+        Path garbage = dir.resolve("garbage.gguf");
+        Files.writeString(garbage, "not a model at all");
+        assertThrows(GgufFormatException.class, () -> HostModel.open(garbage, TestModels.options()));
+    }
+
+    @Test
+    void badSettingsAreRejected() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> Mixing.of(1.01));
+        assertThrows(IllegalArgumentException.class, () -> new Mixing(0.5, 0));
+        assertThrows(IllegalArgumentException.class, () -> Sampling.defaults().withTemperature(-1));
+        assertThrows(IllegalArgumentException.class, () -> GenerationRequest.of("x").withMaxTokens(0));
+        assertThrows(IllegalArgumentException.class,
+                () -> HostModel.open(TestModels.host(), TestModels.options().withContextSize(TestModels.CTX + 1)));
+        try (HostModel host = HostModel.open(TestModels.host(), TestModels.options())) {
+            IllegalArgumentException noMemory = assertThrows(IllegalArgumentException.class,
+                    () -> host.generate(GenerationRequest.of("x").withLambda(0.5)));
+            assertTrue(noMemory.getMessage().contains("memory"), noMemory.getMessage());
+            // The host still works after refused requests.
+            assertTrue(host.complete(GenerationRequest.of("Hello").withMaxTokens(3)).tokenIds().length == 3);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.memdec.plugin.mix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LogMixerTest {
+
+    private static final int V = 50257;
+
+    /** The formula of reference-spec §7.1 in double precision, straight from its definition. */
+    private static double[] referenceLogProbs(float[] host, float[] mem, int n, double lambda, double temp) {
+        double[] ph = softmax(host, n, 1.0);
+        double[] pm = softmax(mem, n, 1.0 / temp);
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.log((1 - lambda) * ph[i] + lambda * pm[i]);
+        }
+        return out;
+    }
+
+    private static double[] softmax(float[] z, int n, double scale) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, z[i] * scale);
+        }
+        double sum = 0;
+        double[] p = new double[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = Math.exp(z[i] * scale - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < n; i++) {
+            p[i] /= sum;
+        }
+        return p;
+    }
+
+    private static float[] logits(long seed, int n, double sigma) {
+        Random r = new Random(seed);
+        float[] z = new float[n];
+        for (int i = 0; i < n; i++) {
+            z[i] = (float) (r.nextGaussian() * sigma - 3);
+        }
+        return z;
+    }
+
+    @Test
+    void mixedDistributionMatchesTheFormula() {
+        float[] host = logits(1, V, 4);
+        float[] mem = logits(2, V, 6);
+        // A peaked memory: one token dominates, as a trained memory often does.
+        mem[123] = 40f;
+        LogMixer mixer = new LogMixer();
+        float[] out = new float[V];
+        for (double lambda : new double[] {0, 1e-6, 0.25, 0.55, 0.999, 1}) {
+            for (double temp : new double[] {0.5, 1, 2}) {
+                mixer.mix(host, mem, V, new Mixing(lambda, temp), out);
+                double[] ref = referenceLogProbs(host, mem, V, lambda, temp);
+                double maxProbError = 0;
+                double maxLogError = 0;
+                double total = 0;
+                for (int i = 0; i < V; i++) {
+                    maxProbError = Math.max(maxProbError, Math.abs(Math.exp(out[i]) - Math.exp(ref[i])));
+                    if (ref[i] > -30) {
+                        maxLogError = Math.max(maxLogError, Math.abs(out[i] - ref[i]));
+                    }
+                    total += Math.exp(out[i]);
+                }
+                String at = "lambda " + lambda + ", T " + temp;
+                assertTrue(maxProbError <= 1e-5, at + ": max probability error " + maxProbError);
+                assertTrue(maxLogError <= 1e-4, at + ": max log-probability error " + maxLogError);
+                assertEquals(1.0, total, 1e-4, at + ": probabilities sum");
+            }
+        }
+    }
+
+    @Test
+    void lambdaZeroIsTheHostAndLambdaOneTheMemory() {
+        float[] host = logits(3, V, 3);
+        float[] mem = logits(4, V, 3);
+        LogMixer mixer = new LogMixer();
+        float[] out = new float[V];
+        mixer.mix(host, mem, V, Mixing.of(0), out);
+        double lse = mixer.logSumExp(host, 1f, V);
+        for (int i = 0; i < V; i++) {
+            assertEquals(host[i] - (float) lse, out[i], 0f, "token " + i);
+        }
+        assertEquals(argmax(host), argmax(out));
+        // λ = 0 must not read the memory at all.
+        mixer.mix(host, null, V, Mixing.of(0), out);
+        assertEquals(argmax(host), argmax(out));
+
+        mixer.mix(host, mem, V, new Mixing(1, 2), out);
+        assertEquals(argmax(mem), argmax(out));
+        double memLse = mixer.logSumExp(mem, 0.5f, V);
+        assertEquals(mem[17] * 0.5 - memLse, out[17], 1e-5);
+        for (float v : out) {
+            assertTrue(Float.isFinite(v));
+        }
+    }
+
+    @Test
+    void jointLogProbAgreesWithTheArrayMixer() {
+        float[] host = logits(5, 1000, 3);
+        float[] mem = logits(6, 1000, 3);
+        LogMixer mixer = new LogMixer();
+        double lh = mixer.logSumExp(host, 1f, 1000);
+        double lm = mixer.logSumExp(mem, 1f / 1.5f, 1000);
+        float[] out = new float[1000];
+        for (double lambda : new double[] {0, 0.3, 1}) {
+            Mixing m = new Mixing(lambda, 1.5);
+            mixer.mix(host, mem, 1000, m, out);
+            double[] ref = referenceLogProbs(host, mem, 1000, lambda, 1.5);
+            for (int t : new int[] {0, 7, 999}) {
+                assertEquals(ref[t], LogMixer.jointLogProb(host[t], lh, mem[t], lm, m), 1e-5);
+                assertEquals(ref[t], out[t], 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadSettings() {
+        assertThrows(IllegalArgumentException.class, () -> Mixing.of(-0.1));
+        assertThrows(IllegalArgumentException.class, () -> Mixing.of(1.5));
+        assertThrows(IllegalArgumentException.class, () -> Mixing.of(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> new Mixing(0.5, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Mixing(0.5, -1));
+        LogMixer mixer = new LogMixer();
+        assertThrows(IllegalArgumentException.class,
+                () -> mixer.mix(new float[10], new float[5], 10, Mixing.of(0.5), new float[10]));
+    }
+
+    private static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

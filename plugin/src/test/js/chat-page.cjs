@@ -35,6 +35,7 @@ async function main() {
     await page.goto(process.env.MEMDEC_BASE_URL + "/");
     await page.waitForFunction(() => document.querySelectorAll("#memory-name option").length > 0);
     const initialLambda = await page.inputValue("#lambda");
+    await page.fill("#max-tokens", process.env.MEMDEC_MAX_TOKENS || "32");
 
     await page.fill("#message", "Tell me about the law.");
     await page.press("#message", "Enter");

@@ -34,12 +34,14 @@ import java.util.function.Supplier;
  * and leaves the slot's memory attached, so its KV cache stays in step and the next turn still reuses it.
  *
  * <p>Tokenization and token bytes come from a vocabulary-only load of the host (with special tokens parsed, as
- * chat templates need), under the process-wide inference lock.
+ * chat templates need). That model has no context and shares no state with any decode, so HTTP threads tokenize
+ * without the inference lock, as llama-server's do; every token's bytes are read once at start-up.
  */
 public final class RuntimeEngine implements CompletionEngine {
     private final String modelId;
     private final LlamaModel vocabModel;
     private final Vocab vocab;
+    private final byte[][] pieces;
     private final Map<String, MemoryModel> memories;
     private final Deque<HostModel> unopenedSlots;
     private final List<HostModel> hosts;
@@ -50,6 +52,13 @@ public final class RuntimeEngine implements CompletionEngine {
         this.modelId = modelId;
         this.vocabModel = vocabModel;
         this.vocab = vocabModel.vocab();
+        this.pieces = locked(() -> {
+            byte[][] p = new byte[vocab.size()][];
+            for (int t = 0; t < p.length; t++) {
+                p[t] = vocab.pieceBytes(t);
+            }
+            return p;
+        });
         this.memories = memories;
         this.hosts = hosts;
         this.unopenedSlots = new ArrayDeque<>(hosts);
@@ -158,12 +167,12 @@ public final class RuntimeEngine implements CompletionEngine {
 
     @Override
     public int[] tokenize(String text, boolean addSpecial) {
-        return locked(() -> vocab.tokenize(text, addSpecial, true));
+        return vocab.tokenize(text, addSpecial, true);
     }
 
     @Override
     public byte[] tokenBytes(int token) {
-        return locked(() -> vocab.pieceBytes(token));
+        return pieces[token].clone();
     }
 
     @Override

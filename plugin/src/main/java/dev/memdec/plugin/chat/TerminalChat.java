@@ -117,7 +117,7 @@ public final class TerminalChat {
                     out.println("no memory loaded (start with --memory FILE)");
                 } else {
                     settings = with(words[1].equals("on"), settings.lambda());
-                    out.println("memory " + describeMemory());
+                    out.println(describeMemory());
                 }
             }
             case "/help" -> out.println("commands: /lambda X (0..1), /memory on|off, /reset, /quit");

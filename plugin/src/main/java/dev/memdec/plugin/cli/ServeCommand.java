@@ -8,6 +8,7 @@ import dev.memdec.plugin.server.ChatTemplate;
 import dev.memdec.plugin.server.RequestParser;
 import dev.memdec.plugin.server.RuntimeEngine;
 import dev.memdec.plugin.server.SlotScheduler;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +64,34 @@ public final class ServeCommand implements MemdecCommand {
     @Option(names = "--max-body", defaultValue = "8388608", paramLabel = "BYTES", description = "Largest request body (default: ${DEFAULT-VALUE}).")
     int maxBody;
 
+    /** A started server and what it runs on; closing stops all three. */
+    record Running(RuntimeEngine engine, SlotScheduler scheduler, ApiServer server) implements AutoCloseable {
+        @Override
+        public void close() {
+            server.close();
+            scheduler.close();
+            engine.close();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        Running running = start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "memdec-serve-shutdown"));
+        System.out.println("memdec serve: " + running.engine().modelId() + " with memories "
+                + running.engine().memoryNames() + ", " + parallel + " slots of " + running.engine().contextLength()
+                + " tokens, listening on " + running.server().baseUri() + " (chat page at /)");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Validates every flag, then loads the models and starts listening. */
+    Running start() throws IOException {
         if (!Files.isRegularFile(host)) {
             throw new IllegalArgumentException("--host: no such file " + host);
         }
@@ -84,34 +111,23 @@ public final class ServeCommand implements MemdecCommand {
             }
             runtime = runtime.withThreads(threads);
         }
+        if (!InetAddress.getByName(bind).isLoopbackAddress()) {
+            System.err.println("memdec serve: warning: listening on " + bind + ", reachable from other machines");
+        }
         RuntimeEngine engine = RuntimeEngine.open(host, named, runtime, parallel);
-        SlotScheduler scheduler;
-        ApiServer server;
+        SlotScheduler scheduler = null;
         try {
             scheduler = new SlotScheduler(engine, parallel, queue);
             RequestParser parser = new RequestParser(engine,
                     ChatTemplate.of(engine.chatTemplate(), engine.bosText(), engine.eosText()), lambda);
-            server = ApiServer.start(engine, scheduler, parser, options);
-        } catch (RuntimeException | java.io.IOException e) {
+            return new Running(engine, scheduler, ApiServer.start(engine, scheduler, parser, options));
+        } catch (RuntimeException | IOException e) {
+            if (scheduler != null) {
+                scheduler.close();
+            }
             engine.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            scheduler.close();
-            engine.close();
-            stopped.countDown();
-        }, "memdec-serve-shutdown"));
-        if (!InetAddress.getByName(bind).isLoopbackAddress()) {
-            System.err.println("memdec serve: warning: listening on " + bind + ", reachable from other machines");
-        }
-        System.out.println("memdec serve: " + engine.modelId() + " with memories " + engine.memoryNames() + ", "
-                + parallel + " slots of " + engine.contextLength() + " tokens, listening on " + server.baseUri()
-                + " (chat page at /)");
-        System.out.flush();
-        stopped.await();
-        return 0;
     }
 
     /** NAME=PATH pairs (or bare paths, named after the file) in order; names must be unique. */

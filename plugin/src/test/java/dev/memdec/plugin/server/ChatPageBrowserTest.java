@@ -47,7 +47,7 @@ class ChatPageBrowserTest {
                 NodeScripts.CHROMIUM + " is missing: run scripts/setup.sh (installs Debian's chromium)");
         Path screenshot = Path.of("target", "chat-page-runtime.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
-        TestServer server = RealModels.sharedServer();
+        TestServer server = ServerTestModels.sharedServer();
         NodeScripts.Result r = NodeScripts.node("chat-page.cjs",
                 Map.of("MEMDEC_BASE_URL", server.server.baseUri().toString()), 180, screenshot.toString());
         assertEquals(0, r.exitCode(), r.output());

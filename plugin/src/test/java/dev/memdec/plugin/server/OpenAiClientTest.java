@@ -35,7 +35,7 @@ class OpenAiClientTest {
 
     @Test
     void theOfficialClientTalksToTheRealRuntime() throws Exception {
-        TestServer server = RealModels.sharedServer();
+        TestServer server = ServerTestModels.sharedServer();
         NodeScripts.Result r = NodeScripts.node("openai-client.cjs",
                 Map.of("MEMDEC_BASE_URL", server.server.baseUri().toString()), 180);
         assertEquals(0, r.exitCode(), r.output());

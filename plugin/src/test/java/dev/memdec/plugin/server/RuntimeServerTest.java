@@ -19,7 +19,7 @@ class RuntimeServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = RealModels.sharedServer();
+        server = ServerTestModels.sharedServer();
     }
 
     private static JsonObject complete(String body) throws Exception {
@@ -37,7 +37,7 @@ class RuntimeServerTest {
         JsonObject model = TestServer.json(server.get("/v1/models")).getAsJsonArray("data").get(0).getAsJsonObject();
         assertEquals("host", model.get("id").getAsString());
         assertEquals("[\"law\",\"med\"]", model.getAsJsonObject("meta").get("memories").toString());
-        assertEquals(RealModels.CTX, model.getAsJsonObject("meta").get("n_ctx").getAsInt());
+        assertEquals(ServerTestModels.CTX, model.getAsJsonObject("meta").get("n_ctx").getAsInt());
         assertEquals(50257, model.getAsJsonObject("meta").get("n_vocab").getAsInt());
     }
 
@@ -107,7 +107,7 @@ class RuntimeServerTest {
         HttpResponse<String> unknown = server.post("/v1/completions", "{\"prompt\":\"x\",\"memory\":{\"name\":\"tax\"}}");
         assertEquals(404, unknown.statusCode());
         HttpResponse<String> tooLong = server.post("/v1/completions",
-                "{\"prompt\":\"" + "word ".repeat(RealModels.CTX) + "\"}");
+                "{\"prompt\":\"" + "word ".repeat(ServerTestModels.CTX) + "\"}");
         assertEquals(400, tooLong.statusCode());
         assertEquals("context_length_exceeded", TestServer.json(tooLong).getAsJsonObject("error").get("code").getAsString());
     }

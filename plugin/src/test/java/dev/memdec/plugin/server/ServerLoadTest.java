@@ -18,7 +18,7 @@ class ServerLoadTest {
 
     @Test
     void sixteenClientsForTwentySeconds() throws Exception {
-        TestServer server = RealModels.sharedServer();
+        TestServer server = ServerTestModels.sharedServer();
         // Warm-up: JIT, first-use allocations of llama.cpp's compute buffers in every slot.
         LoadBenchmark.run(new LoadBenchmark.Options(server.server.baseUri(), 16, Duration.ofSeconds(3), 16));
         long heapBefore = usedHeapAfterGc();

@@ -18,14 +18,14 @@ import java.util.Map;
  * Tiny random GPT-2 models with the real GPT-2 vocabulary, written once per test JVM with the converter's
  * exporter: a host (2 layers, 64 embd) and two memories, "law" and "med" (1 layer, 32 embd, different seeds).
  */
-final class RealModels {
+public final class ServerTestModels {
     static final int CTX = 256;
     static final Gpt2Config HOST = Gpt2Config.of(2, 64, 2, CTX, Gpt2Tokenizer.VOCAB_SIZE);
     static final Gpt2Config MEMORY = Gpt2Config.of(1, 32, 2, CTX, Gpt2Tokenizer.VOCAB_SIZE);
 
     private static Path dir;
 
-    private RealModels() {
+    private ServerTestModels() {
     }
 
     static synchronized Path dir() {
@@ -47,11 +47,11 @@ final class RealModels {
         return dir;
     }
 
-    static Path host() {
+    public static Path host() {
         return dir().resolve("host.gguf");
     }
 
-    static Map<String, Path> memories() {
+    public static Map<String, Path> memories() {
         Map<String, Path> m = new LinkedHashMap<>();
         m.put("law", dir().resolve("law.gguf"));
         m.put("med", dir().resolve("med.gguf"));

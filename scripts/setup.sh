@@ -4,9 +4,12 @@ set -euo pipefail
 need=()
 # libfaiss-dev ships only a static libfaiss.a (linked into the JavaCPP peer library at build time);
 # libopenblas-dev brings libopenblas.so.0 with LAPACK, which that library needs at build and run time.
-for p in libgomp1 libfaiss-dev libopenblas-dev; do
+# chromium: headless browser for the chat page's end-to-end test (plugin's ChatPageBrowserTest).
+for p in libgomp1 libfaiss-dev libopenblas-dev chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
+# node + npm run the external GGUF parser test and the OpenAI-client/browser tests; the image usually has them.
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   apt-get update -qq

@@ -90,6 +90,13 @@ class JointRuntimeTest {
     }
 
     @Test
+    void nativeDecodingIsRefusedOutsideTheInferenceThread() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> joint.decoder().decode(new int[] {1}, new boolean[] {true}));
+        assertTrue(e.getMessage().contains("inference thread"), e.getMessage());
+    }
+
+    @Test
     void memorySamplerWritesTheMixedDistributionForTheSamplersAfterIt() {
         int[] tokens = joint.tokenize(PROMPT);
         Mixing mixing = new Mixing(0.4, 0.7);

@@ -51,6 +51,7 @@ public final class BenchCommand implements MemdecCommand {
         if (tokens < 1 || promptTokens < 1 || rounds < 1) {
             throw new IllegalArgumentException("--tokens, --prompt-tokens and --rounds must be >= 1");
         }
+        RuntimeFlags.loadLlamaQuietly();
         int ctx = promptTokens + tokens + 8;
         BenchmarkReport r;
         try (HostModel host = HostModel.open(runtime.host, runtime.options(ctx));

@@ -1,6 +1,7 @@
 package dev.memdec.trainer.datastore;
 
 import com.google.gson.JsonParseException;
+import dev.memdec.converter.eval.SlidingWindows;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A finished datastore, memory-mapped: keys are converted from fp16 row by row on request, never loaded whole.
@@ -29,15 +32,25 @@ public final class Datastore implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment keys;
     private final MemorySegment values;
+    private final MemorySegment tokens;
+
+    /**
+     * A sliding window over corpus stream {@code stream} and the datastore rows of its scored positions: the key at
+     * window position t (absolute, {@code window.firstScored() - 1 <= t < window.end() - 1}) is row
+     * {@code firstEntry + t - (window.firstScored() - 1)}, its value is token t+1.
+     */
+    public record ScoredWindow(int stream, SlidingWindows.Window window, long firstEntry) {
+    }
 
     private Datastore(Path dir, DatastoreManifest manifest, String manifestSha256, Arena arena, MemorySegment keys,
-                      MemorySegment values) {
+                      MemorySegment values, MemorySegment tokens) {
         this.dir = dir;
         this.manifest = manifest;
         this.manifestSha256 = manifestSha256;
         this.arena = arena;
         this.keys = keys;
         this.values = values;
+        this.tokens = tokens;
     }
 
     /**
@@ -69,7 +82,9 @@ public final class Datastore implements AutoCloseable {
         try {
             MemorySegment k = map(dir, m.keys(), m.count() * d * 2, "count × dimension × 2", arena);
             MemorySegment v = map(dir, m.values(), m.count() * 4, "count × 4", arena);
-            return new Datastore(dir, m, AtomicFiles.sha256(raw), arena, k, v);
+            long tokens = m.streamLengths().stream().mapToLong(Integer::longValue).sum();
+            MemorySegment t = map(dir, m.tokens(), tokens * 4, "sum of streamLengths × 4", arena);
+            return new Datastore(dir, m, AtomicFiles.sha256(raw), arena, k, v, t);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -85,15 +100,28 @@ public final class Datastore implements AutoCloseable {
             throw new IOException(file + ": field 'version' is " + m.version() + ", this build reads version "
                     + DatastoreManifest.VERSION);
         }
-        if (m.spec() == null || m.keys() == null || m.values() == null) {
-            throw new IOException(file + ": fields 'spec', 'keys' and 'values' are required");
+        if (m.spec() == null || m.keys() == null || m.values() == null || m.tokens() == null || m.streamLengths() == null) {
+            throw new IOException(file + ": fields 'spec', 'keys', 'values', 'tokens' and 'streamLengths' are required");
         }
         if (m.count() <= 0) {
             throw new IOException(file + ": field 'count' must be positive, got " + m.count());
         }
-        if (!DatastoreManifest.KEYS_FILE.equals(m.keys().file()) || !DatastoreManifest.VALUES_FILE.equals(m.values().file())) {
-            throw new IOException(file + ": fields 'keys.file'/'values.file' must be " + DatastoreManifest.KEYS_FILE
-                    + "/" + DatastoreManifest.VALUES_FILE);
+        if (!DatastoreManifest.KEYS_FILE.equals(m.keys().file()) || !DatastoreManifest.VALUES_FILE.equals(m.values().file())
+                || !DatastoreManifest.TOKENS_FILE.equals(m.tokens().file())) {
+            throw new IOException(file + ": fields 'keys.file'/'values.file'/'tokens.file' must be "
+                    + DatastoreManifest.KEYS_FILE + "/" + DatastoreManifest.VALUES_FILE + "/" + DatastoreManifest.TOKENS_FILE);
+        }
+        if (!m.streamLengths().isEmpty()) {
+            long scored = 0;
+            for (int length : m.streamLengths()) {
+                for (SlidingWindows.Window w : SlidingWindows.of(length, m.spec().windowCtx(), m.spec().windowStride())) {
+                    scored += w.scoredCount();
+                }
+            }
+            if (scored != m.count()) {
+                throw new IOException(file + ": field 'count' is " + m.count() + " but the windows over 'streamLengths' "
+                        + m.streamLengths() + " score " + scored + " positions");
+            }
         }
     }
 
@@ -119,7 +147,7 @@ public final class Datastore implements AutoCloseable {
      * @throws IOException naming the file whose SHA-256 does not match
      */
     public void verifyChecksums() throws IOException {
-        for (FileChecksum sum : new FileChecksum[] {manifest.keys(), manifest.values()}) {
+        for (FileChecksum sum : new FileChecksum[] {manifest.keys(), manifest.values(), manifest.tokens()}) {
             Path file = dir.resolve(sum.file());
             String actual = AtomicFiles.sha256(file);
             if (!actual.equals(sum.sha256())) {
@@ -166,6 +194,38 @@ public final class Datastore implements AutoCloseable {
     /** The next-token id stored with entry {@code row}. */
     public int value(long row) {
         return values.get(I32, row * 4);
+    }
+
+    /** The windows the entries were cut from, in entry order; empty when no token streams were stored. */
+    public List<ScoredWindow> windows() {
+        List<ScoredWindow> out = new ArrayList<>();
+        long entry = 0;
+        List<Integer> lengths = manifest.streamLengths();
+        for (int s = 0; s < lengths.size(); s++) {
+            for (SlidingWindows.Window w : SlidingWindows.of(lengths.get(s), manifest.spec().windowCtx(),
+                    manifest.spec().windowStride())) {
+                out.add(new ScoredWindow(s, w, entry));
+                entry += w.scoredCount();
+            }
+        }
+        return out;
+    }
+
+    /** Tokens {@code [from, to)} of corpus stream {@code stream}. */
+    public int[] tokens(int stream, int from, int to) {
+        int length = manifest.streamLengths().get(stream);
+        if (from < 0 || to < from || to > length) {
+            throw new IndexOutOfBoundsException("stream " + stream + " tokens [" + from + ", " + to + ") of " + length);
+        }
+        long base = 0;
+        for (int s = 0; s < stream; s++) {
+            base += manifest.streamLengths().get(s);
+        }
+        int[] out = new int[to - from];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = tokens.get(I32, 4 * (base + from + i));
+        }
+        return out;
     }
 
     @Override

@@ -122,6 +122,7 @@ public final class DatastoreBuilder {
                     .withThreads(options.threads(), options.threads()).withCapture(tensor);
             try (DatastoreWriter writer = DatastoreWriter.open(out, spec);
                  LlamaContext context = LlamaContext.create(model, co)) {
+                writer.tokenStreams(streams.stream().map(Stream::tokens).toList());
                 if (writer.unitsDone() > 0) {
                     LOG.log(Level.INFO, "{0}: resuming after window {1} ({2} entries)", out, writer.unitsDone(),
                             writer.count());

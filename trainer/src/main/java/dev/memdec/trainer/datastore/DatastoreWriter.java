@@ -20,10 +20,12 @@ public final class DatastoreWriter implements AutoCloseable {
     static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private static final int KEYS = 0;
     private static final int VALUES = 1;
+    private static final int TOKENS = 2;
 
     private final Path dir;
     private final DatastoreSpec spec;
     private final ResumableOutput out;
+    private List<Integer> streamLengths = List.of();
 
     private DatastoreWriter(Path dir, DatastoreSpec spec, ResumableOutput out) {
         this.dir = dir;
@@ -43,7 +45,8 @@ public final class DatastoreWriter implements AutoCloseable {
                     + DatastoreManifest.FILE + "); choose another output directory or delete it");
         }
         ResumableOutput out = ResumableOutput.open(dir,
-                List.of(DatastoreManifest.KEYS_FILE, DatastoreManifest.VALUES_FILE), GSON.toJsonTree(spec));
+                List.of(DatastoreManifest.KEYS_FILE, DatastoreManifest.VALUES_FILE, DatastoreManifest.TOKENS_FILE),
+                GSON.toJsonTree(spec));
         long keyRows = out.bytes(KEYS) / (2L * spec.dimension());
         if (out.bytes(KEYS) != keyRows * 2L * spec.dimension() || out.bytes(VALUES) != keyRows * 4L) {
             out.close();
@@ -61,6 +64,31 @@ public final class DatastoreWriter implements AutoCloseable {
     /** Entries written so far, including those of a resumed run. */
     public long count() {
         return out.bytes(VALUES) / 4;
+    }
+
+    /**
+     * Records the corpus token streams the entries are cut from (one per corpus file), so that training can rebuild
+     * the windows from the datastore alone. Call it once after every {@link #open}, before appending; on a resumed
+     * writer it checks that the streams are the ones already stored. Optional for synthetic datastores.
+     */
+    public void tokenStreams(List<int[]> streams) throws IOException {
+        long total = 0;
+        for (int[] s : streams) {
+            total += s.length;
+        }
+        if (out.bytes(TOKENS) != 0 || count() != 0) {
+            if (out.bytes(TOKENS) != 4 * total) {
+                throw new IOException(dir + ": the stored token streams hold " + out.bytes(TOKENS) / 4 + " tokens, the "
+                        + "corpus now has " + total + "; delete " + dir + " to start over");
+            }
+        } else {
+            for (int[] s : streams) {
+                ByteBuffer b = ByteBuffer.allocate(4 * s.length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asIntBuffer().put(s);
+                out.write(TOKENS, b);
+            }
+        }
+        streamLengths = streams.stream().map(s -> s.length).toList();
     }
 
     /** Appends {@code n} entries: {@code keys} holds n rows of {@link DatastoreSpec#dimension()} floats. */
@@ -100,7 +128,7 @@ public final class DatastoreWriter implements AutoCloseable {
         long count = count();
         List<FileChecksum> sums = out.finish();
         DatastoreManifest manifest = new DatastoreManifest(DatastoreManifest.FORMAT, DatastoreManifest.VERSION,
-                spec, count, sums.get(KEYS), sums.get(VALUES));
+                spec, count, sums.get(KEYS), sums.get(VALUES), streamLengths, sums.get(TOKENS));
         AtomicFiles.write(dir.resolve(DatastoreManifest.FILE), GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8));
         out.complete();
         return manifest;

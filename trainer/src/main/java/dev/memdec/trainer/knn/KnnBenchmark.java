@@ -22,6 +22,7 @@ import java.util.stream.Stream;
  * flat on the same queries. Not a test: run it by hand.
  *
  * <pre>java -cp ... dev.memdec.trainer.knn.KnnBenchmark [entries=100000] [dim=768] [queries=1000] [k=1024] [train=50000]</pre>
+ * {@code train=0} measures the flat index only.
  */
 public final class KnnBenchmark {
 
@@ -59,8 +60,10 @@ public final class KnnBenchmark {
             int vocab = KnnBuilder.vocabSize(ds);
             Neighbours exact = measure("flat", new IndexPlan(IndexType.FLAT, "Flat", 0), new int[] {0}, ds, dir,
                     dsBytes, queries, q, k, vocab, null);
-            measure("ivfpq", IndexPlan.choose(IndexType.IVFPQ, n, d, train), new int[] {8, 32}, ds, dir, dsBytes,
-                    queries, q, k, vocab, exact);
+            if (train > 0) {
+                measure("ivfpq", IndexPlan.choose(IndexType.IVFPQ, n, d, train), new int[] {8, 32}, ds, dir, dsBytes,
+                        queries, q, k, vocab, exact);
+            }
         }
     }
 
@@ -91,8 +94,8 @@ public final class KnnBenchmark {
                     softmax.compute(i, nb, i, k, ds::value);
                 }
                 double aggregate = seconds(t2);
-                String recall = exact == null ? "" : String.format(Locale.ROOT, ", recall@%d vs flat %.3f", k + 1,
-                        recall(exact, nb));
+                String recall = exact == null ? "" : String.format(Locale.ROOT, ", recall vs flat: @%d %.3f, @16 %.3f",
+                        k + 1, recall(exact, nb, k + 1), recall(exact, nb, 16));
                 System.out.printf(Locale.ROOT, "%-6s nprobe %-3d search %9.1f entries/s | softmax %8.0f entries/s | "
                                 + "search+softmax %9.1f entries/s%s%n", name, nprobe, q / search, q / aggregate,
                         q / (search + aggregate), recall);
@@ -101,20 +104,21 @@ public final class KnnBenchmark {
         }
     }
 
-    private static double recall(Neighbours exact, Neighbours approx) {
+    /** Fraction of the exact top {@code top} found in the approximate top {@code top}. */
+    private static double recall(Neighbours exact, Neighbours approx, int top) {
         long hits = 0;
         for (int i = 0; i < exact.queries(); i++) {
             java.util.Set<Long> want = new java.util.HashSet<>();
-            for (int r = 0; r < exact.k(); r++) {
+            for (int r = 0; r < top; r++) {
                 want.add(exact.id(i, r));
             }
-            for (int r = 0; r < approx.k(); r++) {
+            for (int r = 0; r < top; r++) {
                 if (want.contains(approx.id(i, r))) {
                     hits++;
                 }
             }
         }
-        return hits / (double) ((long) exact.queries() * exact.k());
+        return hits / (double) ((long) exact.queries() * top);
     }
 
     private static void writeClustered(Path dir, int n, int d) throws IOException {

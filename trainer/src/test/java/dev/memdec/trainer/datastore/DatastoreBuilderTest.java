@@ -83,6 +83,16 @@ class DatastoreBuilderTest {
                 }
             }
             assertEquals(tokens.length - 1, positions.size(), "every token but the first is a target once");
+            assertEquals(List.of(tokens.length), m.streamLengths());
+            assertArrayEquals(tokens, ds.tokens(0, 0, tokens.length), "the datastore keeps the token stream");
+            int row = 0;
+            for (Datastore.ScoredWindow w : ds.windows()) {   // the windows rebuilt from the datastore alone
+                assertEquals(row, w.firstEntry());
+                for (int t = w.window().firstScored() - 1; t < w.window().end() - 1; t++, row++) {
+                    assertArrayEquals(new int[] {w.window().begin(), t}, positions.get(row), "entry " + row);
+                }
+            }
+            assertEquals(positions.size(), row);
             assertEquals(positions.size(), ds.count());
             assertEquals(64, m.spec().dimension());
             assertEquals(Gpt2Tokenizer.vocabulary().sha256(), m.spec().tokenizerSha256());
@@ -150,7 +160,7 @@ class DatastoreBuilderTest {
             }
         });
         assertEquals(STRIDE - 1 + 2L * STRIDE, resumedFrom[0], "three windows were checkpointed before the kill");
-        for (String f : List.of("datastore.json", "keys.f16", "values.i32")) {
+        for (String f : List.of("datastore.json", "keys.f16", "values.i32", "tokens.i32")) {
             // c is a second build (killed, then resumed): equal bytes show both determinism and clean resumption
             assertArrayEquals(Files.readAllBytes(tmp.resolve("a").resolve(f)), Files.readAllBytes(tmp.resolve("c").resolve(f)),
                     f + " a vs resumed c");

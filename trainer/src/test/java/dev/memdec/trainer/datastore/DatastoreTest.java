@@ -56,7 +56,7 @@ class DatastoreTest {
         String json = Files.readString(tmp.resolve("ds/datastore.json"));
         assertTrue(json.contains("\"keyType\": \"ffn-input\""), json);
         try (var files = Files.list(tmp.resolve("ds"))) {
-            assertEquals(3, files.count(), "keys, values, manifest and nothing else");
+            assertEquals(4, files.count(), "keys, values, (empty) tokens, manifest and nothing else");
         }
     }
 
@@ -80,7 +80,7 @@ class DatastoreTest {
             w.checkpoint(2);
             w.finish();
         }
-        for (String f : new String[] {"keys.f16", "values.i32", "datastore.json"}) {
+        for (String f : new String[] {"keys.f16", "values.i32", "tokens.i32", "datastore.json"}) {
             assertArrayEquals(Files.readAllBytes(tmp.resolve("straight").resolve(f)), Files.readAllBytes(dir.resolve(f)), f);
         }
         assertFalse(Files.exists(dir.resolve(ResumableOutput.PROGRESS_FILE)));

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -292,7 +291,7 @@ public final class GgufWriter {
         header.zeros((int) (dataStart - header.size()));
         writeFully(ch, ByteBuffer.wrap(header.array(), 0, header.size()), null);
 
-        MessageDigest digest = tensorDataSha256 ? sha256() : null;
+        MessageDigest digest = tensorDataSha256 ? Sha256.newDigest() : null;
         byte[] zeros = new byte[(int) alignment];
         ChunkBuffers buffers = new ChunkBuffers();
         for (int i = 0; i < tensors.size(); i++) {
@@ -388,14 +387,6 @@ public final class GgufWriter {
             case BOOL -> out.u8((Boolean) v ? 1 : 0);
             case STRING -> out.string((String) v);
             case ARRAY -> throw new IllegalArgumentException("GGUF arrays of arrays are not supported");
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks SHA-256", e);
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.model.Gpt2LmWeights;
 import dev.memdec.trainer.train.Checkpoint;
+import dev.memdec.trainer.train.TorchThreads;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingState;
 import java.nio.file.Files;
@@ -91,6 +92,7 @@ public final class ExportCommand implements MemdecCommand {
         meta.put("memdec.lambda_default", Float.toString(lambda));
         meta.put("memdec.temperature_default", Float.toString(temperature));
         meta.put("memdec.training", new Gson().toJson(RunReport.summary(new TrainingRun.Result(state.step(), dir, state))));
+        TorchThreads.use(Runtime.getRuntime().availableProcessors());
         try (NDManager manager = NDManager.newBaseManager("PyTorch");
              Gpt2Lm model = Gpt2Lm.create(manager, state.shape(), Checkpoint.modelTensors(manager, dir))) {
             Gpt2GgufExporter.write(state.shape(), new Gpt2LmWeights(model), vocabulary, storage, meta, out);

@@ -51,7 +51,11 @@ public final class Checkpoint {
         Files.createDirectories(dir);
         String name = String.format("%s%09d", PREFIX, state.step());
         Path target = dir.resolve(name);
-        Path tmp = Files.createTempDirectory(dir, ".tmp-" + name);
+        Path tmp = dir.resolve(".tmp-" + name);
+        if (Files.exists(tmp)) {
+            deleteTree(tmp);   // left by a run killed while writing
+        }
+        Files.createDirectory(tmp);
         NDList params = new NDList();
         for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
             p.getValue().setName(p.getKey());

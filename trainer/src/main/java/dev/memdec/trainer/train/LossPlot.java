@@ -29,8 +29,9 @@ public final class LossPlot {
             addSeries(loss, "KL(p_kNN||p_mem)", steps, s -> s.kl());
             addSeries(loss, "CE", steps, s -> s.ce());
         }
-        XYChart ppl = new XYChartBuilder().width(900).height(300).title("validation perplexity").xAxisTitle("epoch")
+        XYChart ppl = new XYChartBuilder().width(900).height(420).title("validation perplexity").xAxisTitle("epoch")
                 .yAxisTitle("perplexity").build();
+        ppl.getStyler().setYAxisDecimalPattern("0.00");
         List<TrainingState.EpochResult> epochs = state.epochs();
         if (!epochs.isEmpty()) {
             double[] x = epochs.stream().mapToDouble(TrainingState.EpochResult::epoch).toArray();
@@ -42,7 +43,7 @@ public final class LossPlot {
                         .setMarker(SeriesMarkers.CIRCLE);
             }
         }
-        Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), ".tmp-", ".png");
+        Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp)) {
             BitmapEncoder.saveBitmap(epochs.isEmpty() ? List.of(loss) : List.of(loss, ppl), epochs.isEmpty() ? 1 : 2, 1,
                     out, BitmapEncoder.BitmapFormat.PNG);

@@ -44,13 +44,18 @@ public final class TrainingBenchmark {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             TrainingRun run = new TrainingRun(m, shape, Gpt2Lm.randomInit(shape, 1), data, data.slice(0, 0), options,
                     out, Map.of(), null).progressTo(null);
+            run.runUntil(warmup);
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
             var timed = run.run().state().steps().subList(warmup, warmup + steps);
+            double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
             double seconds = timed.stream().mapToDouble(TrainingState.StepLoss::seconds).sum();
             double tokens = timed.stream().mapToLong(TrainingState.StepLoss::tokens).sum();
             System.out.printf("shape %s seq %d batch %d vocab %d k %d threads %d: %d timed steps in %.2f s = %.0f tokens/s "
-                            + "(%.0f ms/step: forward, loss, backward, clipping, AdamW)%n",
+                            + "(%.0f ms/step: forward, loss, backward, clipping, AdamW); process CPU %.1f s/step "
+                            + "(includes one checkpoint resume and write; the load-independent figure on a shared machine)%n",
                     spec, seq, batch, vocab, k, TorchThreads.current(), steps, seconds,
-                    tokens / seconds, 1000 * seconds / steps);
+                    tokens / seconds, 1000 * seconds / steps, cpuSeconds / steps);
         } finally {
             try (var s = Files.walk(out)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -146,8 +146,10 @@ public final class TrainingRun {
                     int epoch = (int) (step / stepsPerEpoch());
                     Perplexity ppl = validate(runManager, model);
                     epochs.add(new TrainingState.EpochResult(epoch, step, ppl.memory(), ppl.joint(), tokensPerSecond));
-                    LOG.log(System.Logger.Level.INFO, "epoch {0}: validation perplexity memory {1} joint {2}, {3} tok/s",
-                            epoch, ppl.memory(), ppl.joint(), Math.round(tokensPerSecond));
+                    LOG.log(System.Logger.Level.INFO, () -> String.format(java.util.Locale.ROOT,
+                            "epoch %d: validation perplexity %.3f (memory)%s, %.0f tokens/s", epoch, ppl.memory(),
+                            Double.isNaN(ppl.joint()) ? "" : String.format(java.util.Locale.ROOT, ", %.3f (joint)", ppl.joint()),
+                            tokensPerSecond));
                     epochStart = System.nanoTime();
                     epochTokens = 0;
                 }
@@ -233,6 +235,6 @@ public final class TrainingRun {
         }
         return new ProgressBarBuilder().setTaskName("train").setInitialMax(total).startsFrom(step, java.time.Duration.ZERO)
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(progress))
-                .setUpdateIntervalMillis(500).showSpeed().build();
+                .setUpdateIntervalMillis(500).build();
     }
 }

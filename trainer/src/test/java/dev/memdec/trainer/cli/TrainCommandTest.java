@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.memdec.converter.eval.SlidingWindows;
+import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.converter.gpt2.Gpt2GgufExporter;
+import dev.memdec.converter.gpt2.RandomGpt2Weights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.plugin.cli.Main;
 import dev.memdec.trainer.datastore.Datastore;
@@ -27,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,14 +112,19 @@ class TrainCommandTest {
         Path ds = datastore(dir.resolve("ds"), corpus, 1);
         Path knn = knn(ds, dir.resolve("knn"));
         Path out = dir.resolve("run");
+        Gpt2Config hostConfig = Gpt2Config.of(1, 32, 2, CTX, Gpt2Tokenizer.VOCAB_SIZE);
+        Path host = dir.resolve("host.gguf");
+        Gpt2GgufExporter.write(hostConfig, new RandomGpt2Weights(hostConfig, 9), Gpt2Tokenizer.vocabulary(), GgmlType.F16,
+                Map.of(), host);
         Run r = memdec("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--corpus", corpus.toString(),
                 "--shape", "1x32x2", "--batch", "4", "--epochs", "2", "--lr", "1e-2", "--threads", "1",
-                "--out", out.toString(), "--json");
+                "--host", host.toString(), "--lambda", "0.25", "--out", out.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonObject summary = JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals(0.5, summary.get("beta").getAsDouble());
         assertTrue(summary.get("last_loss").getAsDouble() < summary.get("first_loss").getAsDouble(), r.out());
         assertTrue(summary.get("valid_ppl_memory").getAsDouble() > 1, r.out());
+        assertTrue(summary.get("valid_ppl_joint").getAsDouble() > 1, r.out());
 
         Path gguf = dir.resolve("memory.gguf");
         Run export = memdec("export", "--checkpoint", out.toString(), "--out", gguf.toString(), "--type", "q8_0");

@@ -2,8 +2,10 @@
 # Installs the system packages memdec needs on a fresh Debian machine. Idempotent; quiet when all is present.
 set -euo pipefail
 need=()
+# libfaiss-dev ships only a static libfaiss.a (linked into the JavaCPP peer library at build time);
+# libopenblas-dev brings libopenblas.so.0 with LAPACK, which that library needs at build and run time.
 # chromium: headless browser for the chat page's end-to-end test (plugin's ChatPageBrowserTest).
-for p in libgomp1 chromium; do
+for p in libgomp1 libfaiss-dev libopenblas-dev chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

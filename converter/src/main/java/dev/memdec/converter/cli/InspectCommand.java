@@ -21,8 +21,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code memdec inspect FILE.gguf [--json] [--verify]}: validates a GGUF file and summarises it. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Validate a GGUF file (every check llama.cpp's loader makes, and more) and print its",
-                "architecture, hyper-parameters, tokenizer summary, memdec.* keys and tensor table."})
+        description = {"Validate a GGUF file and print its architecture, hyper-parameters, tokenizer, memdec.* keys"
+                + " and tensors.", "Makes every check llama.cpp's loader makes, and more; exits 1 on the first problem."})
 public final class InspectCommand implements MemdecCommand {
 
     @Parameters(index = "0", paramLabel = "FILE.gguf", description = "The GGUF file to inspect.")

@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -528,8 +527,9 @@ public final class GgufFile implements AutoCloseable {
             throw new IllegalArgumentException(name + ": tensor '" + t.name() + "' has " + n
                     + " elements, too many for one array; stream it with floats()");
         }
+        FloatSource source = floats(t);
         float[] out = new float[(int) n];
-        TensorCodec.decode(t.type(), data(t), 0, out, 0, out.length);
+        source.read(0, out, out.length);
         return out;
     }
 
@@ -552,12 +552,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** SHA-256 (lower-case hex) of the tensor-data section: from {@link #dataOffset()} to the end of the file. */
     public String computeTensorDataSha256() {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks SHA-256", e);
-        }
+        MessageDigest digest = Sha256.newDigest();
         long step = 1 << 26;
         for (long at = Math.min(dataOffset, fileSize()); at < fileSize(); at += step) {
             digest.update(segment.asSlice(at, Math.min(step, fileSize() - at)).asByteBuffer());

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -42,6 +42,7 @@ public final class GgufWriter {
     private static final int CHUNK_ELEMENTS = 1 << 20;
     private static final int MAGIC = 0x46554747;
     private static final String SHA256_PLACEHOLDER = "0".repeat(64);
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Map<String, GgufValue> metadata = new LinkedHashMap<>();
     private final List<PendingTensor> tensors = new ArrayList<>();
@@ -242,10 +243,12 @@ public final class GgufWriter {
     public void write(Path out) throws IOException {
         Path target = out.toAbsolutePath();
         Path dir = target.getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: that makes the file owner-only, and the rename would keep that mode.
+        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+        FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
         boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = channel) {
                 writeTo(ch);
                 ch.force(true);
             }
@@ -288,7 +291,7 @@ public final class GgufWriter {
         header.zeros((int) (dataStart - header.size()));
         writeFully(ch, ByteBuffer.wrap(header.array(), 0, header.size()), null);
 
-        MessageDigest digest = tensorDataSha256 ? sha256() : null;
+        MessageDigest digest = tensorDataSha256 ? Sha256.newDigest() : null;
         byte[] zeros = new byte[(int) alignment];
         ChunkBuffers buffers = new ChunkBuffers();
         for (int i = 0; i < tensors.size(); i++) {
@@ -384,14 +387,6 @@ public final class GgufWriter {
             case BOOL -> out.u8((Boolean) v ? 1 : 0);
             case STRING -> out.string((String) v);
             case ARRAY -> throw new IllegalArgumentException("GGUF arrays of arrays are not supported");
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks SHA-256", e);
         }
     }
 }

@@ -1,6 +1,10 @@
 package dev.memdec.converter.gpt2;
 
+import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.quant.BFloat16;
+import java.util.Arrays;
+import java.util.function.Function;
 
 /**
  * A plain-Java GPT-2 forward pass written from the GPT-2 definition (Radford et al. 2019, HF
@@ -12,8 +16,15 @@ import dev.memdec.converter.gguf.GgufFile;
  * <p>It is the CPU reference that exported GGUFs, llama.cpp runs and trained models are compared against.
  * With {@code emulateLlamaCppCpu} the GELU follows llama.cpp's CPU backend (llama-abi §9): inputs in
  * (−10, 10) are rounded to f16 and the f16-rounded GELU of that value is used, inputs ≤ −10 give 0 and
- * inputs ≥ 10 pass through; that removes most of the ~2e-3 logit difference to llama.cpp when it runs
- * with an F32 KV cache.
+ * inputs ≥ 10 pass through; and the activations multiplied with an F16/BF16 weight are rounded to that type,
+ * those multiplied with a Q8_0/Q4_0 weight are quantized to Q8_0 blocks, as ggml's CPU matmul does.
+ *
+ * <p>Measured against llama.cpp b4916 on the CPU with an F32 KV cache (random weights, real GPT-2 vocab):
+ * 2×64 models agree to 4e-5 (F32) and 6e-8 (Q8_0, Q4_0); GPT-2-small shapes agree to 7e-4 (F32, logits up to
+ * 2.9). Rounding is discontinuous, so once the two sides' float summation order puts one value on the other
+ * side of an f16 or Q8_0 step the results part by that step: in deep quantized models (6+ layers of 768)
+ * that happens within a few positions and the difference grows to the size of the activation quantization
+ * itself (about 0.02 to 0.04 on GPT-2-small logits). Compare perplexities, or logits of shallow models.
  *
  * <p>Weights are held dequantized as float arrays (a GPT-2-small reference takes about 0.7 GB of heap).
  * Instances are immutable and thread-safe.
@@ -23,8 +34,85 @@ public final class Gpt2ReferenceModel {
     private static final float SQRT_2_OVER_PI = 0.79788456080286535587989211986876f;
     private static final float GELU_COEF_A = 0.044715f;
 
-    private record Layer(float[] ln1W, float[] ln1B, float[] qkvW, float[] qkvB, float[] projW, float[] projB,
-                         float[] ln2W, float[] ln2B, float[] upW, float[] upB, float[] downW, float[] downB) {
+    /** How llama.cpp's CPU matmul rounds the activations it multiplies a weight of some type with (its vec_dot_type). */
+    private enum ActivationRounding {
+        EXACT, F16, BF16, Q8_0;
+
+        static ActivationRounding forWeight(GgmlType type) {
+            return switch (type) {
+                case F16 -> F16;
+                case BF16 -> BF16;
+                case Q4_0, Q8_0 -> Q8_0;
+                default -> EXACT;
+            };
+        }
+
+        float[] apply(float[] x) {
+            switch (this) {
+                case EXACT:
+                    return x;
+                case F16: {
+                    float[] y = new float[x.length];
+                    for (int i = 0; i < x.length; i++) {
+                        y[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+                    }
+                    return y;
+                }
+                case BF16: {
+                    float[] y = new float[x.length];
+                    for (int i = 0; i < x.length; i++) {
+                        y[i] = BFloat16.toFloat(BFloat16.fromFloat(x[i]));
+                    }
+                    return y;
+                }
+                default:
+                    return quantizeQ8_0(x);
+            }
+        }
+
+        /**
+         * ggml's x86 SIMD quantize_row_q8_0 and back: per 32-block, d = amax/127 stored as f16, q = x·(127/amax)
+         * rounded to nearest even; the dot product then sees f16(d)·q.
+         */
+        private static float[] quantizeQ8_0(float[] x) {
+            float[] y = new float[x.length];
+            for (int b = 0; b < x.length; b += 32) {
+                float amax = 0;
+                for (int i = b; i < b + 32; i++) {
+                    amax = Math.max(amax, Math.abs(x[i]));
+                }
+                float d = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+                float id = amax != 0 ? 127f / amax : 0f;
+                for (int i = b; i < b + 32; i++) {
+                    y[i] = d * (float) Math.rint(x[i] * id);
+                }
+            }
+            return y;
+        }
+    }
+
+    /** y = W·x + b with W in [out, in] row-major (GGUF ne = {in, out}); {@code b} may be null. */
+    private record Matrix(float[] w, float[] b, ActivationRounding rounding) {
+        float[] apply(float[] x) {
+            float[] in = rounding.apply(x);
+            int cols = in.length;
+            int rows = w.length / cols;
+            float[] y = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                double acc = 0;
+                int base = r * cols;
+                for (int c = 0; c < cols; c++) {
+                    acc += (double) w[base + c] * in[c];
+                }
+                // llama.cpp adds the bias as a separate f32 op after the matmul result is stored as f32
+                y[r] = b == null ? (float) acc : (float) acc + b[r];
+            }
+            return y;
+        }
+    }
+
+    private record Layer(float[] ln1W, float[] ln1B, Matrix qkv, Matrix proj, float[] ln2W, float[] ln2B, Matrix up,
+                         Matrix down) {
     }
 
     /**
@@ -42,11 +130,16 @@ public final class Gpt2ReferenceModel {
     private final float[] positionEmbd;
     private final float[] outputNormW;
     private final float[] outputNormB;
-    private final float[] output;
+    private final Matrix output;
     private final Layer[] layers;
 
     /** Loads every tensor of {@code weights} (shapes from {@code config}) into memory. */
     public Gpt2ReferenceModel(Gpt2Config config, Gpt2Weights weights, boolean emulateLlamaCppCpu) {
+        this(config, weights, emulateLlamaCppCpu, name -> GgmlType.F32);
+    }
+
+    private Gpt2ReferenceModel(Gpt2Config config, Gpt2Weights weights, boolean emulateLlamaCppCpu,
+                               Function<String, GgmlType> storedAs) {
         this.config = config;
         this.emulateLlamaCppCpu = emulateLlamaCppCpu;
         long e = config.embd();
@@ -57,28 +150,37 @@ public final class Gpt2ReferenceModel {
         this.outputNormB = weights.load(Gpt2Tensors.OUTPUT_NORM_BIAS, e);
         float[] out = weights.load(Gpt2Tensors.OUTPUT, e * config.vocab());
         // Tied head: share the embedding's array instead of holding a second copy.
-        this.output = java.util.Arrays.equals(out, tokenEmbd) ? tokenEmbd : out;
+        this.output = new Matrix(Arrays.equals(out, tokenEmbd) ? tokenEmbd : out, null,
+                rounding(storedAs, Gpt2Tensors.OUTPUT));
         this.layers = new Layer[config.layers()];
         for (int l = 0; l < layers.length; l++) {
             layers[l] = new Layer(
                     weights.load(Gpt2Tensors.blk(l, "attn_norm.weight"), e),
                     weights.load(Gpt2Tensors.blk(l, "attn_norm.bias"), e),
-                    weights.load(Gpt2Tensors.blk(l, "attn_qkv.weight"), 3 * e * e),
-                    weights.load(Gpt2Tensors.blk(l, "attn_qkv.bias"), 3 * e),
-                    weights.load(Gpt2Tensors.blk(l, "attn_output.weight"), e * e),
-                    weights.load(Gpt2Tensors.blk(l, "attn_output.bias"), e),
+                    matrix(weights, storedAs, Gpt2Tensors.blk(l, "attn_qkv"), 3 * e * e, 3 * e),
+                    matrix(weights, storedAs, Gpt2Tensors.blk(l, "attn_output"), e * e, e),
                     weights.load(Gpt2Tensors.blk(l, "ffn_norm.weight"), e),
                     weights.load(Gpt2Tensors.blk(l, "ffn_norm.bias"), e),
-                    weights.load(Gpt2Tensors.blk(l, "ffn_up.weight"), f * e),
-                    weights.load(Gpt2Tensors.blk(l, "ffn_up.bias"), f),
-                    weights.load(Gpt2Tensors.blk(l, "ffn_down.weight"), e * f),
-                    weights.load(Gpt2Tensors.blk(l, "ffn_down.bias"), e));
+                    matrix(weights, storedAs, Gpt2Tensors.blk(l, "ffn_up"), f * e, f),
+                    matrix(weights, storedAs, Gpt2Tensors.blk(l, "ffn_down"), e * f, e));
         }
+    }
+
+    private Matrix matrix(Gpt2Weights weights, Function<String, GgmlType> storedAs, String prefix, long count, long rows) {
+        return new Matrix(weights.load(prefix + ".weight", count), weights.load(prefix + ".bias", rows),
+                rounding(storedAs, prefix + ".weight"));
+    }
+
+    private ActivationRounding rounding(Function<String, GgmlType> storedAs, String weightName) {
+        return emulateLlamaCppCpu ? ActivationRounding.forWeight(storedAs.apply(weightName)) : ActivationRounding.EXACT;
     }
 
     /** The reference for a gpt2 GGUF; quantized tensors are dequantized exactly. */
     public static Gpt2ReferenceModel load(GgufFile file, boolean emulateLlamaCppCpu) {
-        return new Gpt2ReferenceModel(Gpt2Config.fromGguf(file), new GgufGpt2Weights(file), emulateLlamaCppCpu);
+        Function<String, GgmlType> storedAs = name -> file.tensor(name)
+                .or(() -> file.tensor(Gpt2Tensors.TOKEN_EMBD)).orElseThrow().type();
+        return new Gpt2ReferenceModel(Gpt2Config.fromGguf(file), new GgufGpt2Weights(file), emulateLlamaCppCpu,
+                storedAs);
     }
 
     public Gpt2Config config() {
@@ -123,11 +225,11 @@ public final class Gpt2ReferenceModel {
             float[][] ffnIn = new float[n][];
             for (int t = 0; t < n; t++) {
                 ffnIn[t] = layerNorm(x[t], layer.ln2W, layer.ln2B);
-                float[] up = linear(layer.upW, layer.upB, ffnIn[t]);
+                float[] up = layer.up.apply(ffnIn[t]);
                 for (int i = 0; i < up.length; i++) {
                     up[i] = gelu(up[i]);
                 }
-                float[] down = linear(layer.downW, layer.downB, up);
+                float[] down = layer.down.apply(up);
                 for (int i = 0; i < e; i++) {
                     x[t][i] += down[i];
                 }
@@ -136,7 +238,7 @@ public final class Gpt2ReferenceModel {
         }
         float[][] logits = new float[n][];
         for (int t = 0; t < n; t++) {
-            logits[t] = linear(output, null, layerNorm(x[t], outputNormW, outputNormB));
+            logits[t] = output.apply(layerNorm(x[t], outputNormW, outputNormB));
         }
         return new Forward(logits, lastFfnInput);
     }
@@ -148,7 +250,7 @@ public final class Gpt2ReferenceModel {
         int hd = config.headDim();
         float[][] qkv = new float[n][];
         for (int t = 0; t < n; t++) {
-            qkv[t] = linear(layer.qkvW, layer.qkvB, layerNorm(x[t], layer.ln1W, layer.ln1B));
+            qkv[t] = layer.qkv.apply(layerNorm(x[t], layer.ln1W, layer.ln1B));
         }
         double scale = 1.0 / Math.sqrt(hd);
         float[][] out = new float[n][];
@@ -181,25 +283,9 @@ public final class Gpt2ReferenceModel {
                     merged[q + i] = (float) (acc / sum);
                 }
             }
-            out[t] = linear(layer.projW, layer.projB, merged);
+            out[t] = layer.proj.apply(merged);
         }
         return out;
-    }
-
-    /** y = W·x + b with W in [out, in] row-major (GGUF ne = {in, out}); {@code b} may be null. */
-    private static float[] linear(float[] w, float[] b, float[] in) {
-        int cols = in.length;
-        int rows = w.length / cols;
-        float[] y = new float[rows];
-        for (int r = 0; r < rows; r++) {
-            double acc = b == null ? 0 : b[r];
-            int base = r * cols;
-            for (int c = 0; c < cols; c++) {
-                acc += (double) w[base + c] * in[c];
-            }
-            y[r] = (float) acc;
-        }
-        return y;
     }
 
     private float[] layerNorm(float[] x, float[] w, float[] b) {

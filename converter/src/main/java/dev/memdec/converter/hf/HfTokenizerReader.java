@@ -48,6 +48,18 @@ final class HfTokenizerReader {
     }
 
     static BpeVocabulary read(Path dir, HfConfig config, HfArchitecture architecture, int vocabRows) throws IOException {
+        try {
+            return readUnchecked(dir, config, architecture, vocabRows);
+        } catch (IllegalStateException | UnsupportedOperationException | NullPointerException | ClassCastException
+                 | NumberFormatException e) {
+            // Gson's accessors throw these for a value of the wrong JSON kind, e.g. an added token without "id"
+            throw new IllegalArgumentException(dir + ": malformed tokenizer files (" + TOKENIZER_JSON + ", " + VOCAB_JSON
+                    + " or " + TOKENIZER_CONFIG + "): " + e, e);
+        }
+    }
+
+    private static BpeVocabulary readUnchecked(Path dir, HfConfig config, HfArchitecture architecture, int vocabRows)
+            throws IOException {
         Map<String, Integer> vocab;
         List<String> merges;
         Map<Integer, AddedToken> added = new TreeMap<>();
@@ -102,7 +114,8 @@ final class HfTokenizerReader {
         String[] tokens = new String[vocabRows];
         int[] types = new int[vocabRows];
         Map<String, Integer> ids = new HashMap<>();
-        vocab.forEach((text, id) -> place(dir, tokens, types, ids, id, text, NORMAL));
+        // openai-community/gpt2 keeps <|endoftext|> in vocab.json with no added-token entry; it is still a control token
+        vocab.forEach((text, id) -> place(dir, tokens, types, ids, id, text, looksSpecial(text) ? CONTROL : NORMAL));
         added.forEach((id, t) -> {
             if (id < vocabRows && t.content().equals(tokens[id])) {
                 types[id] = t.special() || looksSpecial(t.content()) ? CONTROL : USER_DEFINED;

@@ -7,14 +7,12 @@ final class Rounding {
     }
 
     /**
-     * C's {@code roundf}: to nearest, ties away from zero. {@link Math#round(float)} rounds ties up
-     * (toward positive infinity), so -63.5 would become -63 instead of ggml's -64.
+     * C's {@code (int) roundf(x)} for |x| < 2^31: to nearest, ties away from zero.
+     * {@link Math#round(float)} rounds ties up (toward positive infinity), so -63.5 would become -63
+     * instead of ggml's -64. Adding ±0.5 in double is exact for any float, so truncating the sum rounds
+     * correctly also just below a tie (0.49999997f + 0.5f would round up to 1 in float arithmetic).
      */
-    static float roundHalfAwayFromZero(float x) {
-        float magnitude = Math.abs(x);
-        float floor = (float) Math.floor(magnitude);
-        // magnitude - floor is exact for floats, so the tie test is exact too.
-        float rounded = magnitude - floor >= 0.5f ? floor + 1f : floor;
-        return Math.copySign(rounded, x);
+    static int roundHalfAwayFromZero(float x) {
+        return (int) (x + Math.copySign(0.5, x));
     }
 }

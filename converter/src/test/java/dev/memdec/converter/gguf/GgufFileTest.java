@@ -96,6 +96,55 @@ class GgufFileTest {
     }
 
     @Test
+    void mapsFilesLargerThanTwoGigabytes() throws IOException {
+        long rows = 9 * 1024;
+        long cols = 64 * 1024; // 603,979,776 F32 elements: 2.25 GiB, written as a sparse file
+        LittleEndianBuffer h = header(1, 0);
+        h.string("big");
+        h.u32(2);
+        h.u64(cols);
+        h.u64(rows);
+        h.u32(GgmlType.F32.id());
+        h.u64(0);
+        h.zeros(32 - h.size() % 32);
+        Path p = dir.resolve("big.gguf");
+        long dataStart = h.size();
+        long end = dataStart + rows * cols * 4;
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            raf.write(h.array(), 0, h.size());
+            raf.setLength(end);
+            raf.seek(end - 4);
+            raf.writeInt(Integer.reverseBytes(Float.floatToIntBits(42.5f)));
+        }
+        try (GgufFile f = GgufFile.open(p)) {
+            GgufTensorInfo t = f.tensor("big").orElseThrow();
+            assertEquals(rows * cols * 4, f.data(t).byteSize());
+            float[] last = new float[2];
+            f.floats(t).read(rows * cols - 2, last, 2);
+            assertArrayEquals(new float[] {0f, 42.5f}, last);
+        } finally {
+            Files.delete(p);
+        }
+    }
+
+    @Test
+    void sizesButDoesNotDecodeOtherTypes() throws IOException {
+        LittleEndianBuffer h = header(1, 0);
+        h.string("k");
+        h.u32(1);
+        h.u64(512);
+        h.u32(GgmlType.Q4_K.id());
+        h.u64(0);
+        h.zeros(32 - h.size() % 32 + 2 * 144);
+        try (GgufFile f = parse(bytes(h))) {
+            GgufTensorInfo t = f.tensor("k").orElseThrow();
+            assertEquals(288, f.data(t).byteSize());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> f.readFloats(t));
+            assertTrue(e.getMessage().startsWith("test.gguf: tensor 'k' has type Q4_K"), e.getMessage());
+        }
+    }
+
+    @Test
     void rejectsBadMagicAndVersions() throws GgufFormatException {
         rejects("PK\3\4 not gguf at all".getBytes(), "not a GGUF file");
         rejects(new byte[3], "magic");

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GgufFuzzTest {
 
-    private static final int MUTATIONS_PER_SEED = 10_000;
+    private static final int MUTATIONS_PER_SEED = 4_000;
     private static final long[] INTERESTING = {0, 1, 2, 3, 4, 5, 8, 9, 12, 13, 31, 32, 33, 63, 64, 255, 256,
             0x7FFF_FFFFL, 0x8000_0000L, 0xFFFF_FFFFL, 1L << 32, 1L << 40, 1L << 62, Long.MAX_VALUE, -1, -8,
             Long.MIN_VALUE};
@@ -89,9 +89,9 @@ class GgufFuzzTest {
                 }
             }
         }
-        assertTrue(parsed + rejected >= 30_000);
+        assertTrue(parsed + rejected >= 12_000);
         // both outcomes must be common, or the mutations are too weak or too destructive to test anything
-        assertTrue(rejected > 15_000, "rejected " + rejected);
+        assertTrue(rejected > 6_000, "rejected " + rejected);
         assertTrue(parsed > 100, "parsed " + parsed);
     }
 

@@ -1,13 +1,23 @@
 package dev.memdec.converter.hf;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufTensorInfo;
+import dev.memdec.converter.gpt2.Gpt2Weights;
 import dev.memdec.converter.safetensors.SafetensorsCheckpoint;
+import dev.memdec.converter.safetensors.SafetensorsDtype;
 import dev.memdec.converter.safetensors.SafetensorsTensor;
+import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -104,5 +114,86 @@ public final class HfCheckpoints {
             }
         }
         return t;
+    }
+
+    /**
+     * Llama-3.1-style scaling with a small original context (64) so that, at the short prompts tests use, most
+     * rotary pairs are affected: pair 0 unscaled, pair 1 interpolated, pairs 2.. divided by 8 (head_dim 16).
+     */
+    public static final RopeDecoderReference.Llama3Scaling LLAMA3_SCALING = new RopeDecoderReference.Llama3Scaling(8, 1, 4, 64);
+
+    /** Adds {@link #LLAMA3_SCALING} to the checkpoint's config.json as {@code rope_scaling}. */
+    public static void addLlama3RopeScaling(Path ckpt) throws IOException {
+        JsonObject config = JsonParser.parseString(Files.readString(ckpt.resolve("config.json"))).getAsJsonObject();
+        JsonObject scaling = new JsonObject();
+        scaling.addProperty("rope_type", "llama3");
+        scaling.addProperty("factor", LLAMA3_SCALING.factor());
+        scaling.addProperty("low_freq_factor", LLAMA3_SCALING.lowFreqFactor());
+        scaling.addProperty("high_freq_factor", LLAMA3_SCALING.highFreqFactor());
+        scaling.addProperty("original_max_position_embeddings", (int) LLAMA3_SCALING.originalMaxPositions());
+        config.add("rope_scaling", scaling);
+        Files.writeString(ckpt.resolve("config.json"), new Gson().toJson(config));
+    }
+
+    /** The openai-community/gpt2 tokenizer files: vocab.json with <|endoftext|> at 50256, merges.txt, no added tokens. */
+    public static void writeGpt2Tokenizer(Path ckpt) throws IOException {
+        BpeVocabulary v = Gpt2Tokenizer.vocabulary();
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        for (int i = 0; i < v.tokens().size(); i++) {
+            vocab.put(v.tokens().get(i), i);
+        }
+        Files.writeString(ckpt.resolve("vocab.json"), new Gson().toJson(vocab), StandardCharsets.UTF_8);
+        Files.writeString(ckpt.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", v.merges()) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(ckpt.resolve("tokenizer_config.json"), "{\"model_max_length\": 1024}");
+        JsonObject config = JsonParser.parseString(Files.readString(ckpt.resolve("config.json"))).getAsJsonObject();
+        config.addProperty("bos_token_id", Gpt2Tokenizer.END_OF_TEXT);
+        config.addProperty("eos_token_id", Gpt2Tokenizer.END_OF_TEXT);
+        Files.writeString(ckpt.resolve("config.json"), new Gson().toJson(config));
+    }
+
+    /** A 2-layer, 64-wide GPT-2 with the full 50257-token vocabulary. */
+    public static SyntheticHfCheckpoint tinyWithGpt2Vocab() {
+        return new SyntheticHfCheckpoint(HfArchitecture.GPT2, 2, 64, 4, 4, 256, 64, Gpt2Tokenizer.VOCAB_SIZE, true,
+                SafetensorsDtype.F32, 1, 7);
+    }
+
+    /** HF GPT-2 tensors as {@link Gpt2Weights}: Conv1D [in, out] transposed to [out, in], output tied to wte. */
+    public static Gpt2Weights hfAsGpt2Weights(Map<String, float[]> hf, SyntheticHfCheckpoint c) {
+        return name -> {
+            String h;
+            boolean conv = false;
+            int in = 0;
+            int out = 0;
+            if (name.equals("token_embd.weight") || name.equals("output.weight")) {
+                h = "transformer.wte.weight";
+            } else if (name.equals("position_embd.weight")) {
+                h = "transformer.wpe.weight";
+            } else if (name.startsWith("output_norm.")) {
+                h = "transformer.ln_f." + name.substring("output_norm.".length());
+            } else {
+                String[] p = name.split("\\.", 3); // blk, i, rest
+                String suffix = p[2].substring(p[2].lastIndexOf('.') + 1);
+                String module = p[2].substring(0, p[2].lastIndexOf('.'));
+                String hfModule = switch (module) {
+                    case "attn_norm" -> "ln_1";
+                    case "ffn_norm" -> "ln_2";
+                    case "attn_qkv" -> "attn.c_attn";
+                    case "attn_output" -> "attn.c_proj";
+                    case "ffn_up" -> "mlp.c_fc";
+                    case "ffn_down" -> "mlp.c_proj";
+                    default -> throw new IllegalArgumentException(name);
+                };
+                h = "transformer.h." + p[1] + "." + hfModule + "." + suffix;
+                conv = suffix.equals("weight") && !module.endsWith("norm");
+                in = module.equals("ffn_down") ? c.ff() : c.embd();
+                out = switch (module) {
+                    case "attn_qkv" -> 3 * c.embd();
+                    case "ffn_up" -> c.ff();
+                    default -> c.embd();
+                };
+            }
+            float[] values = conv ? transpose(hf.get(h), in, out) : hf.get(h);
+            return (first, dst, count) -> System.arraycopy(values, (int) first, dst, 0, count);
+        };
     }
 }

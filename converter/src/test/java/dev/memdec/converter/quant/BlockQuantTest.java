@@ -72,10 +72,13 @@ class BlockQuantTest {
 
     @Test
     void roundingHelperDiffersFromMathRoundOnNegativeTies() {
-        assertEquals(-64f, Rounding.roundHalfAwayFromZero(-63.5f));
-        assertEquals(64f, Rounding.roundHalfAwayFromZero(63.5f));
-        assertEquals(0f, Rounding.roundHalfAwayFromZero(0.49999997f));
-        assertEquals(-0f, Rounding.roundHalfAwayFromZero(-0.2f));
+        assertEquals(-64, Rounding.roundHalfAwayFromZero(-63.5f));
+        assertEquals(64, Rounding.roundHalfAwayFromZero(63.5f));
+        assertEquals(0, Rounding.roundHalfAwayFromZero(0.49999997f));
+        assertEquals(0, Rounding.roundHalfAwayFromZero(-0.49999997f));
+        assertEquals(-127, Rounding.roundHalfAwayFromZero(-126.5f));
+        assertEquals(3, Rounding.roundHalfAwayFromZero(2.5f));
+        assertEquals(2, Rounding.roundHalfAwayFromZero(2.4999998f));
         assertEquals(-63, Math.round(-63.5f)); // the trap this helper avoids
     }
 

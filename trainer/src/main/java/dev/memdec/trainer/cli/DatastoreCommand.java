@@ -1,0 +1,86 @@
+package dev.memdec.trainer.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.trainer.datastore.DatastoreBuilder;
+import dev.memdec.trainer.datastore.DatastoreManifest;
+import dev.memdec.trainer.datastore.KeyType;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code memdec datastore}: host hidden states (keys) paired with next tokens (values) over a corpus. */
+@Command(name = "datastore", mixinStandardHelpOptions = true,
+        description = "Runs the host over the corpus in sliding windows and stores, for every scored position t, "
+                + "the host's hidden state at t (fp16 key) with token t+1 (value). Resumable: run it again after a kill.")
+public final class DatastoreCommand implements MemdecCommand {
+
+    @Option(names = "--host", required = true, paramLabel = "H.gguf", description = "Host model.")
+    Path host;
+
+    @Option(names = "--corpus", required = true, arity = "1..*", paramLabel = "PATH", description = "UTF-8 text files.")
+    List<Path> corpus;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--ctx", defaultValue = "1024", description = "Window length in tokens (default: ${DEFAULT-VALUE}).")
+    int ctx;
+
+    @Option(names = "--stride", defaultValue = "512", description = "Window stride (default: ${DEFAULT-VALUE}).")
+    int stride;
+
+    @Option(names = "--key", defaultValue = "ffn-input", paramLabel = "ffn-input|final",
+            description = "Key: last block's FFN input (reference) or the final normed state (default: ${DEFAULT-VALUE}).")
+    String key;
+
+    @Option(names = "--threads", description = "llama.cpp threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print the manifest as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        DatastoreBuilder.Options options = new DatastoreBuilder.Options(ctx, stride, KeyType.fromCliName(key),
+                threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+        long t0 = System.nanoTime();
+        DatastoreManifest m;
+        ProgressBar[] bar = new ProgressBar[1];
+        long[] resumedAt = {0};
+        try {
+            m = DatastoreBuilder.build(host, corpus, out, options, new DatastoreBuilder.Progress() {
+                @Override
+                public void start(long totalEntries, long entriesDone) {
+                    resumedAt[0] = entriesDone;
+                    bar[0] = new ProgressBarBuilder().setTaskName("datastore").setInitialMax(totalEntries)
+                            .setStyle(ProgressBarStyle.ASCII).setUnit(" entries", 1).showSpeed().startsFrom(entriesDone,
+                                    java.time.Duration.ZERO).build();
+                }
+
+                @Override
+                public void step(long entries) {
+                    bar[0].stepBy(entries);
+                }
+            });
+        } finally {
+            if (bar[0] != null) {
+                bar[0].close();
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (json) {
+            System.out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m));
+        } else {
+            System.out.printf(Locale.ROOT, "datastore: %d entries × d=%d (%s keys), %.1f s, %.0f entries/s -> %s%n",
+                    m.count(), m.spec().dimension(), m.spec().keyType(), seconds,
+                    (m.count() - resumedAt[0]) / seconds, out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,131 @@
+package dev.memdec.trainer.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.gguf.GgufKeys;
+import dev.memdec.converter.gpt2.Gpt2GgufExporter;
+import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
+import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.Gpt2LmWeights;
+import dev.memdec.trainer.train.Checkpoint;
+import dev.memdec.trainer.train.TrainingRun;
+import dev.memdec.trainer.train.TrainingState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code memdec export}: writes a training checkpoint as a llama.cpp-loadable gpt2 GGUF with memdec.* metadata. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Export a trained checkpoint as a gpt2 GGUF (tied output, GPT-2 tokenizer unless --vocab-from).",
+                "memdec.* keys record the format version, tokenizer hash, default lambda and memory temperature,",
+                "the host and corpus it was trained from, and a training summary."})
+public final class ExportCommand implements MemdecCommand {
+
+    /** Version of the memdec.* keys written here. */
+    public static final String FORMAT_VERSION = "1";
+
+    @Option(names = "--checkpoint", required = true, description = "A checkpoint directory, or a training --out directory (its newest checkpoint).")
+    Path checkpoint;
+
+    @Option(names = "--out", required = true, description = "Output .gguf file.")
+    Path out;
+
+    @Option(names = "--type", defaultValue = "f32", description = "Matrix storage type: f32 (default), f16, q8_0 or q4_0.")
+    String type;
+
+    @Option(names = "--lambda", defaultValue = "0.55", description = "Default mixing weight of the memory stored in the file (default ${DEFAULT-VALUE}).")
+    float lambda;
+
+    @Option(names = "--temperature", defaultValue = "1.0", description = "Default memory temperature stored in the file (default ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--vocab-from", description = "Take the tokenizer from this GGUF (e.g. the host) instead of the built-in GPT-2 one.")
+    Path vocabFrom;
+
+    @Option(names = "--name", description = "general.name of the exported model.")
+    String name;
+
+    @Option(names = "--json", description = "Print a JSON summary instead of a sentence.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        GgmlType storage = parseType(type);
+        if (!(lambda > 0 && lambda < 1)) {
+            throw new IllegalArgumentException("--lambda must be in (0, 1), got " + lambda);
+        }
+        if (!(temperature > 0) || !Float.isFinite(temperature)) {
+            throw new IllegalArgumentException("--temperature must be a finite value > 0, got " + temperature);
+        }
+        if (!out.getFileName().toString().endsWith(".gguf")) {
+            throw new IllegalArgumentException("--out " + out + ": expected a file name ending in .gguf");
+        }
+        Path dir = Checkpoint.resolve(checkpoint);
+        TrainingState state = Checkpoint.readState(dir);
+        BpeVocabulary vocabulary = vocabulary();
+        String expected = state.metadata().get(GgufKeys.TOKENIZER_SHA256);
+        if (expected != null && !expected.equals(vocabulary.sha256())) {
+            throw new IllegalArgumentException("checkpoint " + dir + " was trained with tokenizer sha256 " + expected
+                    + " but " + (vocabFrom == null ? "the GPT-2 tokenizer" : "--vocab-from " + vocabFrom) + " has "
+                    + vocabulary.sha256());
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (name != null) {
+            meta.put(GgufKeys.NAME, name);
+        }
+        meta.put("memdec.format_version", FORMAT_VERSION);
+        meta.put("memdec.kind", "memory");
+        state.metadata().forEach((k, v) -> {
+            if (!k.equals(GgufKeys.TOKENIZER_SHA256)) {
+                meta.put(k, v);
+            }
+        });
+        meta.put("memdec.lambda_default", Float.toString(lambda));
+        meta.put("memdec.temperature_default", Float.toString(temperature));
+        meta.put("memdec.training", new Gson().toJson(RunReport.summary(new TrainingRun.Result(state.step(), dir, state))));
+        try (NDManager manager = NDManager.newBaseManager("PyTorch");
+             Gpt2Lm model = Gpt2Lm.create(manager, state.shape(), Checkpoint.modelTensors(manager, dir))) {
+            Gpt2GgufExporter.write(state.shape(), new Gpt2LmWeights(model), vocabulary, storage, meta, out);
+        }
+        long bytes = Files.size(out);
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("out", out.toString());
+            m.put("checkpoint", dir.toString());
+            m.put("type", storage.name());
+            m.put("bytes", bytes);
+            m.put("metadata", meta);
+            System.out.println(new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(m));
+        } else {
+            System.out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes) from %s, step %d%n", out, storage, bytes, dir, state.step());
+        }
+        return 0;
+    }
+
+    private BpeVocabulary vocabulary() throws java.io.IOException {
+        if (vocabFrom == null) {
+            return Gpt2Tokenizer.vocabulary();
+        }
+        try (GgufFile f = GgufFile.open(vocabFrom)) {
+            return BpeVocabulary.readFrom(f);
+        }
+    }
+
+    static GgmlType parseType(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "f32" -> GgmlType.F32;
+            case "f16" -> GgmlType.F16;
+            case "q8_0" -> GgmlType.Q8_0;
+            case "q4_0" -> GgmlType.Q4_0;
+            default -> throw new IllegalArgumentException("--type: expected f32, f16, q8_0 or q4_0, got '" + name + "'");
+        };
+    }
+}

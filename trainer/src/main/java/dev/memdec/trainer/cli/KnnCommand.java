@@ -1,0 +1,82 @@
+package dev.memdec.trainer.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.trainer.datastore.Datastore;
+import dev.memdec.trainer.knn.IndexType;
+import dev.memdec.trainer.knn.KnnBuilder;
+import dev.memdec.trainer.knn.KnnConfig;
+import dev.memdec.trainer.knn.KnnManifest;
+import dev.memdec.trainer.knn.ProbType;
+import java.nio.file.Path;
+import java.util.Locale;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code memdec knn}: the kNN teacher distribution of every datastore entry. */
+@Command(name = "knn", mixinStandardHelpOptions = true,
+        description = "Searches every datastore entry's k nearest neighbours (itself excluded by id) and stores "
+                + "softmax(-d/T) summed per next token, sparse and renormalised. Resumable: run it again after a kill.")
+public final class KnnCommand implements MemdecCommand {
+
+    @Option(names = "--datastore", required = true, paramLabel = "DIR", description = "Datastore directory.")
+    Path datastore;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--index", defaultValue = "auto", paramLabel = "auto|flat|ivfpq",
+            description = "FAISS index; auto = flat below 100k entries, else IVF-PQ (default: ${DEFAULT-VALUE}).")
+    String index;
+
+    @Option(names = "--k", defaultValue = "1024", description = "Neighbours per entry (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--temp", defaultValue = "16", description = "Softmax temperature over squared L2 (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--threshold", defaultValue = "0",
+            description = "Drop tokens with p <= this, then renormalise (default: ${DEFAULT-VALUE}).")
+    double threshold;
+
+    @Option(names = "--nprobe", defaultValue = "32", description = "IVF lists searched (default: ${DEFAULT-VALUE}).")
+    int nprobe;
+
+    @Option(names = "--train-size", defaultValue = "1000000",
+            description = "Keys sampled to train IVF-PQ (default: ${DEFAULT-VALUE}).")
+    int trainSize;
+
+    @Option(names = "--probs", defaultValue = "f16", paramLabel = "f16|f32",
+            description = "Stored probability precision (default: ${DEFAULT-VALUE}).")
+    String probs;
+
+    @Option(names = "--json", description = "Print the manifest as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        KnnConfig config = new KnnConfig(k, temperature, threshold, IndexType.fromCliName(index), nprobe, trainSize,
+                ProbType.fromCliName(probs));
+        try (Datastore ds = Datastore.open(datastore)) {
+            ds.verifyChecksums();
+            long t0 = System.nanoTime();
+            KnnManifest m;
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("knn").setInitialMax(ds.count())
+                    .setStyle(ProgressBarStyle.ASCII).setUnit(" rows", 1).showSpeed().build()) {
+                m = KnnBuilder.build(ds, out, config, bar::stepBy);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (json) {
+                System.out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m));
+            } else {
+                System.out.printf(Locale.ROOT, "knn: %d entries, k=%d, T=%s, index %s (%d bytes), %d stored tokens "
+                                + "(%.1f per entry), %.1f s -> %s%n", m.count(), m.neighbours(), m.temperature(),
+                        m.index().factory(), m.index().bytes(), m.entries(), m.entries() / (double) m.count(), seconds, out);
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package dev.memdec.trainer.datastore;
+
+import dev.memdec.converter.eval.SlidingWindows;
+import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.natives.llama.CapturedTensor;
+import dev.memdec.natives.llama.ContextOptions;
+import dev.memdec.natives.llama.LlamaContext;
+import dev.memdec.natives.llama.LlamaModel;
+import dev.memdec.natives.llama.ModelOptions;
+import dev.memdec.natives.llama.Vocab;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds a datastore by running the host in llama.cpp over a corpus (reference-spec §2–3): each corpus file is one
+ * token stream, cut into the sliding windows of §2.3; for every scored target position t+1 the key is the host's
+ * hidden state at t (captured with the eval callback) and the value is token t+1.
+ *
+ * <p>Tokenization follows §2.1: every line (with its newline) is tokenized on its own with the host's tokenizer,
+ * without added BOS/EOS and without parsing special-token text, and the ids are concatenated. Unlike the reference,
+ * lines are not grouped by 1000 with the remainder dropped (§2.2): nothing of the corpus is thrown away.
+ *
+ * <p>Resumable per window: after a kill, the same call continues after the last completed window.
+ */
+public final class DatastoreBuilder {
+
+    private static final System.Logger LOG = System.getLogger(DatastoreBuilder.class.getName());
+
+    /**
+     * @param ctx     window length B in tokens (at most the host's training context)
+     * @param stride  window stride S, {@code 1 <= S <= B}
+     * @param keyType which hidden state is the key
+     * @param threads llama.cpp threads
+     */
+    public record Options(int ctx, int stride, KeyType keyType, int threads) {
+        public Options {
+            if (ctx < 2) {
+                throw new IllegalArgumentException("--ctx must be at least 2, got " + ctx);
+            }
+            if (stride < 1 || stride > ctx) {
+                throw new IllegalArgumentException("--stride must be in [1, --ctx=" + ctx + "], got " + stride);
+            }
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be positive, got " + threads);
+            }
+        }
+    }
+
+    /** Told the total number of entries once the corpus is tokenized, then the entries written per window. */
+    public interface Progress {
+        void start(long totalEntries, long entriesDone);
+
+        void step(long entries);
+    }
+
+    private record Stream(Path file, int[] tokens, List<SlidingWindows.Window> windows) {
+    }
+
+    private DatastoreBuilder() {
+    }
+
+    /**
+     * Builds (or resumes) the datastore of {@code host} over {@code corpus} in {@code out}.
+     *
+     * @throws IllegalArgumentException for a missing corpus file, a corpus without scored positions, a window
+     *                                  longer than the host's context, or an {@code out} that already holds a
+     *                                  finished or differently configured datastore
+     * @throws IOException              for an unreadable or malformed host file
+     */
+    public static DatastoreManifest build(Path host, List<Path> corpus, Path out, Options options, Progress progress)
+            throws IOException {
+        if (corpus.isEmpty()) {
+            throw new IllegalArgumentException("--corpus: no corpus files given");
+        }
+        for (Path c : corpus) {
+            if (!Files.isRegularFile(c)) {
+                throw new IllegalArgumentException("--corpus " + c + ": no such file");
+            }
+        }
+        String tokenizerSha256;
+        try (GgufFile gguf = GgufFile.open(host)) {   // validates the file before llama.cpp sees it
+            tokenizerSha256 = BpeVocabulary.readFrom(gguf).sha256();
+        }
+        List<SourceFile> corpusFiles = new ArrayList<>();
+        for (Path c : corpus) {
+            corpusFiles.add(SourceFile.of(c));
+        }
+        SourceFile hostFile = SourceFile.of(host);
+        try (LlamaModel model = LlamaModel.load(host, ModelOptions.defaults())) {
+            if (options.ctx() > model.nCtxTrain()) {
+                throw new IllegalArgumentException("--ctx " + options.ctx() + " exceeds the host's training context "
+                        + model.nCtxTrain() + " (" + host + ")");
+            }
+            List<Stream> streams = new ArrayList<>();
+            long total = 0;
+            for (Path c : corpus) {
+                int[] tokens = tokenize(model.vocab(), c);
+                List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, options.ctx(), options.stride());
+                streams.add(new Stream(c, tokens, windows));
+                for (SlidingWindows.Window w : windows) {
+                    total += w.scoredCount();
+                }
+            }
+            if (total == 0) {
+                throw new IllegalArgumentException("--corpus " + corpus + ": no scored positions (every file has fewer "
+                        + "than 2 tokens); the datastore would be empty");
+            }
+            DatastoreSpec spec = new DatastoreSpec(hostFile, tokenizerSha256, options.keyType(), model.nEmbd(),
+                    corpusFiles, options.ctx(), options.stride());
+            String tensor = options.keyType() == KeyType.FFN_INPUT
+                    ? LlamaContext.ffnInput(model.nLayer() - 1) : LlamaContext.RESULT_NORM;
+            ContextOptions co = ContextOptions.defaults().withNCtx(options.ctx())
+                    .withBatch(options.ctx(), Math.min(options.ctx(), 512))
+                    .withThreads(options.threads(), options.threads()).withCapture(tensor);
+            try (DatastoreWriter writer = DatastoreWriter.open(out, spec);
+                 LlamaContext context = LlamaContext.create(model, co)) {
+                if (writer.unitsDone() > 0) {
+                    LOG.log(Level.INFO, "{0}: resuming after window {1} ({2} entries)", out, writer.unitsDone(),
+                            writer.count());
+                }
+                progress.start(total, writer.count());
+                long unit = 0;
+                for (Stream s : streams) {
+                    for (SlidingWindows.Window w : s.windows()) {
+                        if (unit++ < writer.unitsDone()) {
+                            continue;
+                        }
+                        writeWindow(context, tensor, model.nEmbd(), s, w, writer);
+                        writer.checkpoint(unit);
+                        progress.step(w.scoredCount());
+                    }
+                }
+                return writer.finish();
+            }
+        }
+    }
+
+    /** Decodes one window and appends key(t) ↔ token(t+1) for its scored targets t+1 in [firstScored, end). */
+    private static void writeWindow(LlamaContext context, String tensor, int d, Stream s, SlidingWindows.Window w,
+                                    DatastoreWriter writer) throws IOException {
+        int n = w.scoredCount();
+        if (n == 0) {
+            return;
+        }
+        int[] tokens = new int[w.length()];
+        System.arraycopy(s.tokens(), w.begin(), tokens, 0, w.length());
+        boolean[] outputs = new boolean[w.length()];
+        for (int t = w.firstScored() - 1; t < w.end() - 1; t++) {
+            outputs[t - w.begin()] = true;
+        }
+        context.kvClear();
+        context.decode(tokens, 0, outputs);
+        CapturedTensor keys = context.captured(tensor);
+        if (keys.rows() != n || keys.width() != d) {
+            throw new IllegalStateException(s.file() + ": window [" + w.begin() + ", " + w.end() + ") captured "
+                    + keys.rows() + "×" + keys.width() + " of " + tensor + ", expected " + n + "×" + d);
+        }
+        int[] values = new int[n];
+        System.arraycopy(s.tokens(), w.firstScored(), values, 0, n);
+        writer.append(keys.values(), values, n);
+    }
+
+    /** §2.1: every line with its newline tokenized on its own, ids concatenated. */
+    static int[] tokenize(Vocab vocab, Path file) throws IOException {
+        List<int[]> parts = new ArrayList<>();
+        long total = 0;
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            StringBuilder line = new StringBuilder();
+            int ch;
+            while ((ch = in.read()) >= 0) {
+                line.append((char) ch);
+                if (ch == '\n') {
+                    total += add(parts, vocab.tokenize(line.toString(), false, false));
+                    line.setLength(0);
+                }
+            }
+            if (!line.isEmpty()) {
+                total += add(parts, vocab.tokenize(line.toString(), false, false));
+            }
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("--corpus " + file + ": not UTF-8 text (" + e + ")", e);
+        }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("--corpus " + file + ": " + total + " tokens; split it into files of "
+                    + "fewer than 2^31 tokens");
+        }
+        int[] all = new int[(int) total];
+        int at = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
+    private static int add(List<int[]> parts, int[] tokens) {
+        parts.add(tokens);
+        return tokens.length;
+    }
+}

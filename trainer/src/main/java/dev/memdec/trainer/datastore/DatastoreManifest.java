@@ -1,0 +1,15 @@
+package dev.memdec.trainer.datastore;
+
+/**
+ * The {@code datastore.json} of a finished datastore. Entry r is row r of {@code keys.f16} (little-endian IEEE
+ * half floats, {@code count × dimension}) and of {@code values.i32} (little-endian int32 next-token ids).
+ */
+public record DatastoreManifest(String format, int version, DatastoreSpec spec, long count,
+                                FileChecksum keys, FileChecksum values) {
+
+    public static final String FORMAT = "memdec-datastore";
+    public static final int VERSION = 1;
+    public static final String FILE = "datastore.json";
+    public static final String KEYS_FILE = "keys.f16";
+    public static final String VALUES_FILE = "values.i32";
+}

@@ -1,0 +1,72 @@
+package dev.memdec.trainer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dev.memdec.trainer.model.Gpt2Lm;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Token-weighted perplexity exp(Σ NLL / Σ scored tokens) of the memory alone and, with a host, of the joint
+ * distribution (1−λ)·p_host + λ·p_mem computed in log space (reference-spec §7.1, §7.3).
+ *
+ * @param memory perplexity of the memory alone
+ * @param joint  joint perplexity, NaN without a host
+ * @param host   perplexity of the host alone, NaN without a host
+ * @param tokens scored tokens
+ */
+public record Perplexity(double memory, double joint, double host, long tokens) {
+
+    /** Evaluates without gradients (call outside any gradient collector). */
+    public static Perplexity evaluate(NDManager manager, Gpt2Lm memory, Gpt2Lm host, float lambda,
+                                      TrainingWindows windows, int batchSize) {
+        if (host != null && host.config().vocab() != memory.config().vocab()) {
+            throw new IllegalArgumentException("host vocabulary " + host.config().vocab() + " differs from the memory's "
+                    + memory.config().vocab());
+        }
+        double logOneMinusLambda = Math.log1p(-lambda);
+        double logLambda = Math.log(lambda);
+        double nllMemory = 0;
+        double nllJoint = 0;
+        double nllHost = 0;
+        long tokens = 0;
+        for (int start = 0; start < windows.size(); start += batchSize) {
+            int end = Math.min(windows.size(), start + batchSize);
+            List<KnnWindow> list = new ArrayList<>();
+            int[] indices = new int[end - start];
+            for (int i = start; i < end; i++) {
+                list.add(windows.window(i));
+                indices[i - start] = i;
+            }
+            try (NDManager step = manager.newSubManager()) {
+                Batch batch = Batch.pack(step, list, indices, memory.config().vocab(), false);
+                float[] lm = labelLogProbs(memory, batch);
+                float[] lh = host == null ? null : labelLogProbs(host, batch);
+                for (int r = 0; r < lm.length; r++) {
+                    nllMemory -= lm[r];
+                    if (lh != null) {
+                        nllHost -= lh[r];
+                        nllJoint -= logAddExp(logOneMinusLambda + lh[r], logLambda + lm[r]);
+                    }
+                }
+                tokens += lm.length;
+            }
+        }
+        double nan = Double.NaN;
+        return new Perplexity(Math.exp(nllMemory / tokens), host == null ? nan : Math.exp(nllJoint / tokens),
+                host == null ? nan : Math.exp(nllHost / tokens), tokens);
+    }
+
+    private static float[] labelLogProbs(Gpt2Lm model, Batch batch) {
+        NDArray logits = model.forward(batch.tokens());
+        long vocab = logits.getShape().get(2);
+        return logits.reshape(-1, vocab).get(new NDIndex("{}", batch.rows())).logSoftmax(-1)
+                .gather(batch.labels(), 1).toFloatArray();
+    }
+
+    private static double logAddExp(double a, double b) {
+        double max = Math.max(a, b);
+        return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
+    }
+}

@@ -1,0 +1,37 @@
+package dev.memdec.trainer.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * PyTorch's intra-op thread count. On a shared or oversubscribed CPU, OpenMP worker threads that spin while
+ * waiting make each step many times slower; fewer threads than cores is then faster.
+ */
+public final class TorchThreads {
+
+    /** Held so that the level set on it stays in force (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger DJL_LOG = java.util.logging.Logger.getLogger("ai.djl");
+
+    private TorchThreads() {
+    }
+
+    /**
+     * Sets the intra-op threads for this process.
+     *
+     * @throws IllegalArgumentException unless 1 ≤ threads ≤ 1024
+     */
+    public static void use(int threads) {
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
+        }
+        // DJL's start-up chatter (platform, CUDA probe, thread counts) is not news to a CLI user.
+        DJL_LOG.setLevel(java.util.logging.Level.SEVERE);
+        Engine.getEngine("PyTorch");
+        JniUtils.setNumThreads(threads);
+    }
+
+    public static int current() {
+        Engine.getEngine("PyTorch");
+        return JniUtils.getNumThreads();
+    }
+}

@@ -183,6 +183,28 @@ class ApiServerTest {
     }
 
     @Test
+    void randomBodiesNeverBreakTheServer() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        String[] pieces = {"{", "}", "[", "]", "\"prompt\"", "\"messages\"", ":", ",", "\"x\"", "1e309", "-1", "null",
+            "true", "\"memory\"", "{\"lambda\":", "\"max_tokens\"", "\"stop\"", "\"\\ud800\"", "0.5", "\u0000"};
+        for (int i = 0; i < 200; i++) {
+            StringBuilder body = new StringBuilder();
+            for (int n = random.nextInt(12); n > 0; n--) {
+                body.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String path = random.nextBoolean() ? "/v1/completions" : "/v1/chat/completions";
+            HttpResponse<String> r = server.post(path, body.toString());
+            assertTrue(r.statusCode() == 200 || (r.statusCode() >= 400 && r.statusCode() < 500),
+                    body + " -> " + r.statusCode() + " " + r.body());
+            if (r.statusCode() != 200) {
+                assertNotNull(TestServer.json(r).getAsJsonObject("error"), r.body());
+            }
+        }
+        assertEquals("ok", server.health().get("status").getAsString());
+        assertEquals(0, server.health().get("requests_failed").getAsInt());
+    }
+
+    @Test
     void aClientThatDisconnectsMidStreamFreesItsSlot() throws Exception {
         engine.stepMillis(20);
         engine.answer((prompt, memory) -> "y".repeat(400));

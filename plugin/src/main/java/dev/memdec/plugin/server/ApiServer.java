@@ -235,7 +235,8 @@ public final class ApiServer implements AutoCloseable {
                         logprobs.addAll(delta.logprobs());
                     }
                 }
-                sendJson(exchange, 200, json.complete(run.text(), logprobs, run.finishReason(), run.usage()));
+                sendJson(exchange, 200, json.complete(run.text(), logprobs, run.finishReason(), run.usage(),
+                        run.timings()));
             }
         } finally {
             run.cancel();
@@ -261,7 +262,7 @@ public final class ApiServer implements AutoCloseable {
                 } else if (!delta.isEmpty() && !run.isDone()) {
                     event(out, json.chunk(delta.text(), delta.logprobs(), false, null));
                 } else if (run.isDone()) {
-                    event(out, json.chunk(delta.text(), delta.logprobs(), false, run.finishReason()));
+                    event(out, json.finalChunk(delta.text(), delta.logprobs(), run.finishReason(), run.timings()));
                 }
             }
         } catch (ApiException e) {

@@ -58,6 +58,10 @@ class ApiServerTest {
         assertEquals(2, usage.get("prompt_tokens").getAsInt());
         assertEquals("memory law at lambda 0.4.".length() + 1, usage.get("completion_tokens").getAsInt());
         assertEquals("text_completion", body.get("object").getAsString());
+        JsonObject timings = body.getAsJsonObject("timings");
+        assertEquals(usage.get("completion_tokens").getAsInt(), timings.get("predicted_n").getAsInt());
+        assertEquals(2, timings.get("prompt_n").getAsInt(), "nothing was cached before this first request");
+        assertTrue(timings.get("predicted_ms").getAsDouble() > 0);
     }
 
     @Test
@@ -109,6 +113,8 @@ class ApiServerTest {
         }
         assertEquals("host only answer.", text.toString());
         assertEquals("stop", finish);
+        JsonObject last = events.get(events.size() - 2);
+        assertEquals("host only answer.".length() + 1, last.getAsJsonObject("timings").get("predicted_n").getAsInt());
         JsonObject usage = events.getLast().getAsJsonObject("usage");
         int promptTokens = "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n".length();
         assertEquals(promptTokens, usage.get("prompt_tokens").getAsInt());

@@ -8,6 +8,8 @@ need=()
 for p in libgomp1 libfaiss-dev libopenblas-dev chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
+# node + npm run the external GGUF parser test and the OpenAI-client/browser tests; the image usually has them.
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   apt-get update -qq

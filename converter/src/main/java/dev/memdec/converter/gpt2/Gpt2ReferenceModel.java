@@ -93,19 +93,39 @@ public final class Gpt2ReferenceModel {
 
     /** y = W·x + b with W in [out, in] row-major (GGUF ne = {in, out}); {@code b} may be null. */
     private record Matrix(float[] w, float[] b, ActivationRounding rounding) {
-        float[] apply(float[] x) {
-            float[] in = rounding.apply(x);
-            int cols = in.length;
+        /**
+         * Applies the matrix to every row of {@code xs}. Rows of W are the outer loop so each is read from
+         * memory once per call and reused from cache for all inputs, not once per input.
+         */
+        float[][] apply(float[][] xs) {
+            int n = xs.length;
+            float[][] in = new float[n][];
+            for (int t = 0; t < n; t++) {
+                in[t] = rounding.apply(xs[t]);
+            }
+            int cols = in[0].length;
             int rows = w.length / cols;
-            float[] y = new float[rows];
+            float[][] y = new float[n][rows];
             for (int r = 0; r < rows; r++) {
-                double acc = 0;
                 int base = r * cols;
-                for (int c = 0; c < cols; c++) {
-                    acc += (double) w[base + c] * in[c];
+                for (int t = 0; t < n; t++) {
+                    float[] x = in[t];
+                    // four independent double accumulators: double precision without one long dependency chain
+                    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+                    int c = 0;
+                    for (; c + 3 < cols; c += 4) {
+                        a0 += (double) w[base + c] * x[c];
+                        a1 += (double) w[base + c + 1] * x[c + 1];
+                        a2 += (double) w[base + c + 2] * x[c + 2];
+                        a3 += (double) w[base + c + 3] * x[c + 3];
+                    }
+                    for (; c < cols; c++) {
+                        a0 += (double) w[base + c] * x[c];
+                    }
+                    float acc = (float) ((a0 + a1) + (a2 + a3));
+                    // llama.cpp adds the bias as a separate f32 op after the matmul result is stored as f32
+                    y[t][r] = b == null ? acc : acc + b[r];
                 }
-                // llama.cpp adds the bias as a separate f32 op after the matmul result is stored as f32
-                y[r] = b == null ? (float) acc : (float) acc + b[r];
             }
             return y;
         }
@@ -225,22 +245,26 @@ public final class Gpt2ReferenceModel {
             float[][] ffnIn = new float[n][];
             for (int t = 0; t < n; t++) {
                 ffnIn[t] = layerNorm(x[t], layer.ln2W, layer.ln2B);
-                float[] up = layer.up.apply(ffnIn[t]);
-                for (int i = 0; i < up.length; i++) {
-                    up[i] = gelu(up[i]);
+            }
+            float[][] up = layer.up.apply(ffnIn);
+            for (float[] row : up) {
+                for (int i = 0; i < row.length; i++) {
+                    row[i] = gelu(row[i]);
                 }
-                float[] down = layer.down.apply(up);
+            }
+            float[][] down = layer.down.apply(up);
+            for (int t = 0; t < n; t++) {
                 for (int i = 0; i < e; i++) {
-                    x[t][i] += down[i];
+                    x[t][i] += down[t][i];
                 }
             }
             lastFfnInput = ffnIn;
         }
-        float[][] logits = new float[n][];
+        float[][] normed = new float[n][];
         for (int t = 0; t < n; t++) {
-            logits[t] = output.apply(layerNorm(x[t], outputNormW, outputNormB));
+            normed[t] = layerNorm(x[t], outputNormW, outputNormB);
         }
-        return new Forward(logits, lastFfnInput);
+        return new Forward(output.apply(normed), lastFfnInput);
     }
 
     /** Causal multi-head self-attention of one block, including its output projection. */
@@ -248,15 +272,15 @@ public final class Gpt2ReferenceModel {
         int n = x.length;
         int e = config.embd();
         int hd = config.headDim();
-        float[][] qkv = new float[n][];
+        float[][] normed = new float[n][];
         for (int t = 0; t < n; t++) {
-            qkv[t] = layer.qkv.apply(layerNorm(x[t], layer.ln1W, layer.ln1B));
+            normed[t] = layerNorm(x[t], layer.ln1W, layer.ln1B);
         }
+        float[][] qkv = layer.qkv.apply(normed);
         double scale = 1.0 / Math.sqrt(hd);
-        float[][] out = new float[n][];
+        float[][] merged = new float[n][e];
         double[] p = new double[n];
         for (int t = 0; t < n; t++) {
-            float[] merged = new float[e];
             for (int h = 0; h < config.heads(); h++) {
                 int q = h * hd;
                 int k = e + h * hd;
@@ -280,12 +304,11 @@ public final class Gpt2ReferenceModel {
                     for (int s = 0; s <= t; s++) {
                         acc += p[s] * qkv[s][v + i];
                     }
-                    merged[q + i] = (float) (acc / sum);
+                    merged[t][q + i] = (float) (acc / sum);
                 }
             }
-            out[t] = layer.proj.apply(merged);
         }
-        return out;
+        return layer.proj.apply(merged);
     }
 
     private float[] layerNorm(float[] x, float[] w, float[] b) {

@@ -77,9 +77,14 @@ class Gpt2ReferenceModelTest {
         Gpt2Weights weights = name -> FloatSource.of(w.get(name));
 
         for (boolean emulate : new boolean[] {false, true}) {
-            float[][] logits = new Gpt2ReferenceModel(c, weights, emulate).logits(new int[] {0, 1});
+            Gpt2ReferenceModel.Forward forward = new Gpt2ReferenceModel(c, weights, emulate).forward(new int[] {0, 1});
+            float[][] logits = forward.logits();
             // position 0: x = [1,0]; attention sees only itself: + [c, −c] with c = g(0.5); + down bias.
             double cc = g(0.5, eps);
+            // the MLP's (only, so last) input is the LayerNorm of the residual after attention
+            double f0 = g((1 + 2 * cc) / 2, eps);
+            assertLogits(new double[] {f0, -f0}, forward.lastFfnInput()[0]);
+            assertLogits(new double[] {-cc, cc}, forward.lastFfnInput()[1]);
             double g0 = g(((1 + cc + 0.25) - (-cc - 0.25)) / 2, eps);
             // final norm: [g0, −g0] * [1, 2] + [0, 0.5]; logits = rows of wte · that
             assertLogits(new double[] {g0, -2 * g0 + 0.5, 2 * g0}, logits[0]);

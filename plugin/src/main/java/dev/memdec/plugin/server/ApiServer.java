@@ -36,6 +36,9 @@ import java.util.concurrent.Executors;
  * event (SSE), and a failed write is how a vanished client is noticed, after which its generation is cancelled.
  * Handlers run on virtual threads and only wait for events; generation itself runs on the scheduler's platform
  * thread. A request never takes the server down: every failure becomes a JSON error body.
+ *
+ * <p>A client that leaves a non-streaming request cannot be noticed (nothing is written until the answer is
+ * ready); such a generation runs until max_tokens, the end of the answer, or {@code --timeout}.
  */
 public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());

@@ -33,7 +33,7 @@ public final class TerminalChat {
                            double topP, long seed, int maxTokens, Duration timeout) {
         public Settings {
             checkLambda(lambda);
-            new SamplingParams(temperature, topP, seed, -1);
+            new SamplingParams(temperature, topP, seed, -1); // refuses a bad temperature or top-p up front
             if (maxTokens < 1) {
                 throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
             }

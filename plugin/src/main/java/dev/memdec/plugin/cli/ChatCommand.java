@@ -54,6 +54,18 @@ public final class ChatCommand implements MemdecCommand {
         if (flags.memory != null && !Files.isRegularFile(flags.memory)) {
             throw new IllegalArgumentException("--memory: no such file " + flags.memory);
         }
+        if (!(lambda >= 0 && lambda <= 1)) {
+            throw new IllegalArgumentException("--lambda must be in [0, 1], got " + lambda);
+        }
+        if (!(temperature >= 0 && temperature <= 2)) {
+            throw new IllegalArgumentException("--temperature must be in [0, 2], got " + temperature);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
+        }
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
+        }
         if (timeoutSeconds < 1) {
             throw new IllegalArgumentException("--timeout must be >= 1 second, got " + timeoutSeconds);
         }

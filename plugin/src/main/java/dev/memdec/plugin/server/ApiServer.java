@@ -36,6 +36,9 @@ import java.util.concurrent.Executors;
  * event (SSE), and a failed write is how a vanished client is noticed, after which its generation is cancelled.
  * Handlers run on virtual threads and only wait for events; generation itself runs on the scheduler's platform
  * thread. A request never takes the server down: every failure becomes a JSON error body.
+ *
+ * <p>A client that leaves a non-streaming request cannot be noticed (nothing is written until the answer is
+ * ready); such a generation runs until max_tokens, the end of the answer, or {@code --timeout}.
  */
 public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
@@ -235,7 +238,8 @@ public final class ApiServer implements AutoCloseable {
                         logprobs.addAll(delta.logprobs());
                     }
                 }
-                sendJson(exchange, 200, json.complete(run.text(), logprobs, run.finishReason(), run.usage()));
+                sendJson(exchange, 200, json.complete(run.text(), logprobs, run.finishReason(), run.usage(),
+                        run.timings()));
             }
         } finally {
             run.cancel();
@@ -261,7 +265,7 @@ public final class ApiServer implements AutoCloseable {
                 } else if (!delta.isEmpty() && !run.isDone()) {
                     event(out, json.chunk(delta.text(), delta.logprobs(), false, null));
                 } else if (run.isDone()) {
-                    event(out, json.chunk(delta.text(), delta.logprobs(), false, run.finishReason()));
+                    event(out, json.finalChunk(delta.text(), delta.logprobs(), run.finishReason(), run.timings()));
                 }
             }
         } catch (ApiException e) {

@@ -21,6 +21,9 @@ public final class CompletionRun {
     private int cachedPromptTokens;
     private int completionTokens;
     private String finishReason;
+    private final long submittedNanos = System.nanoTime();
+    private long startedNanos;
+    private long finishedNanos;
 
     public CompletionRun(Generation generation, CompletionEngine engine, List<String> stops) {
         this.generation = generation;
@@ -47,6 +50,16 @@ public final class CompletionRun {
     public record Usage(int promptTokens, int completionTokens, int cachedPromptTokens) {}
 
     /**
+     * Timings in llama-server's sense: prompt tokens decoded (the cached prefix excluded) and the time until they
+     * were, queueing included; tokens generated and the time that took.
+     */
+    public record Timings(int promptTokens, double promptMillis, int predictedTokens, double predictedMillis) {
+        public double predictedPerSecond() {
+            return predictedMillis <= 0 ? 0 : predictedTokens * 1000.0 / predictedMillis;
+        }
+    }
+
+    /**
      * Waits up to {@code wait} for the next event. Returns the delta it produced (possibly empty), or null when no
      * event arrived in time. After {@link #isDone()}, returns an empty delta.
      *
@@ -67,6 +80,7 @@ public final class CompletionRun {
             case GenerationEvent.Started started -> {
                 promptTokens = started.promptTokens();
                 cachedPromptTokens = started.cachedPromptTokens();
+                startedNanos = System.nanoTime();
                 yield new Delta("", List.of());
             }
             case GenerationEvent.Token token -> onToken(token.token());
@@ -85,12 +99,14 @@ public final class CompletionRun {
         if (text.stopped()) {
             generation.cancel();
             finishReason = "stop";
+            finishedNanos = System.nanoTime();
         }
         return new Delta(piece, logprobs);
     }
 
     private Delta onFinished(GenerationEvent.FinishReason reason) {
         String rest = text.finish();
+        finishedNanos = System.nanoTime();
         finishReason = switch (reason) {
             case STOP, CANCELLED -> "stop";
             case LENGTH -> "length";
@@ -136,6 +152,14 @@ public final class CompletionRun {
 
     public Usage usage() {
         return new Usage(promptTokens, completionTokens, cachedPromptTokens);
+    }
+
+    /** Timings of a finished run (zeros for what did not happen). */
+    public Timings timings() {
+        long started = startedNanos == 0 ? submittedNanos : startedNanos;
+        long finished = finishedNanos == 0 ? started : finishedNanos;
+        return new Timings(promptTokens - cachedPromptTokens, (started - submittedNanos) / 1e6, completionTokens,
+                (finished - started) / 1e6);
     }
 
     /** All text produced so far. */

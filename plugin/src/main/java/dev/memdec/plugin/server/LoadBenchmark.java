@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A bounded load test of a running memdec server, loopback only: N clients send a mix of streaming chat and
- * non-streaming completions (memory on and off, varying λ) and, as every fifth request, a malformed one, for a
- * fixed duration,
- * then check /health for leaked slots. Prints latency percentiles and tokens/s.
+ * non-streaming completions (memory on and off, varying λ) and, as every fifth request (the first included), a
+ * malformed one, for a fixed duration; then /health is checked for leaked slots. Prints latency percentiles and
+ * tokens/s.
  *
  * <pre>java -cp ... dev.memdec.plugin.server.LoadBenchmark --url http://127.0.0.1:8080 --clients 16 --duration 120</pre>
  */
@@ -106,7 +106,7 @@ public final class LoadBenchmark {
                 SplittableRandom random = new SplittableRandom(id);
                 for (int i = 0; System.nanoTime() < end; i++) {
                     try {
-                        if (i % 5 == 1) {
+                        if (i % 5 == 0) {
                             String body = MALFORMED[random.nextInt(MALFORMED.length)];
                             int status = post(client, o.url().resolve("/v1/completions"), body).statusCode();
                             (status >= 400 && status < 500 ? rejected : badRejections).incrementAndGet();

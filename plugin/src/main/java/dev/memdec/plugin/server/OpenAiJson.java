@@ -20,7 +20,7 @@ final class OpenAiJson {
 
     /** The whole answer, for a non-streaming request. */
     JsonObject complete(String text, List<CompletionRun.TokenLogprobs> logprobs, String finishReason,
-                        CompletionRun.Usage usage) {
+                        CompletionRun.Usage usage, CompletionRun.Timings timings) {
         JsonObject choice = new JsonObject();
         choice.addProperty("index", 0);
         if (job.chat()) {
@@ -36,7 +36,26 @@ final class OpenAiJson {
         JsonObject body = envelope(job.chat() ? "chat.completion" : "text_completion");
         body.add("choices", single(choice));
         body.add("usage", usage(usage));
+        body.add("timings", timings(timings));
         return body;
+    }
+
+    /** The last streamed chunk: the finish reason and, as llama-server sends them, the timings. */
+    JsonObject finalChunk(String text, List<CompletionRun.TokenLogprobs> logprobs, String finishReason,
+                          CompletionRun.Timings timings) {
+        JsonObject chunk = chunk(text, logprobs, false, finishReason);
+        chunk.add("timings", timings(timings));
+        return chunk;
+    }
+
+    private static JsonObject timings(CompletionRun.Timings t) {
+        JsonObject o = new JsonObject();
+        o.addProperty("prompt_n", t.promptTokens());
+        o.addProperty("prompt_ms", t.promptMillis());
+        o.addProperty("predicted_n", t.predictedTokens());
+        o.addProperty("predicted_ms", t.predictedMillis());
+        o.addProperty("predicted_per_second", t.predictedPerSecond());
+        return o;
     }
 
     /** A streamed chunk carrying text (or, for chat, the role), and the finish reason on the last one. */

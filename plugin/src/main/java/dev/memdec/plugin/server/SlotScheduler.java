@@ -31,8 +31,9 @@ public final class SlotScheduler implements AutoCloseable {
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    /** Slots taken by a generation; updated before a generation's last event is posted. */
+    private final java.util.concurrent.atomic.AtomicInteger busy = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean running = true;
-    private volatile int processing;
     private volatile RuntimeException startFailure;
 
     /** Only the inference thread touches these. */
@@ -92,7 +93,7 @@ public final class SlotScheduler implements AutoCloseable {
         Generation generation = new Generation(request, () -> waiting.remove(self[0]));
         self[0] = generation;
         boolean accepted = queueCapacity == 0
-                ? processing < slotCount && waiting.isEmpty() && waiting.offer(generation)
+                ? busy.get() < slotCount && waiting.isEmpty() && waiting.offer(generation)
                 : waiting.offer(generation);
         if (!accepted) {
             throw new ServerBusyException(slotCount, queueCapacity);
@@ -101,8 +102,8 @@ public final class SlotScheduler implements AutoCloseable {
     }
 
     public SlotStats stats() {
-        int busy = processing;
-        return new SlotStats(slotCount, slotCount - busy, busy, waiting.size(), completed.get(), failed.get());
+        int taken = busy.get();
+        return new SlotStats(slotCount, slotCount - taken, taken, waiting.size(), completed.get(), failed.get());
     }
 
     private void run() {
@@ -135,7 +136,6 @@ public final class SlotScheduler implements AutoCloseable {
                         active.remove(i);
                     }
                 }
-                processing = active.size();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -173,7 +173,6 @@ public final class SlotScheduler implements AutoCloseable {
             return;
         }
         EngineSlot slot = takeBestSlot(request.prompt());
-        processing = active.size() + 1;
         try {
             TokenStream stream = slot.stream(request.prompt(), request.sampling(), request.memory(),
                     generation.cancellation());
@@ -183,7 +182,7 @@ public final class SlotScheduler implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "generation failed to start", e);
             slot.clear();
             free.add(slot);
-            processing = active.size();
+            busy.decrementAndGet();
             failed.incrementAndGet();
             generation.post(new GenerationEvent.Failed(e));
         }
@@ -200,6 +199,7 @@ public final class SlotScheduler implements AutoCloseable {
                 bestLength = length;
             }
         }
+        busy.incrementAndGet();
         return free.remove(best);
     }
 
@@ -262,6 +262,7 @@ public final class SlotScheduler implements AutoCloseable {
             completed.incrementAndGet();
         }
         free.add(a.slot());
+        busy.decrementAndGet();
         a.generation().post(last);
         return false;
     }

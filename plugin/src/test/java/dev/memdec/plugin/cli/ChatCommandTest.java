@@ -15,6 +15,19 @@ import org.junit.jupiter.api.Test;
 class ChatCommandTest {
 
     @Test
+    void outOfRangeFlagsAreRefusedWithTheirNames() {
+        String host = ServerTestModels.host().toString();
+        for (String[] bad : new String[][] {{"--lambda", "3"}, {"--temperature", "-1"}, {"--top-p", "0"},
+                {"--max-tokens", "0"}, {"--timeout", "0"}}) {
+            picocli.CommandLine cl = Main.commandLine();
+            java.io.StringWriter err = new java.io.StringWriter();
+            cl.setErr(new java.io.PrintWriter(err));
+            assertEquals(Main.EXIT_FAILURE, cl.execute("chat", "--host", host, bad[0], bad[1]));
+            assertTrue(err.toString().contains(bad[0]), err.toString());
+        }
+    }
+
+    @Test
     void aScriptedConversationStreamsAnswersAndObeysCommands() {
         String script = "Hello\n/lambda 0.2\nAgain\n/memory off\nOnce more\n/memory on\n/reset\n/quit\nnever read\n";
         InputStream stdin = System.in;

@@ -58,6 +58,10 @@ class ApiServerTest {
         assertEquals(2, usage.get("prompt_tokens").getAsInt());
         assertEquals("memory law at lambda 0.4.".length() + 1, usage.get("completion_tokens").getAsInt());
         assertEquals("text_completion", body.get("object").getAsString());
+        JsonObject timings = body.getAsJsonObject("timings");
+        assertEquals(usage.get("completion_tokens").getAsInt(), timings.get("predicted_n").getAsInt());
+        assertEquals(2, timings.get("prompt_n").getAsInt(), "nothing was cached before this first request");
+        assertTrue(timings.get("predicted_ms").getAsDouble() > 0);
     }
 
     @Test
@@ -109,6 +113,8 @@ class ApiServerTest {
         }
         assertEquals("host only answer.", text.toString());
         assertEquals("stop", finish);
+        JsonObject last = events.get(events.size() - 2);
+        assertEquals("host only answer.".length() + 1, last.getAsJsonObject("timings").get("predicted_n").getAsInt());
         JsonObject usage = events.getLast().getAsJsonObject("usage");
         int promptTokens = "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n".length();
         assertEquals(promptTokens, usage.get("prompt_tokens").getAsInt());
@@ -180,6 +186,28 @@ class ApiServerTest {
         JsonObject health = server.health();
         assertEquals("ok", health.get("status").getAsString());
         assertEquals(2, health.get("slots_idle").getAsInt());
+    }
+
+    @Test
+    void randomBodiesNeverBreakTheServer() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        String[] pieces = {"{", "}", "[", "]", "\"prompt\"", "\"messages\"", ":", ",", "\"x\"", "1e309", "-1", "null",
+            "true", "\"memory\"", "{\"lambda\":", "\"max_tokens\"", "\"stop\"", "\"\\ud800\"", "0.5", "\u0000"};
+        for (int i = 0; i < 200; i++) {
+            StringBuilder body = new StringBuilder();
+            for (int n = random.nextInt(12); n > 0; n--) {
+                body.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String path = random.nextBoolean() ? "/v1/completions" : "/v1/chat/completions";
+            HttpResponse<String> r = server.post(path, body.toString());
+            assertTrue(r.statusCode() == 200 || (r.statusCode() >= 400 && r.statusCode() < 500),
+                    body + " -> " + r.statusCode() + " " + r.body());
+            if (r.statusCode() != 200) {
+                assertNotNull(TestServer.json(r).getAsJsonObject("error"), r.body());
+            }
+        }
+        assertEquals("ok", server.health().get("status").getAsString());
+        assertEquals(0, server.health().get("requests_failed").getAsInt());
     }
 
     @Test

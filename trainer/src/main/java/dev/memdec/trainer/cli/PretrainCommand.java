@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
                 "Checkpoints go to OUT/checkpoints (resumed when present); OUT/loss.png plots the curves."})
 public final class PretrainCommand implements MemdecCommand {
 
+    private static final int DEFAULT_SEQ = 1024;
+
     @Option(names = "--corpus", required = true, arity = "1..*", description = "UTF-8 text files or directories.")
     List<Path> corpus;
 
@@ -48,11 +50,12 @@ public final class PretrainCommand implements MemdecCommand {
         BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             ModelChoice.Start start = ModelChoice.resolve(model, ctx, manager, vocabulary, flags.seed);
-            if (flags.seq < 2 || flags.seq > start.config().ctx()) {
+            int seq = flags.seq == null ? Math.min(DEFAULT_SEQ, start.config().ctx()) : flags.seq;
+            if (seq < 2 || seq > start.config().ctx()) {
                 throw new IllegalArgumentException("--seq must be in [2, " + start.config().ctx() + "] (the model context), got "
-                        + flags.seq);
+                        + seq);
             }
-            CorpusWindows data = CorpusWindows.read(corpus, tokenizer::encode, Gpt2Tokenizer.END_OF_TEXT, flags.seq,
+            CorpusWindows data = CorpusWindows.read(corpus, tokenizer::encode, Gpt2Tokenizer.END_OF_TEXT, seq,
                     start.config().vocab());
             TrainingWindows[] split = flags.split(data);
             Map<String, String> metadata = new LinkedHashMap<>();

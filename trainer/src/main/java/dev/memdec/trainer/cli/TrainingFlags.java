@@ -17,8 +17,8 @@ final class TrainingFlags {
     @Option(names = "--batch", defaultValue = "8", description = "Windows per optimizer step (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--seq", defaultValue = "1024", description = "Tokens per window, at most the model context (default ${DEFAULT-VALUE}).")
-    int seq;
+    @Option(names = "--seq", description = "Tokens per window, at most the model context (pretrain: default 1024; train: the datastore's window).")
+    Integer seq;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the random initialisation (default ${DEFAULT-VALUE}).")
     long seed;

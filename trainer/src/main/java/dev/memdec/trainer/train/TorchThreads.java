@@ -9,6 +9,9 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 public final class TorchThreads {
 
+    /** Held so that the level set on it stays in force (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger DJL_LOG = java.util.logging.Logger.getLogger("ai.djl");
+
     private TorchThreads() {
     }
 
@@ -21,6 +24,8 @@ public final class TorchThreads {
         if (threads < 1 || threads > 1024) {
             throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
         }
+        // DJL's start-up chatter (platform, CUDA probe, thread counts) is not news to a CLI user.
+        DJL_LOG.setLevel(java.util.logging.Level.SEVERE);
         Engine.getEngine("PyTorch");
         JniUtils.setNumThreads(threads);
     }

@@ -1,0 +1,115 @@
+package dev.memdec.trainer.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.converter.gguf.GgufKeys;
+import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
+import dev.memdec.trainer.datastore.DatastoreSpec;
+import dev.memdec.trainer.model.GgufModels;
+import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.train.DatastoreWindows;
+import dev.memdec.trainer.train.TrainingRun;
+import dev.memdec.trainer.train.TrainingWindows;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code memdec train}: trains a Memory Decoder on a datastore's windows with its kNN distributions. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a Memory Decoder: loss = beta*KL(p_kNN||p_mem) + (1-beta)*CE over the datastore's windows.",
+                "--corpus must list the datastore's corpus files in order (checked by SHA-256 and token by token).",
+                "Checkpoints go to OUT/checkpoints (resumed when present); OUT/loss.png plots the curves."})
+public final class TrainCommand implements MemdecCommand {
+
+    @Option(names = "--datastore", required = true, description = "Datastore directory (memdec datastore).")
+    Path datastore;
+
+    @Option(names = "--knn", required = true, description = "kNN distributions computed over that datastore (memdec knn).")
+    Path knn;
+
+    @Option(names = "--corpus", required = true, arity = "1..*", description = "The datastore's corpus files, in its order.")
+    List<Path> corpus;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    ModelChoice model;
+
+    @Option(names = "--ctx", description = "Context length of a --shape model (default: the datastore's window).")
+    Integer ctx;
+
+    @Option(names = "--out", required = true, description = "Output directory for checkpoints and the loss plot.")
+    Path out;
+
+    @Option(names = "--beta", defaultValue = "0.5", description = "Weight of the KL term, in [0, 1] (default ${DEFAULT-VALUE}).")
+    float beta;
+
+    @Option(names = "--host", description = "gpt2 host GGUF: also report the joint validation perplexity with it.")
+    Path host;
+
+    @Option(names = "--lambda", defaultValue = "0.55", description = "Memory weight of the joint perplexity (default ${DEFAULT-VALUE}).")
+    float lambda;
+
+    @Mixin
+    TrainingFlags flags;
+
+    @Override
+    public Integer call() throws Exception {
+        flags.applyThreads();
+        BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
+        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
+        try (DatastoreWindows data = DatastoreWindows.open(datastore, knn, corpus, tokenizer::encode);
+             NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            DatastoreSpec spec = data.spec();
+            if (!spec.tokenizerSha256().equals(vocabulary.sha256())) {
+                throw new IllegalArgumentException("--datastore " + datastore + ": tokenizer sha256 " + spec.tokenizerSha256()
+                        + " is not the GPT-2 tokenizer (" + vocabulary.sha256() + "); train reads GPT-2-tokenized datastores");
+            }
+            if (flags.seq != null && flags.seq != spec.windowCtx()) {
+                throw new IllegalArgumentException("--seq " + flags.seq + " differs from the datastore's window of "
+                        + spec.windowCtx() + " tokens; the windows are the datastore's");
+            }
+            int modelCtx = ctx == null ? spec.windowCtx() : ctx;
+            ModelChoice.Start start = ModelChoice.resolve(model, modelCtx, manager, vocabulary, flags.seed);
+            if (start.config().ctx() < spec.windowCtx()) {
+                throw new IllegalArgumentException("the model context " + start.config().ctx() + " is shorter than the datastore's "
+                        + spec.windowCtx() + "-token windows");
+            }
+            Gpt2Lm hostModel = host == null ? null : loadHost(manager, spec);
+            TrainingWindows[] split = flags.split(data);
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("memdec.kind", "memory");
+            metadata.put(GgufKeys.TOKENIZER_SHA256, vocabulary.sha256());
+            metadata.put("memdec.host", spec.host().path() + " sha256:" + spec.host().sha256());
+            metadata.put("memdec.corpus_sha256", String.join(",", spec.corpus().stream().map(f -> f.sha256()).toList()));
+            metadata.put("memdec.datastore_sha256", data.datastoreSha256());
+            metadata.put("memdec.knn", String.format(Locale.ROOT, "k %d, temperature %s, %s keys",
+                    data.knnManifest().k(), data.knnManifest().temperature(), spec.keyType()));
+            metadata.put("memdec.init", start.provenance());
+            TrainingRun.Result r = new TrainingRun(manager, start.config(), start.tensors(), split[0], split[1],
+                    flags.options(beta, lambda), out, metadata, hostModel).run();
+            RunReport.print(r, flags.json, System.out);
+        }
+        return 0;
+    }
+
+    private Gpt2Lm loadHost(NDManager manager, DatastoreSpec spec) throws java.io.IOException {
+        GgufModels.Loaded loaded = GgufModels.load(manager, host);
+        if (!loaded.vocabulary().sha256().equals(spec.tokenizerSha256())) {
+            loaded.model().close();
+            throw new IllegalArgumentException("--host " + host + ": its tokenizer (sha256 " + loaded.vocabulary().sha256()
+                    + ") is not the datastore's (" + spec.tokenizerSha256() + ")");
+        }
+        if (loaded.model().config().ctx() < spec.windowCtx()) {
+            loaded.model().close();
+            throw new IllegalArgumentException("--host " + host + ": context " + loaded.model().config().ctx()
+                    + " is shorter than the datastore's " + spec.windowCtx() + "-token windows");
+        }
+        return loaded.model();
+    }
+}

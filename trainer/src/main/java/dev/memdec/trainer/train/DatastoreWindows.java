@@ -1,0 +1,190 @@
+package dev.memdec.trainer.train;
+
+import dev.memdec.converter.eval.SlidingWindows;
+import dev.memdec.trainer.datastore.AtomicFiles;
+import dev.memdec.trainer.datastore.Datastore;
+import dev.memdec.trainer.datastore.DatastoreSpec;
+import dev.memdec.trainer.datastore.SourceFile;
+import dev.memdec.trainer.knn.KnnDistributions;
+import dev.memdec.trainer.knn.KnnManifest;
+import dev.memdec.trainer.knn.SparseDistribution;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The training windows of a datastore with its kNN distributions: the datastore's own sliding windows over its
+ * corpus (re-tokenized here, line by line as the datastore builder does, and checked token for token against
+ * the datastore's values), each scored position paired with the kNN row of its datastore entry.
+ *
+ * <p>Datastore entry r ↔ kNN row r ↔ the r-th scored position in (file, window, position) order
+ * (reference-spec §10.1); the constructor verifies the whole chain before training starts.
+ */
+public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
+
+    private record Entry(int[] tokens, SlidingWindows.Window window, long firstRow) {
+    }
+
+    private final KnnDistributions knn;
+    private final List<Entry> windows;
+    private final int vocab;
+    private final String fingerprint;
+    private final DatastoreSpec spec;
+    private final String datastoreSha256;
+
+    private DatastoreWindows(KnnDistributions knn, List<Entry> windows, int vocab, String fingerprint, DatastoreSpec spec,
+                             String datastoreSha256) {
+        this.knn = knn;
+        this.windows = windows;
+        this.vocab = vocab;
+        this.fingerprint = fingerprint;
+        this.spec = spec;
+        this.datastoreSha256 = datastoreSha256;
+    }
+
+    /**
+     * Opens and cross-checks a datastore, its kNN distributions and its corpus.
+     *
+     * @param encoder the host's tokenizer (text → ids), applied per line as the datastore builder did
+     * @throws IllegalArgumentException naming the file and field when the kNN directory belongs to another
+     *     datastore, a corpus file is not the one the datastore was built from, or the tokens differ from the
+     *     datastore's values
+     */
+    public static DatastoreWindows open(Path datastoreDir, Path knnDir, List<Path> corpus, Function<String, int[]> encoder)
+            throws IOException {
+        KnnDistributions knn = KnnDistributions.open(knnDir);
+        try (Datastore ds = Datastore.open(datastoreDir)) {
+            knn.checkAlignment(ds);
+            DatastoreSpec spec = ds.manifest().spec();
+            if (corpus.size() != spec.corpus().size()) {
+                throw new IllegalArgumentException("--corpus: " + corpus.size() + " files given but " + datastoreDir
+                        + " was built from " + spec.corpus().size() + " (" + spec.corpus().stream().map(SourceFile::path).toList() + ")");
+            }
+            List<Entry> windows = new ArrayList<>();
+            long row = 0;
+            int maxId = knn.manifest().vocabSize() - 1;
+            for (int f = 0; f < corpus.size(); f++) {
+                Path file = corpus.get(f);
+                SourceFile expected = spec.corpus().get(f);
+                String sha = AtomicFiles.sha256(file);
+                if (!sha.equals(expected.sha256())) {
+                    throw new IllegalArgumentException("--corpus " + file + ": SHA-256 " + sha + " differs from corpus file "
+                            + f + " ('" + expected.path() + "', " + expected.sha256() + ") in " + datastoreDir
+                            .resolve("datastore.json") + "; give the datastore's corpus files in their order");
+                }
+                int[] tokens = tokenizeLines(file, encoder);
+                for (SlidingWindows.Window w : SlidingWindows.of(tokens.length, spec.windowCtx(), spec.windowStride())) {
+                    if (w.scoredCount() == 0) {
+                        continue;
+                    }
+                    for (int p = w.firstScored(); p < w.end(); p++) {
+                        long r = row + (p - w.firstScored());
+                        if (r >= ds.count() || ds.value(r) != tokens[p]) {
+                            throw new IllegalArgumentException("--corpus " + file + ": token " + p + " is " + tokens[p]
+                                    + " but datastore entry " + r + " has value "
+                                    + (r < ds.count() ? Integer.toString(ds.value(r)) : "(none: past the end)")
+                                    + "; this tokenizer does not reproduce the datastore's tokens");
+                        }
+                        maxId = Math.max(maxId, tokens[p]);
+                    }
+                    for (int i = w.begin(); i < w.end(); i++) {
+                        maxId = Math.max(maxId, tokens[i]);
+                    }
+                    windows.add(new Entry(tokens, w, row));
+                    row += w.scoredCount();
+                }
+            }
+            if (row != ds.count()) {
+                throw new IllegalArgumentException(datastoreDir + ": " + ds.count() + " entries but the corpus windows score "
+                        + row + " positions");
+            }
+            String fingerprint = "datastore:" + ds.manifestSha256() + ":knn:"
+                    + AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE));
+            return new DatastoreWindows(knn, List.copyOf(windows), maxId + 1, fingerprint, spec, ds.manifestSha256());
+        } catch (IOException | RuntimeException e) {
+            knn.close();
+            throw e;
+        }
+    }
+
+    /** One line at a time, each with its newline, ids concatenated (the datastore builder's §2.1 rule). */
+    private static int[] tokenizeLines(Path file, Function<String, int[]> encoder) throws IOException {
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        int[] out = new int[1024];
+        int n = 0;
+        int start = 0;
+        while (start < text.length()) {
+            int nl = text.indexOf('\n', start);
+            int end = nl < 0 ? text.length() : nl + 1;
+            int[] ids = encoder.apply(text.substring(start, end));
+            while (n + ids.length > out.length) {
+                out = java.util.Arrays.copyOf(out, out.length * 2);
+            }
+            System.arraycopy(ids, 0, out, n, ids.length);
+            n += ids.length;
+            start = end;
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /** The datastore's description: host, tokenizer hash, corpus files, window. */
+    public DatastoreSpec spec() {
+        return spec;
+    }
+
+    public String datastoreSha256() {
+        return datastoreSha256;
+    }
+
+    public KnnManifest knnManifest() {
+        return knn.manifest();
+    }
+
+    @Override
+    public int size() {
+        return windows.size();
+    }
+
+    @Override
+    public KnnWindow window(int index) {
+        Entry e = windows.get(index);
+        SlidingWindows.Window w = e.window();
+        int[] tokens = java.util.Arrays.copyOfRange(e.tokens(), w.begin(), w.end());
+        int n = w.scoredCount();
+        int[] scored = new int[n];
+        int[] offsets = new int[n + 1];
+        List<SparseDistribution> rows = new ArrayList<>(n);
+        for (int s = 0; s < n; s++) {
+            scored[s] = w.firstScored() - 1 - w.begin() + s;
+            SparseDistribution d = knn.row(e.firstRow() + s);
+            rows.add(d);
+            offsets[s + 1] = offsets[s] + d.size();
+        }
+        int[] ids = new int[offsets[n]];
+        float[] probs = new float[offsets[n]];
+        for (int s = 0; s < n; s++) {
+            System.arraycopy(rows.get(s).tokens(), 0, ids, offsets[s], rows.get(s).size());
+            System.arraycopy(rows.get(s).probs(), 0, probs, offsets[s], rows.get(s).size());
+        }
+        return new KnnWindow(tokens, scored, offsets, ids, probs);
+    }
+
+    @Override
+    public int vocab() {
+        return vocab;
+    }
+
+    @Override
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    @Override
+    public void close() {
+        knn.close();
+    }
+}

@@ -4,7 +4,8 @@ set -euo pipefail
 need=()
 # libfaiss-dev ships only a static libfaiss.a (linked into the JavaCPP peer library at build time);
 # libopenblas-dev brings libopenblas.so.0 with LAPACK, which that library needs at build and run time.
-for p in libgomp1 libfaiss-dev libopenblas-dev; do
+# bible-kjv: the `bible` tool and the King James text, the domain corpus of `./memdec demo`.
+for p in libgomp1 libfaiss-dev libopenblas-dev bible-kjv; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -63,8 +63,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
  */
 public final class DemoPipeline {
 
-    static final String HOST = "host";
-    static final String MEMORY = "host + memory";
+    /** Table row of the host alone. */
+    public static final String HOST = "host";
+    /** Table row of the host with the memory mixed in at the tuned λ. */
+    public static final String MEMORY = "host + memory";
     /** Steps between mid-epoch checkpoints, so a killed run loses little training. */
     private static final int SAVE_EVERY = 40;
 
@@ -86,7 +88,14 @@ public final class DemoPipeline {
     }
 
     /** A built model file with the SHA-256 that keys the stages after it. */
-    record Built(Path file, String sha256) {
+    record Built(String file, String sha256) {
+        Built(Path file) throws IOException {
+            this(file.toString(), AtomicFiles.sha256(file));
+        }
+
+        Path path() {
+            return Path.of(file);
+        }
     }
 
     /** Runs (or resumes) every stage and writes report.json and lambda-sweep.png into the work directory. */
@@ -109,7 +118,7 @@ public final class DemoPipeline {
         Gpt2Config shape = ShapeSpec.parse("host shape", config.hostShape(), config.ctx(), Gpt2Tokenizer.VOCAB_SIZE);
         TrainingOptions options = new TrainingOptions(0f, config.hostLr(), config.hostEpochs(), config.batch(),
                 config.seed(), 1f, SAVE_EVERY, 0.5f);
-        StageDir stage = StageDir.of(work, "host", Map.of("shape", shape, "options", options, "corpus", trainSha,
+        StageDir stage = StageDir.of(work, "host", StageDir.inputs("shape", shape, "options", options, "corpus", trainSha,
                 "tokenizer", vocabulary.sha256()));
         Path gguf = stage.resolve("host.gguf");
         if (stage.done(Built.class).isPresent()) {
@@ -127,14 +136,14 @@ public final class DemoPipeline {
                     options, stage.resolve("train"), meta, null).progressTo(log).run();
             export(manager, r.checkpoint(), GgmlType.F32, meta, gguf);
         }
-        return stage.finish(new Built(gguf, AtomicFiles.sha256(gguf)));
+        return stage.finish(new Built(gguf));
     }
 
     private Path datastore(Built host) throws IOException {
         String corpusSha = AtomicFiles.sha256(corpora.domain().train());
         DatastoreBuilder.Options options = new DatastoreBuilder.Options(config.ctx(), config.ctx() / 2,
                 KeyType.FFN_INPUT, config.threads());
-        StageDir stage = StageDir.of(work, "datastore", Map.of("host", host.sha256(), "corpus", corpusSha,
+        StageDir stage = StageDir.of(work, "datastore", StageDir.inputs("host", host.sha256(), "corpus", corpusSha,
                 "options", options));
         Path dir = stage.resolve("datastore");
         if (stage.done(String.class).isPresent()) {
@@ -143,7 +152,7 @@ public final class DemoPipeline {
         }
         ProgressBar[] bar = new ProgressBar[1];
         try {
-            DatastoreManifest m = DatastoreBuilder.build(host.file(), List.of(corpora.domain().train()), dir, options,
+            DatastoreManifest m = DatastoreBuilder.build(host.path(), List.of(corpora.domain().train()), dir, options,
                     new DatastoreBuilder.Progress() {
                         @Override
                         public void start(long total, long done) {
@@ -169,7 +178,7 @@ public final class DemoPipeline {
         KnnConfig knn = new KnnConfig(config.knnK(), config.knnTemperature(), 0, IndexType.FLAT, 32, 1_000_000,
                 ProbType.F16);
         try (Datastore ds = Datastore.open(datastoreDir)) {
-            StageDir stage = StageDir.of(work, "knn", Map.of("datastore", ds.manifestSha256(), "config", knn));
+            StageDir stage = StageDir.of(work, "knn", StageDir.inputs("datastore", ds.manifestSha256(), "config", knn));
             Path dir = stage.resolve("knn");
             if (stage.done(String.class).isPresent()) {
                 log.println("knn: cached " + dir);
@@ -188,21 +197,21 @@ public final class DemoPipeline {
     private Built trainMemory(Built host, Path datastoreDir, Path knnDir) throws IOException {
         TrainingOptions options = new TrainingOptions(config.beta(), config.memoryLr(), config.memoryEpochs(),
                 config.batch(), config.seed(), 1f, SAVE_EVERY, 0.5f);
-        StageDir stage = StageDir.of(work, "memory", Map.of("host", host.sha256(), "knn",
+        StageDir stage = StageDir.of(work, "memory", StageDir.inputs("host", host.sha256(), "knn",
                 AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE)), "options", options));
         if (stage.done(Built.class).isPresent()) {
-            log.println("memory: cached " + stage.done(Built.class).get().file());
+            log.println("memory: cached " + stage.done(Built.class).get().file);
             return stage.done(Built.class).get();
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("memdec.kind", "memory");
-        meta.put("memdec.host", host.file().getFileName() + " sha256:" + host.sha256());
+        meta.put("memdec.host", host.path().getFileName() + " sha256:" + host.sha256());
         meta.put("memdec.corpus_sha256", AtomicFiles.sha256(corpora.domain().train()));
         meta.put("memdec.init", "host " + host.sha256());
         try (NDManager manager = NDManager.newBaseManager("PyTorch");
              DatastoreWindows data = DatastoreWindows.open(datastoreDir, knnDir, List.of(corpora.domain().train()),
                      tokenizer::encode);
-             Gpt2Lm init = GgufModels.load(manager, host.file()).model()) {
+             Gpt2Lm init = GgufModels.load(manager, host.path()).model()) {
             sizes.put("memory_train_windows", data.size());
             log.printf(Locale.ROOT, "memory: training on %,d windows of %s (kNN targets, beta %.2f), from the host%n",
                     data.size(), corpora.domainName(), config.beta());
@@ -213,7 +222,7 @@ public final class DemoPipeline {
             export(manager, r.checkpoint(), GgmlType.Q8_0, meta, stage.resolve("memory-q8_0.gguf"));
         }
         Path q8 = stage.resolve("memory-q8_0.gguf");
-        return stage.finish(new Built(q8, AtomicFiles.sha256(q8)));
+        return stage.finish(new Built(q8));
     }
 
     private void export(NDManager manager, Path checkpoint, GgmlType type, Map<String, String> meta, Path out)
@@ -227,7 +236,7 @@ public final class DemoPipeline {
     private DemoReport evaluate(Built host, Built memory) throws IOException {
         RuntimeOptions runtime = RuntimeOptions.defaults().withThreads(config.threads()).withContextSize(config.ctx());
         List<Double> lambdas = config.lambdas();
-        try (HostModel h = HostModel.open(host.file(), runtime); MemoryModel m = MemoryModel.open(memory.file(), runtime)) {
+        try (HostModel h = HostModel.open(host.path(), runtime); MemoryModel m = MemoryModel.open(memory.path(), runtime)) {
             h.attach(m);
             PerplexityReport domainValid = perplexity(h, "domain validation", corpora.domain().valid(), lambdas);
             double lambda = domainValid.best().orElseThrow().lambda();
@@ -242,7 +251,7 @@ public final class DemoPipeline {
             int zero = lambdas.indexOf(0.0);
             List<DemoReport.Row> table = List.of(
                     new DemoReport.Row(HOST, domainTest.hostPpl(), generalTest.hostPpl()),
-                    new DemoReport.Row(String.format(Locale.ROOT, "%s (lambda %.2f)", MEMORY, lambda),
+                    new DemoReport.Row(MEMORY,
                             domainTest.joint().get(chosen).ppl(), generalTest.joint().get(chosen).ppl()));
             double identity = Math.abs(domainTest.joint().get(zero).ppl() - domainTest.hostPpl()) / domainTest.hostPpl();
             LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, new DemoReport.SweepPoint(0,

@@ -51,7 +51,9 @@ public record DemoReport(String config, String generalCorpus, String domainCorpu
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-28s %24s %24s%n", "perplexity (held-out test)", "domain", "general"));
         for (Row r : table) {
-            sb.append(String.format(Locale.ROOT, "%-28s %15.2f (x%5.3f) %15.2f (x%5.3f)%n", r.model(), r.domainPpl(),
+            String name = r.model().equals(DemoPipeline.MEMORY)
+                    ? String.format(Locale.ROOT, "%s (lambda %.2f)", r.model(), lambda) : r.model();
+            sb.append(String.format(Locale.ROOT, "%-28s %15.2f (x%5.3f) %15.2f (x%5.3f)%n", name, r.domainPpl(),
                     r.domainPpl() / host.domainPpl(), r.generalPpl(), r.generalPpl() / host.generalPpl()));
         }
         return sb.toString();

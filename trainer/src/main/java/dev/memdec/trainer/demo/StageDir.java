@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,6 +34,15 @@ final class StageDir {
         String json = GSON.toJson(inputs);
         String key = AtomicFiles.sha256(json.getBytes(StandardCharsets.UTF_8));
         return new StageDir(work.resolve(stage + "-" + key.substring(0, 12)), json);
+    }
+
+    /** Key/value pairs in the given order (Map.of's order varies between runs, which would change the key). */
+    static Map<String, Object> inputs(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
     }
 
     Path path() {

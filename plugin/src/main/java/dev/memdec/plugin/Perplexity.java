@@ -33,6 +33,9 @@ final class Perplexity {
         long scored = 0;
         int done = 0;
         for (SlidingWindows.Window w : windows) {
+            if (w.scoredCount() == 0) {
+                continue;
+            }
             decoder.clear();
             // The prediction at absolute position p scores token p + 1; positions firstScored-1 .. end-2 are needed.
             int batch = decoder.nBatch();

@@ -10,7 +10,7 @@ import java.util.Optional;
  * reads, plus memdec's canonical tokenizer hash when the file carries one.
  *
  * @param source      where these facts come from (a file name), for error messages
- * @param vocabType   llama.cpp's vocabulary type (tokenizer.ggml.model: gpt2, llama, bert, ...)
+ * @param vocabType   the vocabulary type as tokenizer.ggml.model names it (gpt2 = BPE, llama = SPM, bert, ...)
  * @param bos         beginning-of-sequence id, -1 if none
  * @param eos         end-of-sequence id, -1 if none
  * @param addBos      whether tokenization adds a BOS
@@ -31,27 +31,18 @@ public record TokenizerFacts(String source, String vocabType, int bos, int eos, 
         Objects.requireNonNull(sha256, "sha256");
     }
 
-    /** The facts of a model loaded in llama.cpp (its resolved vocabulary) plus what its GGUF file says. */
+    /**
+     * The facts of a model loaded in llama.cpp: BOS, EOS and add-BOS as its vocabulary resolved them (defaults
+     * included), the vocabulary type and token texts from the GGUF file llama.cpp read them from (one parsed list
+     * instead of one native call per token).
+     */
     static TokenizerFacts of(Vocab vocab, ModelFile file) {
-        int n = vocab.size();
-        String[] texts = new String[n];
-        for (int i = 0; i < n; i++) {
-            texts[i] = vocab.text(i);
+        if (file.tokens().size() != vocab.size()) {
+            throw new IllegalStateException(file.path() + ": tokenizer.ggml.tokens has " + file.tokens().size()
+                    + " entries but llama.cpp loaded " + vocab.size());
         }
-        return new TokenizerFacts(file.path().toString(), typeName(vocab.type()), vocab.bos(), vocab.eos(),
-                vocab.addsBos(), file.addEos(), List.of(texts), file.sha256());
-    }
-
-    private static String typeName(int type) {
-        return switch (type) {
-            case Vocab.TYPE_NONE -> "none";
-            case Vocab.TYPE_SPM -> "spm";
-            case Vocab.TYPE_BPE -> "bpe";
-            case Vocab.TYPE_WPM -> "wpm";
-            case Vocab.TYPE_UGM -> "ugm";
-            case Vocab.TYPE_RWKV -> "rwkv";
-            default -> "type " + type;
-        };
+        return new TokenizerFacts(file.path().toString(), file.tokenizerModel(), vocab.bos(), vocab.eos(),
+                vocab.addsBos(), file.addEos(), file.tokens(), file.sha256());
     }
 
     /** Number of tokens. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.memdec.converter.eval.SlidingWindowPerplexity;
 import dev.memdec.natives.llama.JavaSampler;
 import dev.memdec.natives.llama.SamplerChain;
 import dev.memdec.natives.llama.TokenDataArray;
@@ -247,8 +248,35 @@ class JointRuntimeTest {
         assertEquals(hostOnly.hostPpl(), r.hostPpl(), 1e-9);
         assertEquals(hostOnly.hostPpl(), r.joint().get(0).ppl(), 1e-9);
         assertEquals(memOnly.hostPpl(), r.joint().get(2).ppl(), 1e-6 * memOnly.hostPpl());
+        // The converter's reference implementation of §2.3/§7.3 over the same host logits agrees.
+        int[] tokens = hostAlone.tokenize(text);
+        SlidingWindowPerplexity.Result reference = SlidingWindowPerplexity.evaluate(
+                window -> allLogits(hostAlone, window), tokens, 64, 32);
+        assertEquals(reference.tokens(), hostOnly.tokens());
+        assertEquals(reference.nll(), hostOnly.hostNll(), 1e-6 * reference.nll());
         double mid = r.joint().get(1).ppl();
         assertTrue(mid < Math.max(hostOnly.hostPpl(), memOnly.hostPpl()), "mixing is convex in probability");
+    }
+
+    /** Every position's logits for one window decoded from an empty cache. */
+    private static float[][] allLogits(HostModel model, int[] window) {
+        return InferenceThread.call(() -> {
+            JointDecoder d = model.decoder();
+            d.clear();
+            float[][] rows = new float[window.length][];
+            for (int start = 0; start < window.length; start += d.nBatch()) {
+                int[] chunk = Arrays.copyOfRange(window, start, Math.min(window.length, start + d.nBatch()));
+                boolean[] all = new boolean[chunk.length];
+                Arrays.fill(all, true);
+                d.decode(chunk, all);
+                for (int i = 0; i < chunk.length; i++) {
+                    rows[start + i] = new float[TestModels.HOST.vocab()];
+                    d.hostLogits(i, rows[start + i]);
+                }
+            }
+            d.clear();
+            return rows;
+        });
     }
 
     private static double[] softmax(float[] z, double scale) {

@@ -35,6 +35,8 @@ final class TestModels {
         if (dir == null) {
             try {
                 dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "memdec-plugin-models");
+                Path created = dir;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(created)));
                 BpeVocabulary vocab = Gpt2Tokenizer.vocabulary();
                 Gpt2GgufExporter.write(HOST, new RandomGpt2Weights(HOST, 1), vocab, GgmlType.F32, Map.of(),
                         dir.resolve("host.gguf"));
@@ -51,6 +53,17 @@ final class TestModels {
             }
         }
         return dir;
+    }
+
+    private static void deleteQuietly(Path d) {
+        try (var files = Files.list(d)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(d);
+        } catch (IOException e) {
+            // best effort at JVM exit; the directory is under the build's private tmpdir anyway
+        }
     }
 
     static Path host() {

@@ -9,6 +9,7 @@ import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
 import dev.memdec.converter.hf.HfArchitecture;
+import dev.memdec.converter.hf.HfCheckpoints;
 import dev.memdec.converter.hf.HfConverter;
 import dev.memdec.converter.hf.SyntheticHfCheckpoint;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
@@ -119,6 +120,14 @@ class GgufExternalValidationTest {
                 files.put(out, new Expected(arch.ggufArchitecture(), tensors, c.layers(), c.vocabSize()));
             }
         }
+        SyntheticHfCheckpoint llama = SyntheticHfCheckpoint.tiny(HfArchitecture.LLAMA);
+        Path scaled = dir.resolve("hf-llama3-rope-scaling");
+        llama.writeTo(scaled);
+        HfCheckpoints.addLlama3RopeScaling(scaled);
+        Path scaledOut = dir.resolve("llama3-rope-freqs.gguf");
+        HfConverter.convert(scaled, scaledOut, GgmlType.Q8_0);
+        files.put(scaledOut, new Expected("llama", 4 + 9 * llama.layers(), llama.layers(), llama.vocabSize()));
+
         Gpt2Config gpt2 = Gpt2Config.of(2, 64, 4, 64, Gpt2Tokenizer.VOCAB_SIZE);
         for (GgmlType type : new GgmlType[] {GgmlType.F16, GgmlType.Q8_0}) {
             Path out = dir.resolve("gpt2-exporter-" + type + ".gguf");

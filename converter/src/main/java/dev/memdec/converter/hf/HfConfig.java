@@ -49,10 +49,6 @@ public record HfConfig(Path file, JsonObject json) {
         return e == null || e.isJsonNull() ? Optional.empty() : Optional.of(e);
     }
 
-    public boolean has(String key) {
-        return value(key).isPresent();
-    }
-
     /** A positive integer hyper-parameter. */
     public int positiveInt(String key) {
         return optionalInt(key).orElseThrow(() -> new IllegalArgumentException(file + ": missing integer '" + key + "'"));

@@ -1,6 +1,7 @@
 package dev.memdec.converter.hf;
 
 import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.gguf.GgufWriter;
 import dev.memdec.converter.safetensors.SafetensorsCheckpoint;
@@ -16,7 +17,8 @@ import java.nio.file.Path;
  *
  * <p>Everything is validated first (config.json, every shard, every tensor's presence, dtype and shape, the
  * tokenizer); then the tensors stream from the memory-mapped shards through the orientation rules into
- * {@link GgufWriter}, which writes a temporary file and renames it, so a refusal or failure leaves no output.
+ * {@link GgufWriter}, which writes a temporary file and renames it, so a refusal or failure leaves no output;
+ * the result is read back through the validating {@link GgufFile} reader before it is reported.
  */
 public final class HfConverter {
 
@@ -58,12 +60,29 @@ public final class HfConverter {
                 w.addTensor(t.name(), TensorTypePolicy.storeAs(t.name(), t.ne(), type), t.ne(), t.values());
             }
             w.write(out);
+            selfCheck(out, architecture, layout.tensors().size());
             double seconds = (System.nanoTime() - start) / 1e9;
             Result result = new Result(out, architecture, type, layout.tensors().size(), vocabulary.tokens().size(),
                     checkpoint.dataBytes(), Files.size(out), seconds);
-            LOG.log(System.Logger.Level.INFO, "converted {0} ({1}) to {2}: {3} tensors, {4} bytes in {5} s",
+            LOG.log(System.Logger.Level.DEBUG, "converted {0} ({1}) to {2}: {3} tensors, {4} bytes in {5} s",
                     checkpointDir, architecture.hfClass(), out, result.tensorCount(), result.outputBytes(), seconds);
             return result;
+        }
+    }
+
+    /**
+     * Re-reads the written file with the validating {@link GgufFile} reader (offsets, types, sizes) before anyone
+     * hands it to llama.cpp, which aborts the process on a malformed file; a file that fails is deleted.
+     */
+    private static void selfCheck(Path out, HfArchitecture architecture, int tensorCount) throws IOException {
+        try (GgufFile f = GgufFile.open(out)) {
+            if (!f.architecture().equals(architecture.ggufArchitecture()) || f.tensors().size() != tensorCount) {
+                throw new IllegalStateException(out + ": written file reads back as " + f.architecture() + " with "
+                        + f.tensors().size() + " tensors, expected " + architecture.ggufArchitecture() + " with " + tensorCount);
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(out);
+            throw e;
         }
     }
 

@@ -15,7 +15,8 @@ import static dev.memdec.converter.hf.CheckpointTensors.ne;
  * pre-RMSNorm decoders with rotary attention, GQA and a SwiGLU MLP whose {@code nn.Linear} weights need no
  * transpose. They differ in three places: llama's Q/K rows (and biases) are permuted from HF's half-split
  * rotary layout to ggml's adjacent pairs, qwen2 requires q/k/v biases and forbids an o_proj bias, and tied
- * embeddings simply omit {@code output.weight}.
+ * embeddings simply omit {@code output.weight}. Llama-3.1-style {@code rope_scaling} becomes the
+ * {@code rope_freqs.weight} tensor ({@link Llama3RopeScaling}); other scalings are refused.
  */
 final class RopeDecoderLayout implements ModelLayout {
 
@@ -63,9 +64,7 @@ final class RopeDecoderLayout implements ModelLayout {
             throw new IllegalArgumentException(config.file() + ": qwen2 in llama.cpp needs num_attention_heads * head_dim == hidden_size, got "
                     + heads + " * " + headDim + " != " + embd);
         }
-        config.raw("rope_scaling").ifPresent(s -> {
-            throw new IllegalArgumentException(config.file() + ": rope_scaling " + s + " is not supported (only plain RoPE)");
-        });
+        Optional<Llama3RopeScaling> ropeScaling = Llama3RopeScaling.of(config, architecture);
         boolean tied = config.optionalBoolean("tie_word_embeddings").orElse(false);
         in.skip(name -> name.endsWith("rotary_emb.inv_freq"));
 
@@ -80,6 +79,11 @@ final class RopeDecoderLayout implements ModelLayout {
             add("output.weight", in.require("lm_head.weight", vocab, embd));
         }
         boolean llama = architecture == HfArchitecture.LLAMA;
+        ropeScaling.ifPresent(r -> {
+            float[] divisors = r.frequencyDivisors(ropeTheta, headDim);
+            tensors.add(new PlannedTensor("rope_freqs.weight", new long[] {divisors.length},
+                    (first, dst, count) -> System.arraycopy(divisors, (int) first, dst, 0, count)));
+        });
         for (int i = 0; i < layers; i++) {
             String h = "model.layers." + i + ".";
             String b = "blk." + i + ".";

@@ -56,10 +56,6 @@ public record SyntheticHfCheckpoint(HfArchitecture architecture, int layers, int
         return new SyntheticHfCheckpoint(architecture, layers, embd, heads, kvHeads, ff, context, vocabSize, tiedEmbeddings, dtype, n, seed);
     }
 
-    public SyntheticHfCheckpoint withTiedEmbeddings(boolean tied) {
-        return new SyntheticHfCheckpoint(architecture, layers, embd, heads, kvHeads, ff, context, vocabSize, tied, dtype, shards, seed);
-    }
-
     public int headDim() {
         return embd / heads;
     }

@@ -101,6 +101,7 @@ public record SafetensorsTensor(Path file, String name, SafetensorsDtype dtype, 
         return "SafetensorsTensor[" + name + " " + dtype + " " + Arrays.toString(shape) + " in " + file + "]";
     }
 
+    /** Identity: a slice of a mapped file has no useful value equality (and record equality would compare arrays by reference anyway). */
     @Override
     public boolean equals(Object o) {
         return this == o;

@@ -4,7 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,7 +40,11 @@ public final class Gpt2Tokenizer {
         static final Gpt2Tokenizer INSTANCE = new Gpt2Tokenizer(buildVocabulary());
     }
 
+    /** Pre-tokens repeat heavily in text (words), so their BPE result is memoised up to this many entries. */
+    private static final int CACHE_LIMIT = 200_000;
+
     private final BpeEncoder encoder;
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     private Gpt2Tokenizer(BpeVocabulary vocabulary) {
         this.encoder = new BpeEncoder(vocabulary);
@@ -71,12 +77,24 @@ public final class Gpt2Tokenizer {
                 OptionalInt.empty(), false);
     }
 
-    /** Token ids of {@code text}, no bos/eos added. */
+    /** Token ids of {@code text}, no bos/eos added. Thread-safe. */
     public int[] encode(String text) {
         BpeEncoder.IntBuffer out = new BpeEncoder.IntBuffer();
         Matcher m = PRE_TOKENIZER.matcher(text);
         while (m.find()) {
-            encoder.encode(m.group().getBytes(StandardCharsets.UTF_8), out);
+            String piece = m.group();
+            int[] ids = cache.get(piece);
+            if (ids == null) {
+                BpeEncoder.IntBuffer one = new BpeEncoder.IntBuffer();
+                encoder.encode(piece.getBytes(StandardCharsets.UTF_8), one);
+                ids = one.toArray();
+                if (cache.size() < CACHE_LIMIT) {
+                    cache.put(piece, ids);
+                }
+            }
+            for (int id : ids) {
+                out.add(id);
+            }
         }
         return out.toArray();
     }

@@ -147,11 +147,11 @@ class HfBadInputTest {
     }
 
     @Test
-    void ropeScalingIsRefused() throws IOException {
+    void ropeScalingOtherThanLlama3IsRefused() throws IOException {
         Path ckpt = checkpoint(HfArchitecture.LLAMA);
         editJson(ckpt.resolve("config.json"), c -> c.add("rope_scaling",
-                JsonParser.parseString("{\"rope_type\":\"llama3\",\"factor\":8.0}")));
-        assertRefused(ckpt, "config.json", "rope_scaling");
+                JsonParser.parseString("{\"rope_type\":\"yarn\",\"factor\":4.0}")));
+        assertRefused(ckpt, "config.json", "rope_scaling", "yarn", "only rope_type \"llama3\"");
     }
 
     @Test

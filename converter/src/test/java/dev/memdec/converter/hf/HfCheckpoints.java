@@ -116,6 +116,25 @@ public final class HfCheckpoints {
         return t;
     }
 
+    /**
+     * Llama-3.1-style scaling with a small original context (64) so that, at the short prompts tests use, most
+     * rotary pairs are affected: pair 0 unscaled, pair 1 interpolated, pairs 2.. divided by 8 (head_dim 16).
+     */
+    public static final RopeDecoderReference.Llama3Scaling LLAMA3_SCALING = new RopeDecoderReference.Llama3Scaling(8, 1, 4, 64);
+
+    /** Adds {@link #LLAMA3_SCALING} to the checkpoint's config.json as {@code rope_scaling}. */
+    public static void addLlama3RopeScaling(Path ckpt) throws IOException {
+        JsonObject config = JsonParser.parseString(Files.readString(ckpt.resolve("config.json"))).getAsJsonObject();
+        JsonObject scaling = new JsonObject();
+        scaling.addProperty("rope_type", "llama3");
+        scaling.addProperty("factor", LLAMA3_SCALING.factor());
+        scaling.addProperty("low_freq_factor", LLAMA3_SCALING.lowFreqFactor());
+        scaling.addProperty("high_freq_factor", LLAMA3_SCALING.highFreqFactor());
+        scaling.addProperty("original_max_position_embeddings", (int) LLAMA3_SCALING.originalMaxPositions());
+        config.add("rope_scaling", scaling);
+        Files.writeString(ckpt.resolve("config.json"), new Gson().toJson(config));
+    }
+
     /** The openai-community/gpt2 tokenizer files: vocab.json with <|endoftext|> at 50256, merges.txt, no added tokens. */
     public static void writeGpt2Tokenizer(Path ckpt) throws IOException {
         BpeVocabulary v = Gpt2Tokenizer.vocabulary();

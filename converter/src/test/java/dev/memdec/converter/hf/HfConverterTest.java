@@ -241,6 +241,31 @@ class HfConverterTest {
     }
 
     @Test
+    void llama3RopeScalingBecomesRopeFreqs() throws IOException {
+        SyntheticHfCheckpoint c = SyntheticHfCheckpoint.tiny(HfArchitecture.LLAMA);
+        Path ckpt = checkpoint(c);
+        HfCheckpoints.addLlama3RopeScaling(ckpt);
+        Path out = dir.resolve("llama3.gguf");
+        HfConverter.Result r = HfConverter.convert(ckpt, out, GgmlType.Q8_0);
+        assertEquals(9 * c.layers() + 4, r.tensorCount());
+        double[] inv = new RopeDecoderReference(RopeDecoderReference.shapeOf(c).withLlama3Scaling(HfCheckpoints.LLAMA3_SCALING),
+                n -> Optional.empty(), RopeDecoderReference.RopePairing.HALF_SPLIT).inverseFrequencies();
+        try (GgufFile f = GgufFile.open(out)) {
+            GgufTensorInfo info = f.tensor("rope_freqs.weight").orElseThrow();
+            assertEquals(GgmlType.F32, info.type());
+            float[] divisors = f.readFloats(info);
+            assertEquals(c.headDim() / 2, divisors.length);
+            for (int i = 0; i < divisors.length; i++) {
+                double base = Math.pow(RopeDecoderReference.shapeOf(c).ropeTheta(), -2.0 * i / c.headDim());
+                assertEquals(base / inv[i], divisors[i], 1e-5 * divisors[i], "pair " + i);
+            }
+            assertEquals(1f, divisors[0]);
+            assertEquals(8f, divisors[divisors.length - 1]);
+            assertTrue(divisors[1] > 1f && divisors[1] < 8f, "pair 1 lies in the interpolated band: " + divisors[1]);
+        }
+    }
+
+    @Test
     void gpt2HalfWidthRowsFallBackToF16WhenBlocksDoNotDivide() {
         assertEquals(GgmlType.F16, TensorTypePolicy.storeAs("blk.0.ffn_up.weight", new long[] {48, 64}, GgmlType.Q8_0));
         assertEquals(GgmlType.Q8_0, TensorTypePolicy.storeAs("blk.0.ffn_up.weight", new long[] {64, 48}, GgmlType.Q8_0));

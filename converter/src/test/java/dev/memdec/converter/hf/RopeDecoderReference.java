@@ -17,9 +17,17 @@ public final class RopeDecoderReference {
 
     public enum RopePairing { HALF_SPLIT, ADJACENT }
 
-    /** Hyper-parameters as in config.json. */
+    /** Hyper-parameters as in config.json; {@code llama3Scaling} is null without {@code rope_scaling}. */
     public record Shape(int layers, int embd, int heads, int kvHeads, int headDim, int ff, int vocab, float rmsEps,
-                        double ropeTheta, boolean tied) {
+                        double ropeTheta, boolean tied, Llama3Scaling llama3Scaling) {
+
+        public Shape withLlama3Scaling(Llama3Scaling scaling) {
+            return new Shape(layers, embd, heads, kvHeads, headDim, ff, vocab, rmsEps, ropeTheta, tied, scaling);
+        }
+    }
+
+    /** {@code rope_scaling: {"rope_type": "llama3", ...}} as HF's {@code _compute_llama3_parameters} reads it. */
+    public record Llama3Scaling(double factor, double lowFreqFactor, double highFreqFactor, double originalMaxPositions) {
     }
 
     private final Shape s;
@@ -35,7 +43,7 @@ public final class RopeDecoderReference {
     public static Shape shapeOf(SyntheticHfCheckpoint c) {
         return new Shape(c.layers(), c.embd(), c.heads(), c.kvHeads(), c.headDim(), c.ff(), c.vocabSize(),
                 c.architecture() == HfArchitecture.QWEN2 ? 1e-6f : 1e-5f,
-                c.architecture() == HfArchitecture.QWEN2 ? 1_000_000.0 : 500_000.0, c.tiedEmbeddings());
+                c.architecture() == HfArchitecture.QWEN2 ? 1_000_000.0 : 500_000.0, c.tiedEmbeddings(), null);
     }
 
     private float[] w(String name) {
@@ -146,12 +154,38 @@ public final class RopeDecoderReference {
         return y;
     }
 
-    /** Rotates each head's pairs by pos·theta^(-2i/d); which elements pair up depends on {@link #pairing}. */
+    /**
+     * HF's rotary inverse frequencies: theta^(-2i/d), and with llama3 scaling the low frequencies divided by
+     * {@code factor} and the band between the two wavelength limits interpolated.
+     */
+    public double[] inverseFrequencies() {
+        int d = s.headDim();
+        double[] inv = new double[d / 2];
+        Llama3Scaling r = s.llama3Scaling();
+        for (int i = 0; i < inv.length; i++) {
+            inv[i] = 1.0 / Math.pow(s.ropeTheta(), 2.0 * i / d);
+            if (r != null) {
+                double wavelen = 2 * Math.PI / inv[i];
+                double scaled = wavelen > r.originalMaxPositions() / r.lowFreqFactor() ? inv[i] / r.factor() : inv[i];
+                boolean medium = !(wavelen < r.originalMaxPositions() / r.highFreqFactor())
+                        && !(wavelen > r.originalMaxPositions() / r.lowFreqFactor());
+                if (medium) {
+                    double smooth = (r.originalMaxPositions() / wavelen - r.lowFreqFactor()) / (r.highFreqFactor() - r.lowFreqFactor());
+                    scaled = (1 - smooth) * scaled / r.factor() + smooth * scaled;
+                }
+                inv[i] = scaled;
+            }
+        }
+        return inv;
+    }
+
+    /** Rotates each head's pairs by pos·inv_freq[i]; which elements pair up depends on {@link #pairing}. */
     private void rope(float[] v, int heads, int pos) {
         int d = s.headDim();
+        double[] inv = inverseFrequencies();
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < d / 2; i++) {
-                double angle = pos * Math.pow(s.ropeTheta(), -2.0 * i / d);
+                double angle = pos * inv[i];
                 int a = pairing == RopePairing.HALF_SPLIT ? h * d + i : h * d + 2 * i;
                 int b = pairing == RopePairing.HALF_SPLIT ? h * d + i + d / 2 : h * d + 2 * i + 1;
                 double x1 = v[a];

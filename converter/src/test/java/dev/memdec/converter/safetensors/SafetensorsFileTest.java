@@ -64,6 +64,30 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void mapsFilesLargerThan2GiB() throws IOException {
+        long elements = 600_000_000L; // 2.4 GB of F32: past every int offset
+        byte[] header = ("{\"big\":{\"dtype\":\"F32\",\"shape\":[" + elements + "],\"data_offsets\":[0," + 4 * elements + "]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        Path p = dir.resolve("big.safetensors");
+        long dataStart = 8 + header.length;
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(dataStart + 4 * elements); // sparse: the zeros take no disk space
+            f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+            f.write(header);
+            f.seek(dataStart + 4 * (elements - 2));
+            f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2.25f).array());
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(p)) {
+            SafetensorsTensor t = f.tensor("big").orElseThrow();
+            assertEquals(elements, t.elementCount());
+            assertEquals(-2.25f, t.get(elements - 1));
+            float[] tail = new float[3];
+            t.read(elements - 3, tail, 0, 3);
+            assertArrayEquals(new float[] {0f, 1.5f, -2.25f}, tail);
+        }
+    }
+
+    @Test
     void acceptsEmptyTensorsAndScalars() throws IOException {
         Path p = raw("{\"e\":{\"dtype\":\"F32\",\"shape\":[0,4],\"data_offsets\":[0,0]},"
                 + "\"s\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}", 4);

@@ -13,6 +13,7 @@ import java.lang.foreign.SegmentAllocator;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,11 +120,19 @@ public final class LlamaContext implements AutoCloseable {
     }
   }
 
-  /** Creates a context; close it before its model. */
+  /**
+   * Creates a context; close it before its model.
+   *
+   * @throws IllegalArgumentException if {@code nCtx} exceeds the model's {@link LlamaModel#positionLimit()}
+   */
   public static LlamaContext create(LlamaModel model, ContextOptions options) {
     LlamaRuntime.get();
-    model.contextOpened();
+    model.contextOpened(); // refuses closed and vocab-only models
     try {
+      if (options.nCtx() > model.positionLimit()) {
+        throw new IllegalArgumentException(model.path() + ": nCtx " + options.nCtx() + " exceeds the "
+            + model.positionLimit() + " positions the model's learned position table holds");
+      }
       return new LlamaContext(model, options);
     } catch (RuntimeException e) {
       model.contextClosed();
@@ -154,7 +163,7 @@ public final class LlamaContext implements AutoCloseable {
   public void decode(int[] tokens, int firstPos, boolean allLogits) {
     boolean[] outputs = new boolean[tokens.length];
     if (allLogits) {
-      java.util.Arrays.fill(outputs, true);
+      Arrays.fill(outputs, true);
     } else if (tokens.length > 0) {
       outputs[tokens.length - 1] = true;
     }
@@ -182,9 +191,10 @@ public final class LlamaContext implements AutoCloseable {
       throw new IllegalArgumentException("decode: firstPos " + firstPos + " must equal nPast() " + nPast
           + " (trim with kvRemove/kvClear first)");
     }
-    if ((long) firstPos + tokens.length > nCtx) {
+    int limit = Math.min(nCtx, model.positionLimit()); // llama.cpp may round n_ctx up past the table
+    if ((long) firstPos + tokens.length > limit) {
       throw new IllegalArgumentException("decode: positions " + firstPos + ".." + (firstPos + tokens.length - 1)
-          + " do not fit n_ctx " + nCtx);
+          + " do not fit " + (limit < nCtx ? "the model's " + limit + " learned positions" : "n_ctx " + nCtx));
     }
     Vocab vocab = model.vocab();
     for (int t : tokens) {

@@ -1,17 +1,21 @@
 package dev.memdec.natives.llama;
 
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A llama.cpp model ({@code llama_model*}) loaded from a GGUF file; owns the native model until {@link #close()}.
@@ -23,16 +27,24 @@ import java.util.Optional;
  */
 @SuppressWarnings("restricted") // calling native code is this class's purpose (native access is enabled)
 public final class LlamaModel implements AutoCloseable {
+  /** Architectures with a learned absolute position table of n_ctx_train rows (llama.cpp's position_embd). */
+  private static final Set<String> LEARNED_POSITIONS = Set.of("gpt2", "starcoder", "bert");
+
   private final Path path;
   private final MemorySegment handle;
   private final Vocab vocab;
+  private final boolean vocabOnly;
+  private final int positionLimit;
   private int openContexts;
   private boolean closed;
 
-  private LlamaModel(Path path, MemorySegment handle) {
+  private LlamaModel(Path path, MemorySegment handle, boolean vocabOnly) {
     this.path = path;
     this.handle = handle;
+    this.vocabOnly = vocabOnly;
     this.vocab = new Vocab(this, call(LlamaLibrary.MODEL_GET_VOCAB, handle));
+    this.positionLimit = meta("general.architecture").filter(LEARNED_POSITIONS::contains).isPresent()
+        ? nCtxTrain() : Integer.MAX_VALUE;
   }
 
   /**
@@ -56,7 +68,7 @@ public final class LlamaModel implements AutoCloseable {
     MemorySegment model;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment params = (MemorySegment) LlamaLibrary.MODEL_DEFAULT_PARAMS.invokeExact(
-          (java.lang.foreign.SegmentAllocator) arena);
+          (SegmentAllocator) arena);
       params.set(JAVA_INT, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "n_gpu_layers"), options.gpuLayers());
       params.set(JAVA_BOOLEAN, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "use_mmap"), options.useMmap());
       params.set(JAVA_BOOLEAN, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "vocab_only"), options.vocabOnly());
@@ -68,7 +80,7 @@ public final class LlamaModel implements AutoCloseable {
     if (model.address() == 0) {
       throw new IOException(path + ": llama.cpp could not load the model (see the llama.cpp log)");
     }
-    return new LlamaModel(path, model);
+    return new LlamaModel(path, model, options.vocabOnly());
   }
 
   /** The file this model was loaded from. */
@@ -96,6 +108,15 @@ public final class LlamaModel implements AutoCloseable {
   /** The training context length ({@code <arch>.context_length}). */
   public int nCtxTrain() {
     return callInt(LlamaLibrary.MODEL_N_CTX_TRAIN);
+  }
+
+  /**
+   * How many positions the model can embed: n_ctx_train for architectures with a learned position table
+   * (gpt2, starcoder, bert), where a later position makes ggml's get_rows assert and abort the process;
+   * otherwise unlimited ({@code Integer.MAX_VALUE}). {@link LlamaContext} enforces it.
+   */
+  public int positionLimit() {
+    return positionLimit;
   }
 
   /** Total bytes of all tensors. */
@@ -159,7 +180,7 @@ public final class LlamaModel implements AutoCloseable {
         buf = arena.allocate(n + 1L);
         n = fn.call(buf, n + 1L);
       }
-      return new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+      return new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }
@@ -191,6 +212,9 @@ public final class LlamaModel implements AutoCloseable {
 
   synchronized void contextOpened() {
     handle();
+    if (vocabOnly) {
+      throw new IllegalStateException(path + ": loaded vocab-only (no tensors), so it cannot have a context");
+    }
     openContexts++;
   }
 
@@ -198,19 +222,15 @@ public final class LlamaModel implements AutoCloseable {
     openContexts--;
   }
 
-  private int callInt(java.lang.invoke.MethodHandle h) {
-    return callIntOn(h, handle());
-  }
-
-  private static int callIntOn(java.lang.invoke.MethodHandle h, MemorySegment arg) {
+  private int callInt(MethodHandle h) {
     try {
-      return (int) h.invokeExact(arg);
+      return (int) h.invokeExact(handle());
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }
   }
 
-  private static MemorySegment call(java.lang.invoke.MethodHandle h, MemorySegment arg) {
+  private static MemorySegment call(MethodHandle h, MemorySegment arg) {
     try {
       return (MemorySegment) h.invokeExact(arg);
     } catch (Throwable t) {

@@ -42,16 +42,18 @@ public final class SamplerChain implements AutoCloseable {
   private final Arena arena;
   private final MemorySegment chain;
   private final List<String> names;
+  private final int grammarVocab;
   private final MemorySegment candidates;
   private MemorySegment entries = MemorySegment.NULL;
   private Throwable upcallError;
   private float[] logitsBuffer = new float[0];
   private boolean closed;
 
-  private SamplerChain(Arena arena, MemorySegment chain, List<String> names) {
+  private SamplerChain(Arena arena, MemorySegment chain, List<String> names, int grammarVocab) {
     this.arena = arena;
     this.chain = chain;
     this.names = List.copyOf(names);
+    this.grammarVocab = grammarVocab;
     this.candidates = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
   }
 
@@ -89,6 +91,11 @@ public final class SamplerChain implements AutoCloseable {
     int n = logits.length;
     if (n == 0) {
       throw new IllegalArgumentException("no logits to sample from");
+    }
+    if (grammarVocab >= 0 && n != grammarVocab) {
+      // The grammar looks every candidate id up in its vocabulary; an id past it would abort the process.
+      throw new IllegalArgumentException(n + " logits for a chain whose grammar uses a vocabulary of "
+          + grammarVocab + " tokens");
     }
     if (entries.byteSize() < n * ENTRY) {
       entries = arena.allocate(n * ENTRY, 4);
@@ -183,6 +190,7 @@ public final class SamplerChain implements AutoCloseable {
     private final MemorySegment chain;
     private final List<String> names = new ArrayList<>();
     private final List<Bridge> bridges = new ArrayList<>();
+    private int grammarVocab = -1;
     private boolean built;
 
     private Builder() {
@@ -256,12 +264,13 @@ public final class SamplerChain implements AutoCloseable {
     }
 
     /**
-     * Repetition penalties over the last {@code lastN} accepted tokens (0 disables, -1 = the whole context).
+     * Repetition penalties over the last {@code lastN} accepted tokens (0 disables). The "-1 = whole context"
+     * convention belongs to llama.cpp's common library, not to this C API, so pass the context size instead.
      * Neutral values: repeat 1, frequency 0, presence 0.
      */
     public Builder penalties(int lastN, float repeat, float frequency, float presence) {
-      if (lastN < -1) {
-        throw new IllegalArgumentException("penalty lastN must be >= -1, got " + lastN);
+      if (lastN < 0) {
+        throw new IllegalArgumentException("penalty lastN must be >= 0 (0 disables), got " + lastN);
       }
       try {
         return add("penalties(" + lastN + ", " + repeat + ", " + frequency + ", " + presence + ")",
@@ -274,9 +283,20 @@ public final class SamplerChain implements AutoCloseable {
     /**
      * Constrains tokens to a GBNF grammar.
      *
-     * @throws IllegalArgumentException if llama.cpp cannot parse the grammar (its log says where)
+     * <p>b4916's {@code llama_sampler_init_grammar} does not return NULL for a grammar it cannot parse: it prints
+     * the parse error to stderr and returns a grammar sampler without a grammar, which constrains nothing. So
+     * this reads the sampler's private state, {@code llama_sampler_grammar} = {vocab pointer, grammar text,
+     * root name, {@code llama_grammar *}}; the library is built with the pre-C++11 libstdc++ ABI, where a
+     * {@code std::string} is one pointer to its characters, so the fields sit at 0, 8, 16 and 24. The vocab
+     * pointer and both strings are checked against what was passed before the grammar pointer is trusted;
+     * a NULL grammar pointer means the grammar was refused.
+     *
+     * @throws IllegalArgumentException if the grammar is empty or llama.cpp cannot parse it or find its root rule
      */
     public Builder grammar(Vocab vocab, String gbnf, String root) {
+      if (gbnf.isBlank() || root.isBlank()) {
+        throw fail(new IllegalArgumentException("grammar and root rule must not be empty"));
+      }
       MemorySegment s;
       try (Arena tmp = Arena.ofConfined()) {
         s = (MemorySegment) LlamaLibrary.SAMPLER_INIT_GRAMMAR.invokeExact(vocab.handle(), tmp.allocateFrom(gbnf),
@@ -284,11 +304,33 @@ public final class SamplerChain implements AutoCloseable {
       } catch (Throwable t) {
         throw fail(t);
       }
-      if (s.address() == 0) {
-        throw fail(new IllegalArgumentException("grammar does not parse (root rule '" + root
-            + "'; the llama.cpp log at ERROR says where): " + abbreviate(gbnf)));
+      if (s.address() != 0) {
+        MemorySegment state = s.reinterpret(LlamaLibrary.SAMPLER.byteSize()).get(ADDRESS, 8).reinterpret(32);
+        if (state.get(ADDRESS, 0).address() != vocab.handle().address()
+            || !gbnf.equals(Natives.string(state.get(ADDRESS, 8)))
+            || !root.equals(Natives.string(state.get(ADDRESS, 16)))) {
+          freeSampler(s);
+          throw fail(new IllegalStateException("llama_sampler_grammar does not have the b4916 layout"));
+        }
+        if (state.get(ADDRESS, 24).address() == 0) {
+          freeSampler(s);
+          s = MemorySegment.NULL;
+        }
       }
+      if (s.address() == 0) {
+        throw fail(new IllegalArgumentException("grammar does not parse or has no rule '" + root
+            + "' (llama.cpp printed the reason to stderr): " + abbreviate(gbnf)));
+      }
+      grammarVocab = vocab.size();
       return add("grammar(" + root + ")", s);
+    }
+
+    private static void freeSampler(MemorySegment sampler) {
+      try {
+        LlamaLibrary.SAMPLER_FREE.invokeExact(sampler);
+      } catch (Throwable t) {
+        throw Natives.rethrow(t);
+      }
     }
 
     /** Adds {@code bias} to the logits of the given tokens (negative infinity bans a token). */
@@ -351,7 +393,7 @@ public final class SamplerChain implements AutoCloseable {
         throw fail(new IllegalArgumentException("a sampler chain needs at least one sampler"));
       }
       built = true;
-      SamplerChain result = new SamplerChain(arena, chain, names);
+      SamplerChain result = new SamplerChain(arena, chain, names, grammarVocab);
       for (Bridge b : bridges) {
         b.owner = result;
       }

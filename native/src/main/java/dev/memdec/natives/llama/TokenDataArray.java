@@ -51,6 +51,25 @@ public final class TokenDataArray {
     data.set(JAVA_FLOAT, check(i) * ENTRY + LOGIT, logit);
   }
 
+  /** Copies the logits of candidates {@code 0..dst.length)} into {@code dst}, in candidate order. */
+  public void copyLogits(float[] dst) {
+    checkCount(dst.length);
+    for (int i = 0; i < dst.length; i++) {
+      dst[i] = data.get(JAVA_FLOAT, i * ENTRY + LOGIT);
+    }
+  }
+
+  /** Sets the logits of candidates {@code 0..count)} to {@code src[0..count)}. */
+  public void setLogits(float[] src, int count) {
+    checkCount(count);
+    if (count > src.length) {
+      throw new IndexOutOfBoundsException(count + " logits requested from an array of " + src.length);
+    }
+    for (int i = 0; i < count; i++) {
+      data.set(JAVA_FLOAT, i * ENTRY + LOGIT, src[i]);
+    }
+  }
+
   /** Probability of candidate {@code i}; meaningful only after a sampler that computes it (e.g. top-p, dist). */
   public float probability(int i) {
     return data.get(JAVA_FLOAT, check(i) * ENTRY + P);
@@ -81,6 +100,12 @@ public final class TokenDataArray {
   /** Declares the order; set false after changing logits of a sorted array. */
   public void setSorted(boolean sorted) {
     array.set(JAVA_BOOLEAN, SORTED, sorted);
+  }
+
+  private void checkCount(int count) {
+    if (count < 0 || count > size) {
+      throw new IndexOutOfBoundsException(count + " candidates requested of " + size);
+    }
   }
 
   private long check(int i) {

@@ -122,6 +122,35 @@ class SamplerChainTest {
   }
 
   @Test
+  void javaSamplerBulkLogitAccessReadsAndWritesInCandidateOrder() {
+    float[] l = logits(64, 9);
+    float[] seen = new float[64];
+    JavaSampler reverse = c -> {
+      c.copyLogits(seen);
+      float[] flipped = new float[c.size()];
+      for (int i = 0; i < flipped.length; i++) {
+        flipped[i] = -seen[i];
+      }
+      c.setLogits(flipped, flipped.length);
+    };
+    try (SamplerChain c = SamplerChain.builder().custom(reverse).greedy().build()) {
+      int lowest = 0;
+      for (int i = 1; i < l.length; i++) {
+        if (l[i] < l[lowest]) {
+          lowest = i;
+        }
+      }
+      assertEquals(lowest, c.sample(l));
+      assertEquals(java.util.Arrays.toString(l), java.util.Arrays.toString(seen));
+    }
+    JavaSampler tooMany = c -> c.copyLogits(new float[c.size() + 1]);
+    try (SamplerChain c = SamplerChain.builder().custom(tooMany).greedy().build()) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.sample(l));
+      assertTrue(e.getCause() instanceof IndexOutOfBoundsException, String.valueOf(e.getCause()));
+    }
+  }
+
+  @Test
   void javaSamplerCanSelectAndItsExceptionsComeBackAsJavaExceptions() {
     JavaSampler pickLast = c -> c.select(c.size() - 1);
     try (SamplerChain c = SamplerChain.builder().custom(pickLast).build()) {
@@ -150,6 +179,7 @@ class SamplerChainTest {
   @Test
   void rejectsOutOfRangeParameters() {
     assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().topK(0));
+    assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().penalties(-1, 1.1f, 0f, 0f));
     assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().topP(1.5f));
     assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().minP(-0.1f));
     assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder().logitBias(10, Map.of(10, 1f)));

@@ -31,6 +31,10 @@ final class NeighbourSoftmax {
         this.probType = probType;
     }
 
+    private static float probability(long sortKey) {
+        return Float.intBitsToFloat(Integer.MAX_VALUE - (int) (sortKey >>> 32));
+    }
+
     /**
      * @param self    the query's own id, excluded
      * @param k       neighbours to use (the nearest ones other than {@code self})
@@ -68,24 +72,20 @@ final class NeighbourSoftmax {
             mass[token] += w;
             total += w;
         }
-        double[] p = new double[distinct];
+        // Sort key: probability descending (as float bits, which order like the values for positives), then token
+        // ascending; a primitive sort keeps this off the allocation path.
+        long[] order = new long[distinct];
         for (int i = 0; i < distinct; i++) {
             int token = touched[i];
-            p[i] = mass[token] / total;
+            float p = (float) (mass[token] / total);
+            order[i] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits(p)) << 32) | token;
             mass[token] = 0;
         }
-        Integer[] order = new Integer[distinct];
-        for (int i = 0; i < distinct; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> {
-            int c = Double.compare(p[b], p[a]);
-            return c != 0 ? c : Integer.compare(touched[a], touched[b]);
-        });
+        Arrays.sort(order);
         int kept = 0;
         double keptMass = 0;
         for (int i = 0; i < distinct; i++) {
-            double q = p[order[i]];
+            double q = probability(order[i]);
             if (i > 0 && (q <= threshold || probType.round(q) == 0)) {
                 break;   // sorted descending: everything after is smaller
             }
@@ -95,8 +95,8 @@ final class NeighbourSoftmax {
         int[] tokens = new int[kept];
         float[] probs = new float[kept];
         for (int i = 0; i < kept; i++) {
-            tokens[i] = touched[order[i]];
-            probs[i] = probType.round(p[order[i]] / keptMass);
+            tokens[i] = (int) order[i];
+            probs[i] = probType.round(probability(order[i]) / keptMass);
         }
         return new SparseDistribution(tokens, probs);
     }

@@ -139,14 +139,14 @@ class KnnBuilderTest {
 
     @Test
     void ivfPqDistributionsAreValid() throws IOException {
-        int n = 2000;
+        int n = 1200;
         try (Datastore ds = TestDatastores.write(tmp.resolve("ds"), D, IntStream.range(0, n).map(i -> i % 97).toArray(),
                 r -> r)) {
-            KnnConfig config = new KnnConfig(32, 16, 0, IndexType.IVFPQ, 8, 1500, ProbType.F32);
+            KnnConfig config = new KnnConfig(32, 16, 0, IndexType.IVFPQ, 8, 1000, ProbType.F32);
             KnnManifest m = KnnBuilder.build(ds, tmp.resolve("knn"), config, r -> { });
             assertEquals(IndexType.IVFPQ, m.index().type());
-            assertEquals("IVF32,PQ16np", m.index().factory());
-            assertEquals(1500, m.index().trainSize());
+            assertEquals("IVF16,PQ16np", m.index().factory());
+            assertEquals(1000, m.index().trainSize());
             try (KnnDistributions knn = KnnDistributions.open(tmp.resolve("knn"))) {
                 knn.checkAlignment(ds);
                 for (int r = 0; r < n; r++) {

@@ -1,0 +1,134 @@
+package dev.memdec.plugin.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.converter.gpt2.Gpt2GgufExporter;
+import dev.memdec.converter.gpt2.RandomGpt2Weights;
+import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** generate, perplexity and bench through the real command line on tiny models. */
+class RuntimeCommandsTest {
+
+    @TempDir
+    static Path dir;
+    static Path host;
+    static Path memory;
+
+    record Run(int code, String out, String err) {
+    }
+
+    @BeforeAll
+    static void models() throws Exception {
+        host = dir.resolve("host.gguf");
+        memory = dir.resolve("memory.gguf");
+        Gpt2Config h = Gpt2Config.of(2, 64, 2, 128, Gpt2Tokenizer.VOCAB_SIZE);
+        Gpt2Config m = Gpt2Config.of(1, 32, 2, 128, Gpt2Tokenizer.VOCAB_SIZE);
+        Gpt2GgufExporter.write(h, new RandomGpt2Weights(h, 11), Gpt2Tokenizer.vocabulary(), GgmlType.F32, Map.of(), host);
+        Gpt2GgufExporter.write(m, new RandomGpt2Weights(m, 12), Gpt2Tokenizer.vocabulary(), GgmlType.F32, Map.of(), memory);
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void generateJsonHasTextTokensIdsAndTimings() {
+        Run r = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
+                "--prompt", "Hello world", "--max-tokens", "5", "--greedy", "--threads", "1", "--ctx", "64", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        JsonArray ids = o.getAsJsonArray("token_ids");
+        assertEquals(5, ids.size());
+        assertEquals(5, o.getAsJsonArray("tokens").size());
+        assertEquals("length", o.get("finish_reason").getAsString());
+        assertTrue(o.getAsJsonObject("timings").get("generated_tokens").getAsInt() == 5);
+        StringBuilder joined = new StringBuilder();
+        o.getAsJsonArray("tokens").forEach(t -> joined.append(t.getAsString()));
+        assertEquals(joined.toString(), o.get("text").getAsString());
+
+        Run streamed = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
+                "--prompt", "Hello world", "--max-tokens", "5", "--greedy", "--threads", "1", "--ctx", "64");
+        assertEquals(0, streamed.code(), streamed.err());
+        assertEquals(o.get("text").getAsString() + System.lineSeparator(), streamed.out());
+    }
+
+    @Test
+    void perplexityJsonSweepAndPlot() throws Exception {
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "It was the best of times, it was the worst of times. ".repeat(12));
+        Path png = dir.resolve("ppl.png");
+        Run r = run("perplexity", "--host", host.toString(), "--memory", memory.toString(), "--lambda-sweep",
+                "0,0.5,1", "--text", text.toString(), "--ctx", "64", "--stride", "32", "--threads", "1", "--json",
+                "--plot", png.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertTrue(o.get("tokens").getAsLong() > 100);
+        JsonArray joint = o.getAsJsonArray("joint");
+        assertEquals(3, joint.size());
+        assertEquals(0.5, joint.get(1).getAsJsonObject().get("lambda").getAsDouble());
+        assertEquals(o.get("host_ppl").getAsDouble(), joint.get(0).getAsJsonObject().get("ppl").getAsDouble(), 1e-9);
+        byte[] head = Arrays.copyOf(Files.readAllBytes(png), 4);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head);
+    }
+
+    @Test
+    void benchReportsEveryMeasure() {
+        Run r = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "3",
+                "--prompt-tokens", "8", "--rounds", "1", "--threads", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        for (String key : new String[] {"host_tokens_per_second", "joint_tokens_per_second", "mix_share",
+                "joint_over_host_plus_memory", "peak_rss_bytes", "read_bandwidth_bytes_per_second",
+                "bandwidth_limit_fraction", "host_prefill_tokens_per_second"}) {
+            assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
+        }
+    }
+
+    @Test
+    void badInputIsAClearErrorNotACrash() {
+        Run lambda = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "1.5",
+                "--prompt", "x");
+        assertEquals(1, lambda.code());
+        assertTrue(lambda.err().contains("lambda must be in [0, 1]"), lambda.err());
+        Run temp = run("generate", "--host", host.toString(), "--prompt", "x", "--temp", "0");
+        assertEquals(1, temp.code());
+        assertTrue(temp.err().contains("--temp"), temp.err());
+        Run missing = run("generate", "--host", host.toString(), "--memory", dir.resolve("none.gguf").toString(),
+                "--prompt", "x", "--threads", "1", "--ctx", "64");
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("memory model file not found"), missing.err());
+        Run both = run("perplexity", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
+                "--lambda-sweep", "0,1", "--text", "x");
+        assertEquals(2, both.code(), "picocli usage error");
+        Run tooLong = run("generate", "--host", host.toString(), "--prompt", "word ".repeat(100), "--ctx", "32",
+                "--threads", "1");
+        assertEquals(1, tooLong.code());
+        assertTrue(tooLong.err().contains("context"), tooLong.err());
+        Run noMemory = run("perplexity", "--host", host.toString(), "--lambda", "0.5", "--text", "x");
+        assertEquals(1, noMemory.code());
+        assertTrue(noMemory.err().contains("--memory"), noMemory.err());
+    }
+}

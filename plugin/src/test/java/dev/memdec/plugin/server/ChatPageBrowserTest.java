@@ -1,0 +1,65 @@
+package dev.memdec.plugin.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chat page in headless Chromium (Debian's, installed by scripts/setup.sh) driven by Playwright: both
+ * columns fill, the λ slider changes the next memory answer (fake engine, exact texts), and the page works over
+ * the real runtime. Saves target/chat-page.png and target/chat-page-runtime.png.
+ */
+class ChatPageBrowserTest {
+
+    @Test
+    void bothColumnsFillAndTheSliderSetsLambda() throws Exception {
+        assertTrue(Files.isExecutable(NodeScripts.CHROMIUM),
+                NodeScripts.CHROMIUM + " is missing: run scripts/setup.sh (installs Debian's chromium)");
+        Path screenshot = Path.of("target", "chat-page.png").toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        try (TestServer server = TestServer.fake(TestServer.fakeEngine())) {
+            NodeScripts.Result r = NodeScripts.node("chat-page.cjs",
+                    Map.of("MEMDEC_BASE_URL", server.server.baseUri().toString()), 180, screenshot.toString());
+            assertEquals(0, r.exitCode(), r.output());
+            String[] lines = r.output().strip().split("\n");
+            JsonObject seen = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+            assertEquals("0.4", seen.get("initialLambda").getAsString(), "the slider starts at the server's λ");
+            assertEquals("host only answer.", seen.getAsJsonObject("first").get("host").getAsString());
+            assertEquals("memory law at lambda 0.4.", seen.getAsJsonObject("first").get("memory").getAsString());
+            assertEquals("0.80", seen.get("lambdaLabel").getAsString());
+            assertEquals("memory law at lambda 0.8.", seen.getAsJsonObject("second").get("memory").getAsString());
+            assertEquals("law, λ = 0.80", seen.get("memoryLabel").getAsString());
+            assertEquals(0, seen.getAsJsonArray("errors").size(), r.output());
+            assertTrue(Files.size(screenshot) > 10_000, "a screenshot was saved");
+        }
+    }
+
+    @Test
+    void bothColumnsFillWithTheRealRuntime() throws Exception {
+        assertTrue(Files.isExecutable(NodeScripts.CHROMIUM),
+                NodeScripts.CHROMIUM + " is missing: run scripts/setup.sh (installs Debian's chromium)");
+        Path screenshot = Path.of("target", "chat-page-runtime.png").toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        TestServer server = ServerTestModels.sharedServer();
+        NodeScripts.Result r = NodeScripts.node("chat-page.cjs",
+                Map.of("MEMDEC_BASE_URL", server.server.baseUri().toString()), 180, screenshot.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        String[] lines = r.output().strip().split("\n");
+        JsonObject seen = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        for (String turn : new String[] {"first", "second"}) {
+            for (String column : new String[] {"host", "memory"}) {
+                assertFalse(seen.getAsJsonObject(turn).get(column).getAsString().isEmpty(), turn + " " + column + ": " + seen);
+            }
+        }
+        assertEquals("0.80", seen.get("lambdaLabel").getAsString());
+        assertEquals(0, seen.getAsJsonArray("errors").size(), r.output());
+        assertTrue(Files.size(screenshot) > 10_000, "a screenshot was saved");
+    }
+}

@@ -7,6 +7,7 @@ import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
+import dev.memdec.natives.faiss.FaissIndex;
 import dev.memdec.plugin.GenerationRequest;
 import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
@@ -67,6 +68,8 @@ public final class DemoPipeline {
     public static final String HOST = "host";
     /** Table row of the host with the memory mixed in at the tuned λ. */
     public static final String MEMORY = "host + memory";
+    /** Table row of the kNN-LM baseline (host + retrieval from the domain datastore) at its tuned λ. */
+    public static final String KNN_LM = "host + kNN-LM";
     /** Steps between mid-epoch checkpoints, so a killed run loses little training. */
     private static final int SAVE_EVERY = 40;
 
@@ -107,7 +110,7 @@ public final class DemoPipeline {
         Path datastore = timed("datastore", () -> datastore(host));
         Path knn = timed("knn targets", () -> knnTargets(datastore));
         Built memory = timed("train memory", () -> trainMemory(host, datastore, knn));
-        DemoReport report = timed("evaluate", () -> evaluate(host, memory))
+        DemoReport report = timed("evaluate", () -> evaluate(host, memory, datastore, knn))
                 .withTimes(seconds, (System.nanoTime() - start) / 1e9);
         AtomicFiles.write(work.resolve("report.json"), StageDir.GSON.toJson(report).getBytes(StandardCharsets.UTF_8));
         return report;
@@ -233,15 +236,28 @@ public final class DemoPipeline {
         }
     }
 
-    private DemoReport evaluate(Built host, Built memory) throws IOException {
+    private DemoReport evaluate(Built host, Built memory, Path datastoreDir, Path knnDir) throws IOException {
         RuntimeOptions runtime = RuntimeOptions.defaults().withThreads(config.threads()).withContextSize(config.ctx());
         List<Double> lambdas = config.lambdas();
+        int[] domainValidTokens = tokens(corpora.domain().valid());
+        int[] domainTestTokens = tokens(corpora.domain().test());
+        int[] generalTestTokens = tokens(corpora.general().test());
+        DemoReport.Row knnRow;
+        double knnLambda;
+        try (Datastore ds = Datastore.open(datastoreDir);
+             FaissIndex index = FaissIndex.read(knnDir.resolve(KnnManifest.INDEX_FILE))) {
+            KnnLm.Scores valid = knnScores(host, index, ds, "kNN-LM domain validation", domainValidTokens);
+            knnLambda = valid.bestLambda(lambdas);
+            knnRow = new DemoReport.Row(KNN_LM,
+                    knnScores(host, index, ds, "kNN-LM domain test", domainTestTokens).perplexity(knnLambda),
+                    knnScores(host, index, ds, "kNN-LM general test", generalTestTokens).perplexity(knnLambda));
+        }
         try (HostModel h = HostModel.open(host.path(), runtime); MemoryModel m = MemoryModel.open(memory.path(), runtime)) {
             h.attach(m);
-            PerplexityReport domainValid = perplexity(h, "domain validation", corpora.domain().valid(), lambdas);
+            PerplexityReport domainValid = perplexity(h, "domain validation", domainValidTokens, lambdas);
             double lambda = domainValid.best().orElseThrow().lambda();
-            PerplexityReport domainTest = perplexity(h, "domain test", corpora.domain().test(), lambdas);
-            PerplexityReport generalTest = perplexity(h, "general test", corpora.general().test(), lambdas);
+            PerplexityReport domainTest = perplexity(h, "domain test", domainTestTokens, lambdas);
+            PerplexityReport generalTest = perplexity(h, "general test", generalTestTokens, lambdas);
             List<DemoReport.SweepPoint> sweep = new ArrayList<>();
             for (int i = 0; i < lambdas.size(); i++) {
                 sweep.add(new DemoReport.SweepPoint(lambdas.get(i), domainValid.joint().get(i).ppl(),
@@ -251,6 +267,7 @@ public final class DemoPipeline {
             int zero = lambdas.indexOf(0.0);
             List<DemoReport.Row> table = List.of(
                     new DemoReport.Row(HOST, domainTest.hostPpl(), generalTest.hostPpl()),
+                    knnRow,
                     new DemoReport.Row(MEMORY,
                             domainTest.joint().get(chosen).ppl(), generalTest.joint().get(chosen).ppl()));
             double identity = Math.abs(domainTest.joint().get(zero).ppl() - domainTest.hostPpl()) / domainTest.hostPpl();
@@ -265,13 +282,25 @@ public final class DemoPipeline {
             sizes.put("domain_test_tokens", domainTest.tokens());
             sizes.put("general_test_tokens", generalTest.tokens());
             return new DemoReport(config.name(), corpora.generalName(), corpora.domainName(), sizes, table, lambda,
-                    identity, sweep, continuations, Map.of(), 0);
+                    knnLambda, identity, sweep, continuations, Map.of(), 0);
         }
     }
 
-    private PerplexityReport perplexity(HostModel h, String what, Path text, List<Double> lambdas) throws IOException {
-        // JTokkit's r50k tokenization equals llama.cpp's for these GGUFs (tested in tests/), without a BOS.
-        int[] tokens = tokenizer.encode(Files.readString(text, StandardCharsets.UTF_8));
+    /** JTokkit's r50k tokenization equals llama.cpp's for these GGUFs (tested in tests/), without a BOS. */
+    private int[] tokens(Path text) throws IOException {
+        return tokenizer.encode(Files.readString(text, StandardCharsets.UTF_8));
+    }
+
+    private KnnLm.Scores knnScores(Built host, FaissIndex index, Datastore ds, String what, int[] tokens)
+            throws IOException {
+        int windows = SlidingWindows.of(tokens.length, config.ctx(), config.ctx() / 2).size();
+        try (ProgressBar bar = bar(what, windows, 0, " windows")) {
+            return KnnLm.score(host.path(), index, ds, tokens, config.ctx(), config.ctx() / 2, config.knnK(),
+                    config.knnTemperature(), config.threads(), bar::stepTo);
+        }
+    }
+
+    private PerplexityReport perplexity(HostModel h, String what, int[] tokens, List<Double> lambdas) {
         int windows = SlidingWindows.of(tokens.length, config.ctx(), config.ctx() / 2).size();
         try (ProgressBar bar = bar("ppl " + what, windows, 0, " windows")) {
             return h.perplexity(tokens, config.ctx(), config.ctx() / 2, lambdas, 1.0, done -> bar.stepTo(done));

@@ -8,11 +8,12 @@ import java.util.Map;
  * What a demo run measured: the one table (held-out domain and general perplexity per model), the λ sweep it
  * was tuned on, continuations of domain prompts, and where the time went. Written as report.json.
  *
- * @param lambda          the λ chosen on the domain validation text
+ * @param lambda          the memory's λ, chosen on the domain validation text
+ * @param knnLambda       the kNN-LM's λ, chosen on the same text
  * @param lambdaZeroCheck |joint perplexity at λ = 0 − host perplexity| / host perplexity on the domain test text
  */
 public record DemoReport(String config, String generalCorpus, String domainCorpus, Map<String, Object> sizes,
-                         List<Row> table, double lambda, double lambdaZeroCheck, List<SweepPoint> sweep,
+                         List<Row> table, double lambda, double knnLambda, double lambdaZeroCheck, List<SweepPoint> sweep,
                          List<Continuation> continuations, Map<String, Double> stageSeconds, double totalSeconds) {
 
     /** One model's held-out perplexities. */
@@ -35,7 +36,7 @@ public record DemoReport(String config, String generalCorpus, String domainCorpu
 
     /** This report with the stage times and the total filled in. */
     public DemoReport withTimes(Map<String, Double> seconds, double total) {
-        return new DemoReport(config, generalCorpus, domainCorpus, sizes, table, lambda, lambdaZeroCheck, sweep,
+        return new DemoReport(config, generalCorpus, domainCorpus, sizes, table, lambda, knnLambda, lambdaZeroCheck, sweep,
                 continuations, new java.util.LinkedHashMap<>(seconds), total);
     }
 
@@ -51,8 +52,9 @@ public record DemoReport(String config, String generalCorpus, String domainCorpu
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-28s %24s %24s%n", "perplexity (held-out test)", "domain", "general"));
         for (Row r : table) {
-            String name = r.model().equals(DemoPipeline.MEMORY)
-                    ? String.format(Locale.ROOT, "%s (lambda %.2f)", r.model(), lambda) : r.model();
+            String name = r.model().equals(DemoPipeline.MEMORY) ? String.format(Locale.ROOT, "%s (lambda %.2f)", r.model(), lambda)
+                    : r.model().equals(DemoPipeline.KNN_LM) ? String.format(Locale.ROOT, "%s (lambda %.2f)", r.model(), knnLambda)
+                    : r.model();
             sb.append(String.format(Locale.ROOT, "%-28s %15.2f (x%5.3f) %15.2f (x%5.3f)%n", name, r.domainPpl(),
                     r.domainPpl() / host.domainPpl(), r.generalPpl(), r.generalPpl() / host.generalPpl()));
         }

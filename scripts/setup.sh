@@ -4,8 +4,9 @@ set -euo pipefail
 need=()
 # libfaiss-dev ships only a static libfaiss.a (linked into the JavaCPP peer library at build time);
 # libopenblas-dev brings libopenblas.so.0 with LAPACK, which that library needs at build and run time.
+# bible-kjv: the `bible` tool and the King James text, the domain corpus of `./memdec demo`.
 # chromium: headless browser for the chat page's end-to-end test (plugin's ChatPageBrowserTest).
-for p in libgomp1 libfaiss-dev libopenblas-dev chromium; do
+for p in libgomp1 libfaiss-dev libopenblas-dev chromium bible-kjv; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 # node + npm run the external GGUF parser test and the OpenAI-client/browser tests; the image usually has them.

@@ -1,0 +1,62 @@
+package dev.memdec.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.memdec.trainer.corpus.DemoCorpora;
+import dev.memdec.trainer.corpus.SplitPlan;
+import dev.memdec.trainer.demo.DemoConfig;
+import dev.memdec.trainer.demo.DemoPipeline;
+import dev.memdec.trainer.demo.DemoReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo pipeline end to end at test scale, on committed public-domain fixtures (Brown as general text,
+ * Moby-Dick as the domain): a host pretrained on general text, its datastore and kNN targets on the domain,
+ * a memory trained from the host and exported to Q8_0, perplexity through llama.cpp. The memory must lower the
+ * held-out domain perplexity, λ = 0 must be the host exactly, and a second run must reuse every stage.
+ */
+class DemoPipelineTest {
+
+    private static final Path TEXT = Path.of("src/test/resources/text");
+
+    @Test
+    void memoryLowersHeldOutDomainPerplexityAndStagesAreReused(@TempDir Path dir) throws Exception {
+        DemoCorpora corpora = DemoCorpora.fromFiles(TEXT.resolve("brown-150k.txt"), new SplitPlan(10, 15_000, 5_000, 6_000),
+                TEXT.resolve("moby-dick-3000-lines.txt"), new SplitPlan(10, 8_000, 5_000, 6_000), 8,
+                dir.resolve("corpora"));
+        DemoConfig config = new DemoConfig("test", new SplitPlan(10, 15_000, 5_000, 6_000),
+                new SplitPlan(10, 8_000, 5_000, 6_000), "1x32x2", 64, 1, 1, 8, 1e-2f, 3e-3f, 0.5f, 64, 16,
+                DemoConfig.LAMBDAS, List.of("Call me Ishmael."), 6, 2, 42);
+        Path work = dir.resolve("work");
+        DemoReport first = new DemoPipeline(config, corpora, work, System.err).run();
+        System.err.print(first.formatTable());
+
+        DemoReport.Row host = first.row(DemoPipeline.HOST);
+        DemoReport.Row memory = first.row(DemoPipeline.MEMORY);
+        assertTrue(memory.domainPpl() < host.domainPpl(),
+                "host + memory " + memory.domainPpl() + " should beat the host " + host.domainPpl() + " on held-out domain text");
+        assertEquals(0.0, first.lambdaZeroCheck(), 1e-9, "joint perplexity at lambda 0 must equal the host's");
+        assertTrue(first.lambda() > 0, "lambda tuned on validation text should give the memory weight, got " + first.lambda());
+        assertTrue(Files.size(work.resolve("lambda-sweep.png")) > 0);
+        assertTrue(Files.readString(work.resolve("report.json")).contains("\"lambdaZeroCheck\""));
+
+        Path hostGguf = find(work, "host.gguf");
+        FileTime built = Files.getLastModifiedTime(hostGguf);
+        DemoReport second = new DemoPipeline(config, corpora, work, System.err).run();
+        assertEquals(built, Files.getLastModifiedTime(hostGguf), "the cached host must not be rebuilt");
+        assertEquals(first.table(), second.table(), "cached stages must give the same perplexities");
+    }
+
+    private static Path find(Path root, String name) throws Exception {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(p -> p.getFileName().toString().equals(name)).findFirst().orElseThrow();
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.memdec.trainer.demo;
+
+import dev.memdec.trainer.corpus.SplitPlan;
+import java.util.List;
+
+/**
+ * Everything that decides what the demo computes. Stage caches are keyed by the parts of this record a stage
+ * reads (plus the hashes of its inputs), so changing a setting recomputes only the stages downstream of it.
+ *
+ * @param name           preset name, for the report
+ * @param general        split of the general (host) corpus
+ * @param domain         split of the domain corpus
+ * @param hostShape      LAYERSxEMBDxHEADS of the host; the memory starts from the trained host (same shape)
+ * @param ctx            model context = training window = evaluation window, in tokens
+ * @param hostEpochs     host pretraining passes over the general training text
+ * @param memoryEpochs   memory training passes over the domain datastore's windows
+ * @param batch          windows per optimizer step
+ * @param hostLr         host peak learning rate
+ * @param memoryLr       memory peak learning rate
+ * @param beta           weight of KL(p_kNN ‖ p_mem) in the memory loss (the rest is cross-entropy)
+ * @param knnK           neighbours per datastore entry
+ * @param knnTemperature T in softmax(−d/T)
+ * @param lambdas        λ grid swept on the domain validation text (must contain 0)
+ * @param prompts        domain prompts continued with and without the memory
+ * @param generateTokens tokens generated per prompt
+ * @param threads        CPU threads for PyTorch and llama.cpp
+ * @param seed           seeds initialisation
+ */
+public record DemoConfig(String name, SplitPlan general, SplitPlan domain, String hostShape, int ctx, int hostEpochs,
+                         int memoryEpochs, int batch, float hostLr, float memoryLr, float beta, int knnK,
+                         double knnTemperature, List<Double> lambdas, List<String> prompts, int generateTokens,
+                         int threads, long seed) {
+
+    /** Prompts in the style of the KJV domain corpus. */
+    public static final List<String> KJV_PROMPTS = List.of("And the LORD spake unto Moses, saying,",
+            "In the beginning", "And it came to pass, when the king");
+
+    /** The λ grid: 0 (the host alone, the identity check) up to 0.9. */
+    public static final List<Double> LAMBDAS = List.of(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9);
+
+    public DemoConfig {
+        lambdas = List.copyOf(lambdas);
+        prompts = List.copyOf(prompts);
+        if (!lambdas.contains(0.0)) {
+            throw new IllegalArgumentException("demo lambdas must contain 0 (the host alone), got " + lambdas);
+        }
+        for (double l : lambdas) {
+            if (!(l >= 0 && l < 1)) {
+                throw new IllegalArgumentException("demo lambda must be in [0, 1), got " + l);
+            }
+        }
+        if (ctx < 16 || ctx > 1024) {
+            throw new IllegalArgumentException("demo ctx must be in [16, 1024], got " + ctx);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        }
+        if (generateTokens < 1) {
+            throw new IllegalArgumentException("generated tokens must be >= 1, got " + generateTokens);
+        }
+    }
+
+    /** About 3 minutes on 2 idle cores: a 2x64 host on 150 kB of Brown, the memory on 40 kB of Genesis-first KJV. */
+    public static DemoConfig quick(int threads) {
+        return new DemoConfig("quick", new SplitPlan(10, 150_000, 20_000, 30_000),
+                new SplitPlan(20, 40_000, 12_000, 20_000), "2x64x2", 128, 1, 2, 8, 3e-3f, 3e-3f, 0.5f, 256, 16,
+                LAMBDAS, KJV_PROMPTS, 24, threads, 42);
+    }
+
+    /** About 15 minutes on 2 idle cores: a 4x128 host on 1.2 MB of Brown, the memory on 300 kB of KJV. */
+    public static DemoConfig full(int threads) {
+        return new DemoConfig("full", new SplitPlan(10, 1_200_000, 60_000, 100_000),
+                new SplitPlan(20, 300_000, 40_000, 60_000), "4x128x4", 256, 1, 2, 8, 2e-3f, 1e-3f, 0.5f, 1024, 16,
+                LAMBDAS, KJV_PROMPTS, 32, threads, 42);
+    }
+}

@@ -153,6 +153,10 @@ public final class DemoPipeline {
             log.println("datastore: cached " + dir);
             return dir;
         }
+        if (Files.exists(dir.resolve(DatastoreManifest.FILE))) {   // finished, killed before done.json
+            stage.finish(dir.toString());
+            return dir;
+        }
         ProgressBar[] bar = new ProgressBar[1];
         try {
             DatastoreManifest m = DatastoreBuilder.build(host.path(), List.of(corpora.domain().train()), dir, options,
@@ -185,6 +189,10 @@ public final class DemoPipeline {
             Path dir = stage.resolve("knn");
             if (stage.done(String.class).isPresent()) {
                 log.println("knn: cached " + dir);
+                return dir;
+            }
+            if (Files.exists(dir.resolve(KnnManifest.FILE))) {   // finished, killed before done.json
+                stage.finish(dir.toString());
                 return dir;
             }
             KnnManifest m;

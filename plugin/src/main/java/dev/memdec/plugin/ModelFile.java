@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * What the runtime reads from a GGUF file with memdec's own validating reader before llama.cpp sees it. A
@@ -21,14 +24,23 @@ import java.util.Optional;
  */
 record ModelFile(Path path, String tokenizerModel, List<String> tokens, boolean addEos, Optional<String> sha256) {
 
+    /** Architectures memdec writes, converts and tests against llama.cpp b4916; others are refused up front. */
+    static final Set<String> ARCHITECTURES = Set.of("gpt2", "qwen2", "llama");
+
+    static ModelFile validate(Path path, String role) throws IOException {
+        return validate(path, role, AvailableMemory.bytes());
+    }
+
     /**
      * Validates {@code path} as GGUF.
      *
-     * @param role "host" or "memory", for messages
-     * @throws IllegalArgumentException if the file does not exist or is not a regular readable file
+     * @param role      "host" or "memory", for messages
+     * @param available memory the machine can give the weights; empty where unknown
+     * @throws IllegalArgumentException if the file does not exist or is not a regular readable file, its
+     *                                  architecture is not supported, or its weights exceed {@code available}
      * @throws IOException              if it is not valid GGUF (the message names the file, offset and field)
      */
-    static ModelFile validate(Path path, String role) throws IOException {
+    static ModelFile validate(Path path, String role, OptionalLong available) throws IOException {
         if (!Files.exists(path)) {
             throw new IllegalArgumentException(role + " model file not found: " + path);
         }
@@ -36,6 +48,17 @@ record ModelFile(Path path, String tokenizerModel, List<String> tokens, boolean 
             throw new IllegalArgumentException(role + " model is not a readable file: " + path);
         }
         try (GgufFile gguf = GgufFile.open(path)) {
+            String architecture = gguf.architecture();
+            if (!ARCHITECTURES.contains(architecture)) {
+                throw new IllegalArgumentException(role + " model " + path + ": architecture '" + architecture
+                        + "' is not supported (memdec runs " + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
+            }
+            long weights = gguf.tensors().stream().mapToLong(t -> t.byteSize()).sum();
+            if (available.isPresent() && weights > available.getAsLong()) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s model %s: its weights need %.2f GB but only %.2f GB of memory is available",
+                        role, path, weights / 1e9, available.getAsLong() / 1e9));
+            }
             String model = gguf.find("tokenizer.ggml.model").map(GgufValue::asString).orElse("");
             List<String> tokens = gguf.find("tokenizer.ggml.tokens").map(GgufValue::asStringList).orElse(List.of());
             boolean addEos = gguf.find("tokenizer.ggml.add_eos_token").map(GgufValue::asBool).orElse(false);

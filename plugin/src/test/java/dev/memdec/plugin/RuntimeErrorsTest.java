@@ -3,11 +3,15 @@ package dev.memdec.plugin;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFormatException;
+import dev.memdec.converter.gguf.GgufWriter;
+import dev.memdec.converter.gguf.FloatSource;
 import dev.memdec.plugin.mix.Mixing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +42,30 @@ class RuntimeErrorsTest {
         Path garbage = dir.resolve("garbage.gguf");
         Files.writeString(garbage, "not a model at all");
         assertThrows(GgufFormatException.class, () -> HostModel.open(garbage, TestModels.options()));
+    }
+
+    @Test
+    void unsupportedArchitectureIsRefusedBeforeLlamaCpp(@TempDir Path dir) throws Exception {
+        Path bert = dir.resolve("bert.gguf");
+        new GgufWriter().putString("general.architecture", "bert")
+                .addTensor("token_embd.weight", GgmlType.F32, new long[] {4, 2}, FloatSource.of(new float[8]))
+                .write(bert);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HostModel.open(bert, TestModels.options()));
+        assertTrue(e.getMessage().contains("architecture 'bert' is not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("bert.gguf"), e.getMessage());
+    }
+
+    @Test
+    void modelLargerThanAvailableMemoryIsRefused() throws Exception {
+        long weights = Files.size(TestModels.memory());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelFile.validate(TestModels.memory(), "memory", OptionalLong.of(weights / 4)));
+        assertTrue(e.getMessage().contains("only") && e.getMessage().contains("GB of memory is available"),
+                e.getMessage());
+        // The same file passes when memory suffices or is unknown.
+        ModelFile.validate(TestModels.memory(), "memory", OptionalLong.of(weights * 2));
+        ModelFile.validate(TestModels.memory(), "memory", OptionalLong.empty());
     }
 
     @Test

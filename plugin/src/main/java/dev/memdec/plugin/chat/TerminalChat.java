@@ -5,7 +5,7 @@ import dev.memdec.plugin.server.ChatMessage;
 import dev.memdec.plugin.server.ChatTemplate;
 import dev.memdec.plugin.server.CompletionEngine;
 import dev.memdec.plugin.server.CompletionRun;
-import dev.memdec.plugin.server.GenerationRequest;
+import dev.memdec.plugin.server.SlotRequest;
 import dev.memdec.plugin.server.MemorySelection;
 import dev.memdec.plugin.server.SamplingParams;
 import dev.memdec.plugin.server.SlotScheduler;
@@ -164,7 +164,7 @@ public final class TerminalChat {
                 : MemorySelection.none();
         SamplingParams sampling = new SamplingParams(settings.temperature(), settings.topP(),
                 settings.seed() + history.size(), -1);
-        CompletionRun run = new CompletionRun(scheduler.submit(new GenerationRequest(prompt, sampling, memory,
+        CompletionRun run = new CompletionRun(scheduler.submit(new SlotRequest(prompt, sampling, memory,
                 Math.min(settings.maxTokens(), room), Instant.now().plus(settings.timeout()))), engine,
                 template.stopStrings());
         try {

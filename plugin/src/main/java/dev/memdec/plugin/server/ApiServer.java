@@ -222,7 +222,7 @@ public final class ApiServer implements AutoCloseable {
 
     private void serve(HttpExchange exchange, CompletionJob job) throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(options.timeout());
-        Generation generation = scheduler.submit(new GenerationRequest(job.prompt(), job.sampling(), job.memory(),
+        GenerationHandle generation = scheduler.submit(new SlotRequest(job.prompt(), job.sampling(), job.memory(),
                 job.maxTokens(), deadline));
         CompletionRun run = new CompletionRun(generation, engine, job.stops());
         OpenAiJson json = new OpenAiJson(job, (job.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID(),

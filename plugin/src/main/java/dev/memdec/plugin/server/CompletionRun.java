@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * the HTTP server (streaming and not) and the terminal chat.
  */
 public final class CompletionRun {
-    private final Generation generation;
+    private final GenerationHandle generation;
     private final CompletionEngine engine;
     private final CompletionText text;
     private final boolean wantsLogprobs;
@@ -25,7 +25,7 @@ public final class CompletionRun {
     private long startedNanos;
     private long finishedNanos;
 
-    public CompletionRun(Generation generation, CompletionEngine engine, List<String> stops) {
+    public CompletionRun(GenerationHandle generation, CompletionEngine engine, List<String> stops) {
         this.generation = generation;
         this.engine = engine;
         this.text = new CompletionText(stops);

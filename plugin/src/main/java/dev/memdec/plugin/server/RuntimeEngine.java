@@ -7,6 +7,7 @@ import dev.memdec.natives.llama.Vocab;
 import dev.memdec.plugin.FinishReason;
 import dev.memdec.plugin.GeneratedToken;
 import dev.memdec.plugin.Generation;
+import dev.memdec.plugin.GenerationRequest;
 import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.RuntimeOptions;
@@ -245,7 +246,7 @@ public final class RuntimeEngine implements CompletionEngine {
             Sampling s = new Sampling((float) sampling.temperature(), 0, (float) sampling.topP(), 0f, seed, 1f, 0,
                     Optional.empty(), Map.of());
             // Stop strings and max tokens are the server's (CompletionRun, SlotScheduler): the runtime only samples.
-            dev.memdec.plugin.GenerationRequest request = new dev.memdec.plugin.GenerationRequest("",
+            GenerationRequest request = new GenerationRequest("",
                     Integer.MAX_VALUE, s, mixing, List.of());
             Generation generation = host.generate(request, prompt);
             int decoded = generation.result().timings().promptTokens();

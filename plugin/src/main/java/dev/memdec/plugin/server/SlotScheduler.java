@@ -26,7 +26,7 @@ public final class SlotScheduler implements AutoCloseable {
     private final CompletionEngine engine;
     private final int slotCount;
     private final int queueCapacity;
-    private final BlockingQueue<Generation> waiting;
+    private final BlockingQueue<GenerationHandle> waiting;
     private final Thread thread;
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicLong completed = new AtomicLong();
@@ -40,7 +40,7 @@ public final class SlotScheduler implements AutoCloseable {
     private final List<EngineSlot> free = new ArrayList<>();
     private final List<Active> active = new ArrayList<>();
 
-    private record Active(Generation generation, EngineSlot slot, TokenStream stream, int[] counter) {}
+    private record Active(GenerationHandle generation, EngineSlot slot, TokenStream stream, int[] counter) {}
 
     /**
      * Starts the inference thread and opens {@code slots} engine slots on it.
@@ -85,12 +85,12 @@ public final class SlotScheduler implements AutoCloseable {
      *
      * @throws ServerBusyException when all slots are busy and the queue is full
      */
-    public Generation submit(GenerationRequest request) {
+    public GenerationHandle submit(SlotRequest request) {
         if (!running) {
             throw new IllegalStateException("the server is shutting down");
         }
-        Generation[] self = new Generation[1];
-        Generation generation = new Generation(request, () -> waiting.remove(self[0]));
+        GenerationHandle[] self = new GenerationHandle[1];
+        GenerationHandle generation = new GenerationHandle(request, () -> waiting.remove(self[0]));
         self[0] = generation;
         boolean accepted = queueCapacity == 0
                 ? busy.get() < slotCount && waiting.isEmpty() && waiting.offer(generation)
@@ -123,7 +123,7 @@ public final class SlotScheduler implements AutoCloseable {
             while (running) {
                 admit();
                 if (active.isEmpty()) {
-                    Generation next = waiting.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+                    GenerationHandle next = waiting.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
                     if (next != null) {
                         start(next);
                     }
@@ -144,7 +144,7 @@ public final class SlotScheduler implements AutoCloseable {
                 finish(a, new GenerationEvent.Failed(new IllegalStateException("the server is shutting down")));
             }
             active.clear();
-            for (Generation g; (g = waiting.poll()) != null; ) {
+            for (GenerationHandle g; (g = waiting.poll()) != null; ) {
                 g.post(new GenerationEvent.Failed(new IllegalStateException("the server is shutting down")));
             }
             free.forEach(EngineSlot::close);
@@ -154,7 +154,7 @@ public final class SlotScheduler implements AutoCloseable {
 
     private void admit() {
         while (!free.isEmpty()) {
-            Generation next = waiting.poll();
+            GenerationHandle next = waiting.poll();
             if (next == null) {
                 return;
             }
@@ -162,8 +162,8 @@ public final class SlotScheduler implements AutoCloseable {
         }
     }
 
-    private void start(Generation generation) {
-        GenerationRequest request = generation.request();
+    private void start(GenerationHandle generation) {
+        SlotRequest request = generation.request();
         if (generation.isCancelled()) {
             generation.post(new GenerationEvent.Finished(GenerationEvent.FinishReason.CANCELLED));
             return;
@@ -214,7 +214,7 @@ public final class SlotScheduler implements AutoCloseable {
 
     /** Advances one active generation by one token; false when it is done and its slot is free again. */
     private boolean step(Active a) {
-        Generation generation = a.generation();
+        GenerationHandle generation = a.generation();
         try {
             if (generation.isCancelled()) {
                 return finish(a, new GenerationEvent.Finished(GenerationEvent.FinishReason.CANCELLED));

@@ -15,17 +15,17 @@ import org.junit.jupiter.api.Test;
 class SlotSchedulerTest {
     private static final SamplingParams GREEDY = new SamplingParams(0, 1, 1, -1);
 
-    private static GenerationRequest request(String prompt, int maxTokens) {
+    private static SlotRequest request(String prompt, int maxTokens) {
         byte[] bytes = prompt.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         int[] tokens = new int[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
             tokens[i] = bytes[i] & 0xff;
         }
-        return new GenerationRequest(tokens, GREEDY, MemorySelection.none(), maxTokens, Instant.now().plusSeconds(60));
+        return new SlotRequest(tokens, GREEDY, MemorySelection.none(), maxTokens, Instant.now().plusSeconds(60));
     }
 
     /** All events of a generation, up to and including its last. */
-    private static List<GenerationEvent> drain(Generation g) throws InterruptedException {
+    private static List<GenerationEvent> drain(GenerationHandle g) throws InterruptedException {
         List<GenerationEvent> events = new ArrayList<>();
         while (true) {
             GenerationEvent e = g.poll(30, TimeUnit.SECONDS);
@@ -43,8 +43,8 @@ class SlotSchedulerTest {
         engine.answer((prompt, memory) -> prompt.repeat(20));
         engine.stepMillis(5);
         try (SlotScheduler scheduler = new SlotScheduler(engine, 2, 4)) {
-            Generation a = scheduler.submit(request("a", 100));
-            Generation b = scheduler.submit(request("b", 100));
+            GenerationHandle a = scheduler.submit(request("a", 100));
+            GenerationHandle b = scheduler.submit(request("b", 100));
             Thread ta = Thread.ofVirtual().start(() -> record(a, order));
             Thread tb = Thread.ofVirtual().start(() -> record(b, order));
             ta.join();
@@ -58,7 +58,7 @@ class SlotSchedulerTest {
     }
 
     /** Appends each token to the shared order as it arrives. */
-    private static void record(Generation g, List<Integer> order) {
+    private static void record(GenerationHandle g, List<Integer> order) {
         try {
             while (true) {
                 GenerationEvent e = g.poll(30, TimeUnit.SECONDS);
@@ -90,7 +90,7 @@ class SlotSchedulerTest {
     void anEngineFailureReachesTheRequestAndTheSlotStaysUsable() throws Exception {
         FakeEngine engine = new FakeEngine(List.of(), 4096, Optional.empty());
         try (SlotScheduler scheduler = new SlotScheduler(engine, 1, 4)) {
-            GenerationRequest unknownMemory = new GenerationRequest(new int[] {1}, GREEDY,
+            SlotRequest unknownMemory = new SlotRequest(new int[] {1}, GREEDY,
                     MemorySelection.of("nope", 0.5, 1), 5, Instant.now().plusSeconds(60));
             List<GenerationEvent> failed = drain(scheduler.submit(unknownMemory));
             assertInstanceOf(GenerationEvent.Failed.class, failed.getLast());

@@ -41,7 +41,7 @@ public final class BrownCorpus {
     }
 
     /** One cleaned paragraph per blank-line separated block of tagged sentences. */
-    static List<String> paragraphs(String tagged) {
+    public static List<String> paragraphs(String tagged) {
         List<String> out = new ArrayList<>();
         StringBuilder paragraph = new StringBuilder();
         for (String line : tagged.split("\n", -1)) {

@@ -53,7 +53,7 @@ public final class KjvBible {
     }
 
     /** Parses {@code bible -l} output into one document per chapter. */
-    static List<Document> parse(String text) {
+    public static List<Document> parse(String text) {
         List<Document> out = new ArrayList<>();
         String id = null;
         List<String> verses = new ArrayList<>();

@@ -60,17 +60,17 @@ public record DemoConfig(String name, SplitPlan general, SplitPlan domain, Strin
         }
     }
 
-    /** About 3 minutes on 2 idle cores: a 2x64 host on 150 kB of Brown, the memory on 40 kB of Genesis-first KJV. */
+    /** The small preset: a 2x64 host on 150 kB of Brown, the memory on 40 kB of the KJV (Genesis onwards). */
     public static DemoConfig quick(int threads) {
         return new DemoConfig("quick", new SplitPlan(10, 150_000, 20_000, 30_000),
                 new SplitPlan(20, 40_000, 12_000, 20_000), "2x64x2", 128, 1, 2, 8, 3e-3f, 3e-3f, 0.5f, 256, 16,
                 LAMBDAS, KJV_PROMPTS, 24, threads, 42);
     }
 
-    /** About 15 minutes on 2 idle cores: a 4x128 host on 1.2 MB of Brown, the memory on 300 kB of KJV. */
+    /** The README demo: a 4x128 host on 500 kB of Brown, the memory on 150 kB of the KJV (Genesis onwards). */
     public static DemoConfig full(int threads) {
-        return new DemoConfig("full", new SplitPlan(10, 1_200_000, 60_000, 100_000),
-                new SplitPlan(20, 300_000, 40_000, 60_000), "4x128x4", 256, 1, 2, 8, 2e-3f, 1e-3f, 0.5f, 1024, 16,
+        return new DemoConfig("full", new SplitPlan(10, 500_000, 40_000, 60_000),
+                new SplitPlan(20, 150_000, 30_000, 40_000), "4x128x4", 128, 1, 1, 8, 3e-3f, 2e-3f, 0.5f, 1024, 16,
                 LAMBDAS, KJV_PROMPTS, 32, threads, 42);
     }
 }

@@ -154,6 +154,10 @@ public final class DemoPipeline {
             log.println("datastore: cached " + dir);
             return dir;
         }
+        if (Files.exists(dir.resolve(DatastoreManifest.FILE))) {   // finished, killed before done.json
+            stage.finish(dir.toString());
+            return dir;
+        }
         ProgressBar[] bar = new ProgressBar[1];
         try {
             DatastoreManifest m = DatastoreBuilder.build(host.path(), List.of(corpora.domain().train()), dir, options,
@@ -186,6 +190,10 @@ public final class DemoPipeline {
             Path dir = stage.resolve("knn");
             if (stage.done(String.class).isPresent()) {
                 log.println("knn: cached " + dir);
+                return dir;
+            }
+            if (Files.exists(dir.resolve(KnnManifest.FILE))) {   // finished, killed before done.json
+                stage.finish(dir.toString());
                 return dir;
             }
             KnnManifest m;
@@ -237,7 +245,21 @@ public final class DemoPipeline {
         }
     }
 
+    /** The measurements, cached like the other stages: a second run with the same models and texts prints at once. */
     private DemoReport evaluate(Built host, Built memory, Path datastoreDir, Path knnDir) throws IOException {
+        StageDir stage = StageDir.of(work, "evaluate", StageDir.inputs("host", host.sha256(), "memory", memory.sha256(),
+                "knn", AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE)),
+                "domain_valid", AtomicFiles.sha256(corpora.domain().valid()),
+                "domain_test", AtomicFiles.sha256(corpora.domain().test()),
+                "general_test", AtomicFiles.sha256(corpora.general().test()), "config", config));
+        if (stage.done(DemoReport.class).isPresent()) {
+            log.println("evaluate: cached " + stage.path());
+            return stage.done(DemoReport.class).get();
+        }
+        return stage.finish(measure(host, memory, datastoreDir, knnDir));
+    }
+
+    private DemoReport measure(Built host, Built memory, Path datastoreDir, Path knnDir) throws IOException {
         RuntimeOptions runtime = RuntimeOptions.defaults().withThreads(config.threads()).withContextSize(config.ctx());
         List<Double> lambdas = config.lambdas();
         int[] domainValidTokens = tokens(corpora.domain().valid());

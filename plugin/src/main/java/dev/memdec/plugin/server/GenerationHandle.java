@@ -8,18 +8,18 @@ import java.util.concurrent.TimeUnit;
  * The serving side's handle on a submitted request: read events in order, cancel at any time. Events are few
  * (at most max_tokens + 2), so the queue needs no bound.
  */
-public final class Generation {
-    private final GenerationRequest request;
+public final class GenerationHandle {
+    private final SlotRequest request;
     private final CancellationToken cancellation = new CancellationToken();
     private final BlockingQueue<GenerationEvent> events = new LinkedBlockingQueue<>();
     private final Runnable onCancel;
 
-    Generation(GenerationRequest request, Runnable onCancel) {
+    GenerationHandle(SlotRequest request, Runnable onCancel) {
         this.request = request;
         this.onCancel = onCancel;
     }
 
-    public GenerationRequest request() {
+    public SlotRequest request() {
         return request;
     }
 

@@ -10,9 +10,9 @@ import java.util.Objects;
  * @param maxTokens the most tokens to sample (end-of-generation included), at least 1
  * @param deadline  when the request is abandoned, queued or running
  */
-public record GenerationRequest(int[] prompt, SamplingParams sampling, MemorySelection memory, int maxTokens,
+public record SlotRequest(int[] prompt, SamplingParams sampling, MemorySelection memory, int maxTokens,
                                 Instant deadline) {
-    public GenerationRequest {
+    public SlotRequest {
         Objects.requireNonNull(sampling, "sampling");
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(deadline, "deadline");

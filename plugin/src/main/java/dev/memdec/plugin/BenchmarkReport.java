@@ -17,10 +17,24 @@ package dev.memdec.plugin;
  * @param tokens              decode steps per phase and round
  * @param rounds              rounds of alternating phases
  * @param threads             threads per decode
+ * @param knnDecodeMs         one kNN-LM step (host decode with key capture, FAISS search, p_kNN, mixing, greedy),
+ *                            ms; NaN without a kNN retriever
+ * @param knnRetrievalMs      the search + p_kNN + mixing share of a kNN-LM step, ms; NaN without a retriever
+ * @param knnK                neighbours per kNN-LM step, 0 without a retriever
  */
 public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double jointDecodeMs, double mixMs,
         double hostPrefillTps, double jointPrefillTps, long hostBytes, long memoryBytes, double readBandwidth,
-        long peakRssBytes, int vocab, int tokens, int rounds, int threads) {
+        long peakRssBytes, int vocab, int tokens, int rounds, int threads, double knnDecodeMs, double knnRetrievalMs,
+        int knnK) {
+
+    public boolean hasKnn() {
+        return !Double.isNaN(knnDecodeMs);
+    }
+
+    /** kNN-LM step / memory-decoder (joint) step: how many times slower live retrieval is than the memory. */
+    public double knnOverJoint() {
+        return knnDecodeMs / jointDecodeMs;
+    }
 
     public double hostTps() {
         return 1000 / hostDecodeMs;

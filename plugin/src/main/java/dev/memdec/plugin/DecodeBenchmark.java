@@ -9,8 +9,9 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Measures, in one run, decoding with the host alone, the memory alone and both mixed, alternating the three
- * phases round by round so that machine noise hits them alike. Each phase starts from an empty cache, prefills
+ * Measures, in one run, decoding with the host alone, the memory alone, both mixed and (when the host was opened
+ * with a {@link KnnRetriever}) the host with live kNN retrieval (a kNN-LM), alternating the phases round by round
+ * so that machine noise hits them alike. Each phase starts from an empty cache, prefills
  * the same prompt and then decodes {@code tokens} greedy steps.
  */
 public final class DecodeBenchmark {
@@ -39,11 +40,12 @@ public final class DecodeBenchmark {
         if (host.memory().orElse(null) != memory) {
             host.attach(memory);
         }
+        KnnRetriever knn = host.knnRetriever().orElse(null);
         double bandwidth = MemoryBandwidth.measure(BANDWIDTH_PROBE_BYTES, threads, 3);
         int shared = Math.min(host.vocabSize(), memory.tokenizer().vocabSize());
         int[] prompt = new Random(42).ints(promptTokens, 0, shared).toArray();
         Mixing mixing = Mixing.of(Mixing.DEFAULT_LAMBDA);
-        double[][] ms = new double[4][rounds];
+        double[][] ms = new double[6][rounds];
         double[][] prefill = new double[2][rounds];
         JointDecoder decoder = host.decoder();
         InferenceThread.run(() -> {
@@ -66,11 +68,19 @@ public final class DecodeBenchmark {
                 ms[2][r] = joint[0];
                 ms[3][r] = joint[1];
                 decoder.clear();
+                if (knn != null) {
+                    single(decoder.hostContext(), prompt);
+                    double[] knnLm = knnSteps(decoder, knn, host.vocabSize(), mixing.lambda(), prompt.length, tokens);
+                    ms[4][r] = knnLm[0];
+                    ms[5][r] = knnLm[1];
+                    decoder.clear();
+                }
             }
         });
         return new BenchmarkReport(median(ms[0]), median(ms[1]), median(ms[2]), median(ms[3]), median(prefill[0]),
                 median(prefill[1]), host.sizeBytes(), memory.sizeBytes(), bandwidth, PeakRss.bytes().orElse(-1),
-                shared, tokens, rounds, threads);
+                shared, tokens, rounds, threads, knn == null ? Double.NaN : median(ms[4]),
+                knn == null ? Double.NaN : median(ms[5]), knn == null ? 0 : knn.k());
     }
 
     /** Prefills one context alone, in batches. */
@@ -92,6 +102,54 @@ public final class DecodeBenchmark {
             }
             return (System.nanoTime() - t0) / 1e6 / tokens;
         }
+    }
+
+    /**
+     * Mean ms of a kNN-LM step (host decode with key capture, FAISS search, p_kNN, mixing, greedy argmax of
+     * (1 − λ)·p_host + λ·p_kNN) and of its retrieval-and-mixing part.
+     */
+    private static double[] knnSteps(JointDecoder decoder, KnnRetriever knn, int vocab, double lambda, int pos,
+            int tokens) {
+        LlamaContext ctx = decoder.hostContext();
+        float[] logits = new float[vocab];
+        long retrieval = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < tokens; i++) {
+            long r0 = System.nanoTime();
+            float[] keys = ctx.captured(knn.keyTensor()).values();
+            KnnDistribution p = knn.retrieve(Arrays.copyOfRange(keys, keys.length - knn.dimension(), keys.length), 1)
+                    .getFirst();
+            ctx.copyLogits(-1, logits);
+            float max = Float.NEGATIVE_INFINITY;
+            for (float v : logits) {
+                max = Math.max(max, v);
+            }
+            double sum = 0;
+            for (float v : logits) {
+                sum += Math.exp(v - max);
+            }
+            double hostScale = (1 - lambda) / sum;
+            int best = 0;
+            double bestP = -1;
+            for (int y = 0; y < vocab; y++) {
+                double q = hostScale * Math.exp(logits[y] - max);
+                if (q > bestP) {
+                    bestP = q;
+                    best = y;
+                }
+            }
+            for (int j = 0; j < p.tokens().length; j++) {
+                int y = p.tokens()[j];
+                double q = hostScale * Math.exp(logits[y] - max) + lambda * p.probs()[j];
+                if (y < vocab && q > bestP) {
+                    bestP = q;
+                    best = y;
+                }
+            }
+            retrieval += System.nanoTime() - r0;
+            ctx.decode(new int[] {best}, pos + i, true);
+        }
+        return new double[] {(System.nanoTime() - t0) / 1e6 / tokens, retrieval / 1e6 / tokens};
     }
 
     /** Mean ms of a joint step and of its mixing part. */

@@ -41,12 +41,14 @@ public final class HostModel implements AutoCloseable {
     private final LlamaModel model;
     private final TokenizerFacts tokenizer;
     private final JointDecoder decoder;
+    private final KnnRetriever retriever;
     private MemoryModel memory;
     private Generation active;
     private boolean closed;
 
-    private HostModel(LlamaModel model, ModelFile file, JointDecoder decoder) {
+    private HostModel(LlamaModel model, ModelFile file, JointDecoder decoder, KnnRetriever retriever) {
         this.model = model;
+        this.retriever = retriever;
         this.tokenizer = TokenizerFacts.of(model.vocab(), file);
         this.decoder = decoder;
     }
@@ -59,6 +61,16 @@ public final class HostModel implements AutoCloseable {
      * @throws IOException              if it is not valid GGUF or llama.cpp cannot load it
      */
     public static HostModel open(Path path, RuntimeOptions options) throws IOException {
+        return open(path, options, null);
+    }
+
+    /**
+     * Opens the host so that every decode also captures the rows of {@code retriever}'s key tensor (the eval
+     * callback), as a kNN-LM needs; {@code retriever} may be null.
+     *
+     * @throws IllegalArgumentException also when the retriever's key width differs from the host's n_embd
+     */
+    public static HostModel open(Path path, RuntimeOptions options, KnnRetriever retriever) throws IOException {
         ModelFile file = ModelFile.validate(path, "host");
         try {
             return InferenceThread.call(() -> {
@@ -69,8 +81,16 @@ public final class HostModel implements AutoCloseable {
                         throw new IllegalArgumentException("context size " + nCtx + " exceeds the host's training "
                                 + "context " + model.nCtxTrain() + " (" + path + ")");
                     }
-                    LlamaContext ctx = LlamaContext.create(model, contextOptions(nCtx, options));
-                    return new HostModel(model, file, new JointDecoder(ctx));
+                    ContextOptions co = contextOptions(nCtx, options);
+                    if (retriever != null) {
+                        if (retriever.dimension() != model.nEmbd()) {
+                            throw new IllegalArgumentException(retriever.source() + ": keys have " + retriever.dimension()
+                                    + " dimensions but the host " + path + " has n_embd " + model.nEmbd());
+                        }
+                        co = co.withCapture(retriever.keyTensor());
+                    }
+                    LlamaContext ctx = LlamaContext.create(model, co);
+                    return new HostModel(model, file, new JointDecoder(ctx), retriever);
                 } catch (RuntimeException e) {
                     model.close();
                     throw e;
@@ -216,12 +236,13 @@ public final class HostModel implements AutoCloseable {
     }
 
     /**
-     * Sliding-window perplexity of {@code text} (reference-spec §2.3/§7.3), host alone and mixed with the
-     * attached memory at every λ, from ONE decode of each window per model.
+     * Sliding-window perplexity of {@code text} (reference-spec §2.3/§7.3), host alone, mixed with the
+     * attached memory at every λ, and (when opened with a {@link KnnRetriever}) mixed with live kNN retrieval at
+     * every λ (the kNN-LM), from ONE decode of each window per model.
      *
      * @param window   tokens per window, at most {@link #contextSize()}
      * @param stride   window step, in [1, window]
-     * @param lambdas  λ values to evaluate (ignored without a memory)
+     * @param lambdas  λ values to evaluate (ignored without a memory or retriever)
      * @param progress called with the number of windows done after each window (may be null)
      */
     public PerplexityReport perplexity(String text, int window, int stride, List<Double> lambdas,
@@ -229,6 +250,11 @@ public final class HostModel implements AutoCloseable {
         checkOpen();
         int[] tokens = model.vocab().tokenize(text, false, false);
         return perplexity(tokens, window, stride, lambdas, memoryTemperature, progress);
+    }
+
+    /** The kNN retriever this host was opened with, if any. */
+    public Optional<KnnRetriever> knnRetriever() {
+        return Optional.ofNullable(retriever);
     }
 
     /** {@link #perplexity(String, int, int, List, double, IntConsumer)} over already tokenized text. */
@@ -246,9 +272,12 @@ public final class HostModel implements AutoCloseable {
             }
         }
         int sharedVocab = memory == null ? vocabSize() : Math.min(vocabSize(), memory.tokenizer().vocabSize());
+        for (double l : lambdas) {
+            new Mixing(l, memoryTemperature);   // the kNN-LM rows use the same λ values: validate without a memory too
+        }
         cancelActive();
         return InferenceThread.call(() -> Perplexity.evaluate(decoder, vocabSize(), sharedVocab, tokens, window,
-                stride, mixings, progress));
+                stride, mixings, retriever, lambdas, progress));
     }
 
     /**

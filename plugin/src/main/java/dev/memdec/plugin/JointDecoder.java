@@ -160,6 +160,11 @@ final class JointDecoder implements AutoCloseable {
         memory.copyLogits(index, dst);
     }
 
+    /** Rows of a tensor the host context captures, from its last decode (one row per output token). */
+    float[] hostCaptured(String name) {
+        return host.captured(name).values();
+    }
+
     LlamaContext hostContext() {
         return host;
     }

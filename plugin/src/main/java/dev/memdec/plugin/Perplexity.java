@@ -17,8 +17,12 @@ final class Perplexity {
     private Perplexity() {
     }
 
+    /**
+     * @param knn        live kNN retrieval mixed into the host at every λ of {@code knnLambdas}, or null; the host
+     *                   context must capture {@link KnnRetriever#keyTensor()}
+     */
     static PerplexityReport evaluate(JointDecoder decoder, int hostVocab, int sharedVocab, int[] tokens, int window,
-            int stride, List<Mixing> mixings, IntConsumer progress) {
+            int stride, List<Mixing> mixings, KnnRetriever knn, List<Double> knnLambdas, IntConsumer progress) {
         if (tokens.length < 2) {
             throw new IllegalArgumentException("the text has " + tokens.length
                     + " token(s); perplexity needs at least 2");
@@ -30,6 +34,7 @@ final class Perplexity {
         float[] memory = mixed ? new float[sharedVocab + 256] : null;
         double hostNll = 0;
         double[] jointNll = new double[mixings.size()];
+        double[] knnNll = new double[knn == null ? 0 : knnLambdas.size()];
         long scored = 0;
         int done = 0;
         for (SlidingWindows.Window w : windows) {
@@ -52,6 +57,13 @@ final class Perplexity {
                     outputs[chunk.length - 1] = true; // llama.cpp wants at least one output row per batch
                 }
                 decoder.decode(chunk, outputs);
+                // The captured key rows are the output rows of this chunk, in order.
+                List<KnnDistribution> retrieved = null;
+                if (knn != null && any) {
+                    float[] keys = decoder.hostCaptured(knn.keyTensor());
+                    retrieved = knn.retrieve(keys, keys.length / knn.dimension());
+                }
+                int outputRow = 0;
                 for (int p = start; p < end; p++) {
                     if (p < w.firstScored() - 1 || p + 1 >= w.end()) {
                         continue;
@@ -59,7 +71,15 @@ final class Perplexity {
                     int target = tokens[p + 1];
                     decoder.hostLogits(p - start, host);
                     double hostLse = mixer.logSumExp(host, 1f, hostVocab);
-                    hostNll -= host[target] - hostLse;
+                    double hostLogProb = host[target] - hostLse;
+                    hostNll -= hostLogProb;
+                    if (retrieved != null) {
+                        double knnLogProb = retrieved.get(outputRow).logProbability(target);
+                        for (int k = 0; k < knnNll.length; k++) {
+                            knnNll[k] -= KnnDistribution.mixedLogProb(hostLogProb, knnLogProb, knnLambdas.get(k));
+                        }
+                    }
+                    outputRow++;
                     if (mixed) {
                         decoder.memoryLogits(p - start, memory);
                         double sharedHostLse = sharedVocab == hostVocab ? hostLse
@@ -91,6 +111,11 @@ final class Perplexity {
             joint.add(new PerplexityReport.Joint(m.lambda(), m.memoryTemperature(), jointNll[k],
                     Math.exp(jointNll[k] / scored)));
         }
-        return new PerplexityReport(scored, windows.size(), hostNll, joint);
+        List<PerplexityReport.Joint> knnLm = new ArrayList<>();
+        for (int k = 0; k < knnNll.length; k++) {
+            knnLm.add(new PerplexityReport.Joint(knnLambdas.get(k), knn.temperature(), knnNll[k],
+                    Math.exp(knnNll[k] / scored)));
+        }
+        return new PerplexityReport(scored, windows.size(), hostNll, joint, knnLm);
     }
 }

@@ -10,8 +10,10 @@ import java.util.List;
  * @param windows  windows decoded
  * @param hostNll  summed negative log-likelihood (nats) under the host alone
  * @param joint    one entry per λ, in the order asked; empty without a memory
+ * @param knn      the host mixed with live kNN retrieval (kNN-LM), one entry per λ ({@code memoryTemperature} is
+ *                 the kNN softmax temperature T); empty without a retriever
  */
-public record PerplexityReport(long tokens, int windows, double hostNll, List<Joint> joint) {
+public record PerplexityReport(long tokens, int windows, double hostNll, List<Joint> joint, List<Joint> knn) {
 
     /**
      * The mixed model at one λ.
@@ -26,6 +28,12 @@ public record PerplexityReport(long tokens, int windows, double hostNll, List<Jo
 
     public PerplexityReport {
         joint = List.copyOf(joint);
+        knn = List.copyOf(knn);
+    }
+
+    /** A report without kNN-LM rows. */
+    public PerplexityReport(long tokens, int windows, double hostNll, List<Joint> joint) {
+        this(tokens, windows, hostNll, joint, List.of());
     }
 
     /** exp(mean NLL) of the host alone. */

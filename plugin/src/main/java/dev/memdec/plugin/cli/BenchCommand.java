@@ -5,6 +5,7 @@ import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.plugin.BenchmarkReport;
 import dev.memdec.plugin.DecodeBenchmark;
 import dev.memdec.plugin.HostModel;
+import dev.memdec.plugin.KnnRetriever;
 import dev.memdec.plugin.MemoryModel;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -17,8 +18,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code memdec bench}: host alone vs memory alone vs both mixed, measured in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Decode and prefill speed of the host alone, the memory alone and both mixed (phases "
-                + "alternated in one run), the mixing share of a step, peak RSS, read bandwidth and how close "
+        description = "Decode and prefill speed of the host alone, the memory alone, both mixed and, with --knn, "
+                + "the host with live kNN retrieval (phases alternated in one run), the mixing share of a step, peak RSS, read bandwidth and how close "
                 + "decoding gets to the bandwidth limit.")
 public final class BenchCommand implements MemdecCommand {
 
@@ -40,6 +41,9 @@ public final class BenchCommand implements MemdecCommand {
             description = "Rounds of alternating phases; medians are reported (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Mixin
+    KnnFlags knnFlags;
+
     @Option(names = "--json", description = "Print the measurements as JSON.")
     boolean json;
 
@@ -51,10 +55,12 @@ public final class BenchCommand implements MemdecCommand {
         if (tokens < 1 || promptTokens < 1 || rounds < 1) {
             throw new IllegalArgumentException("--tokens, --prompt-tokens and --rounds must be >= 1");
         }
+        knnFlags.validate();
         RuntimeFlags.loadLlamaQuietly();
         int ctx = promptTokens + tokens + 8;
         BenchmarkReport r;
-        try (HostModel host = HostModel.open(runtime.host, runtime.options(ctx));
+        try (KnnRetriever knn = knnFlags.open(runtime.host);
+             HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn);
              MemoryModel memory = MemoryModel.open(runtime.memory, runtime.options(ctx))) {
             host.attach(memory);
             r = DecodeBenchmark.run(host, memory, promptTokens, tokens, rounds, runtime.threads());
@@ -69,6 +75,12 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| host+memory decode (tok/s, ms/step) | %.2f, %.2f |%n", r.jointTps(), r.jointDecodeMs());
             out.printf("| joint / (host + memory) | %.3f |%n", r.jointOverSum());
             out.printf("| mixing per step (ms, share of joint step) | %.3f, %.2f%% |%n", r.mixMs(), 100 * r.mixShare());
+            if (r.hasKnn()) {
+                out.printf("| host+kNN-LM decode (tok/s, ms/step; k=%d) | %.2f, %.2f |%n", r.knnK(), 1000 / r.knnDecodeMs(),
+                        r.knnDecodeMs());
+                out.printf("| kNN retrieval + mixing per step (ms) | %.3f |%n", r.knnRetrievalMs());
+                out.printf("| kNN-LM step / memory-decoder step | %.3f |%n", r.knnOverJoint());
+            }
             out.printf("| prefill host alone (tok/s) | %.1f |%n", r.hostPrefillTps());
             out.printf("| prefill host+memory (tok/s) | %.1f |%n", r.jointPrefillTps());
             out.printf("| peak RSS (MiB) | %.0f |%n", r.peakRssBytes() / 1048576.0);
@@ -93,6 +105,13 @@ public final class BenchCommand implements MemdecCommand {
         m.put("joint_over_host_plus_memory", r.jointOverSum());
         m.put("mix_ms_per_token", r.mixMs());
         m.put("mix_share", r.mixShare());
+        if (r.hasKnn()) {
+            m.put("knn_lm_tokens_per_second", 1000 / r.knnDecodeMs());
+            m.put("knn_lm_ms_per_token", r.knnDecodeMs());
+            m.put("knn_retrieval_ms_per_token", r.knnRetrievalMs());
+            m.put("knn_lm_over_joint", r.knnOverJoint());
+            m.put("knn_k", r.knnK());
+        }
         m.put("host_prefill_tokens_per_second", r.hostPrefillTps());
         m.put("joint_prefill_tokens_per_second", r.jointPrefillTps());
         m.put("peak_rss_bytes", r.peakRssBytes());

@@ -3,6 +3,7 @@ package dev.memdec.plugin.cli;
 import com.google.gson.GsonBuilder;
 import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.plugin.HostModel;
+import dev.memdec.plugin.KnnRetriever;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.PerplexityPlot;
 import dev.memdec.plugin.PerplexityReport;
@@ -24,8 +25,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code memdec perplexity}: sliding-window perplexity of the host alone and mixed, all λ from one pass. */
 @Command(name = "perplexity", mixinStandardHelpOptions = true,
-        description = "Sliding-window perplexity (window --ctx, stride --stride) of a text under the host alone "
-                + "and mixed with a memory at one or more lambdas, each window decoded once per model.")
+        description = "Sliding-window perplexity (window --ctx, stride --stride) of a text under the host alone, "
+                + "mixed with a memory, and mixed with live kNN retrieval (--knn, a kNN-LM) at one or more lambdas, "
+                + "each window decoded once per model.")
 public final class PerplexityCommand implements MemdecCommand {
 
     @Spec
@@ -65,7 +67,11 @@ public final class PerplexityCommand implements MemdecCommand {
             description = "Window stride in tokens, in [1, ctx] (default: ${DEFAULT-VALUE}).")
     int stride;
 
-    @Option(names = "--json", description = "Print tokens, host_ppl and joint [{lambda, ppl}] as JSON.")
+    @Mixin
+    KnnFlags knnFlags;
+
+    @Option(names = "--json", description = "Print tokens, host_ppl, joint [{lambda, ppl}] and knn_lm [{lambda, ppl}] "
+            + "as JSON.")
     boolean json;
 
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Write a PNG of perplexity against lambda.")
@@ -80,9 +86,10 @@ public final class PerplexityCommand implements MemdecCommand {
             throw new IllegalArgumentException("--stride must be in [1, --ctx=" + ctx + "], got " + stride);
         }
         List<Double> lambdaList = lambdas == null ? List.of(Mixing.DEFAULT_LAMBDA) : lambdas.values();
-        if (runtime.memory == null && lambdas != null) {
-            throw new IllegalArgumentException("--lambda/--lambda-sweep need --memory");
+        if (runtime.memory == null && !knnFlags.present() && lambdas != null) {
+            throw new IllegalArgumentException("--lambda/--lambda-sweep need --memory or --knn");
         }
+        knnFlags.validate();
         for (double l : lambdaList) {
             new Mixing(l, memoryTemp); // validates both before any model is loaded
         }
@@ -97,7 +104,8 @@ public final class PerplexityCommand implements MemdecCommand {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PerplexityReport report;
-        try (HostModel host = HostModel.open(runtime.host, runtime.options(ctx));
+        try (KnnRetriever knn = knnFlags.open(runtime.host);
+             HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn);
              MemoryModel memory = runtime.memory == null ? null
                      : MemoryModel.open(runtime.memory, runtime.options(ctx))) {
             if (memory != null) {
@@ -118,6 +126,9 @@ public final class PerplexityCommand implements MemdecCommand {
             out.printf("host ppl %.4f%n", report.hostPpl());
             for (PerplexityReport.Joint j : report.joint()) {
                 out.printf("joint ppl %.4f  (lambda %.3f, memory temp %.3f)%n", j.ppl(), j.lambda(), j.memoryTemperature());
+            }
+            for (PerplexityReport.Joint j : report.knn()) {
+                out.printf("knn-lm ppl %.4f  (lambda %.3f, knn temp %.3f)%n", j.ppl(), j.lambda(), j.memoryTemperature());
             }
         }
         if (plot != null) {
@@ -147,6 +158,18 @@ public final class PerplexityCommand implements MemdecCommand {
         }
         m.put("joint", joint);
         r.best().ifPresent(b -> m.put("best_lambda", b.lambda()));
+        if (!r.knn().isEmpty()) {
+            List<Map<String, Object>> knn = new ArrayList<>();
+            for (PerplexityReport.Joint j : r.knn()) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("lambda", j.lambda());
+                e.put("knn_temp", j.memoryTemperature());
+                e.put("ppl", j.ppl());
+                e.put("nll", j.nll());
+                knn.add(e);
+            }
+            m.put("knn_lm", knn);
+        }
         return m;
     }
 }

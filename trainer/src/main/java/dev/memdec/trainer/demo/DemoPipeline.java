@@ -22,6 +22,7 @@ import dev.memdec.trainer.datastore.KeyType;
 import dev.memdec.trainer.knn.IndexType;
 import dev.memdec.trainer.knn.KnnBuilder;
 import dev.memdec.trainer.knn.KnnConfig;
+import dev.memdec.trainer.knn.KnnLm;
 import dev.memdec.trainer.knn.KnnManifest;
 import dev.memdec.trainer.knn.ProbType;
 import dev.memdec.trainer.model.GgufModels;

@@ -57,7 +57,7 @@ public final class Generation implements Iterator<GeneratedToken>, Iterable<Gene
             Mixing mixing, int sharedVocab) {
         return InferenceThread.call(() -> {
             MemorySampler memorySampler = mixing == null ? null : new MemorySampler(vocab.size(), sharedVocab, mixing);
-            SamplerChain chain = buildChain(vocab, request.sampling(), memorySampler);
+            SamplerChain chain = buildChain(decoder.nCtx(), vocab, request.sampling(), memorySampler);
             try {
                 long t0 = System.nanoTime();
                 int reused = decoder.reusePrefix(prompt);
@@ -81,7 +81,7 @@ public final class Generation implements Iterator<GeneratedToken>, Iterable<Gene
         });
     }
 
-    private static SamplerChain buildChain(Vocab vocab, Sampling s, MemorySampler memorySampler) {
+    private static SamplerChain buildChain(int nCtx, Vocab vocab, Sampling s, MemorySampler memorySampler) {
         SamplerChain.Builder b = SamplerChain.builder();
         if (memorySampler != null) {
             b.custom(memorySampler);
@@ -96,7 +96,8 @@ public final class Generation implements Iterator<GeneratedToken>, Iterable<Gene
             b.grammar(vocab, s.grammar().get(), "root");
         }
         if (s.repeatPenalty() != 1f && s.repeatLastN() != 0) {
-            b.penalties(s.repeatLastN(), s.repeatPenalty(), 0f, 0f);
+            // -1 means "the whole context"; llama.cpp's C API reads -1 as "off", so pass the context size.
+            b.penalties(s.repeatLastN() < 0 ? nCtx : s.repeatLastN(), s.repeatPenalty(), 0f, 0f);
         }
         if (s.isGreedy()) {
             b.greedy();

@@ -69,6 +69,15 @@ class RuntimeErrorsTest {
     }
 
     @Test
+    void repeatPenaltyOverTheWholeContextIsAccepted() throws Exception {
+        try (HostModel host = HostModel.open(TestModels.host(), TestModels.options())) {
+            GenerationRequest request = GenerationRequest.of("Hello").withMaxTokens(4)
+                    .withSampling(Sampling.greedy().withRepeatPenalty(1.5f, -1));
+            assertTrue(host.complete(request).tokenIds().length == 4);
+        }
+    }
+
+    @Test
     void badSettingsAreRejected() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> Mixing.of(1.01));
         assertThrows(IllegalArgumentException.class, () -> new Mixing(0.5, 0));

@@ -2,11 +2,13 @@ package dev.memdec.plugin;
 
 import dev.memdec.natives.llama.SamplerChain;
 import dev.memdec.natives.llama.Vocab;
+import dev.memdec.plugin.mix.LogMixer;
 import dev.memdec.plugin.mix.Mixing;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 
 /**
  * A running generation: an iterator over generated tokens that decodes one step per {@link #next()}. Close it
@@ -22,6 +24,10 @@ public final class Generation implements Iterator<GeneratedToken>, Iterable<Gene
     private final SamplerChain chain;
     private final MemorySampler memorySampler;
     private final float[] memoryLogits;
+    /** Host logits and their log-softmax, for logprobs without a memory sampler; null when not requested. */
+    private final float[] hostLogits;
+    private final float[] hostLogprobs;
+    private final LogMixer hostSoftmax;
     private final StopStrings stops;
     private final Utf8Accumulator utf8 = new Utf8Accumulator();
     private final StringBuilder text = new StringBuilder();
@@ -44,6 +50,10 @@ public final class Generation implements Iterator<GeneratedToken>, Iterable<Gene
         this.chain = chain;
         this.memorySampler = memorySampler;
         this.memoryLogits = memorySampler == null ? null : new float[vocab.size() + 256];
+        boolean hostSoftmaxNeeded = request.wantsLogprobs() && memorySampler == null;
+        this.hostLogits = hostSoftmaxNeeded ? new float[vocab.size()] : null;
+        this.hostLogprobs = hostSoftmaxNeeded ? new float[vocab.size()] : null;
+        this.hostSoftmax = hostSoftmaxNeeded ? new LogMixer() : null;
         this.stops = new StopStrings(request.stop());
         this.promptTokens = promptTokens;
         this.promptNanos = promptNanos;
@@ -172,26 +182,42 @@ public final class Generation implements Iterator<GeneratedToken>, Iterable<Gene
                 memorySampler.offerMemoryLogits(memoryLogits);
             }
             int token = chain.sample(decoder.hostContext(), -1);
+            Optional<TokenLogprobs> logprobs = request.wantsLogprobs() ? Optional.of(logprobs(token))
+                    : Optional.empty();
             ids.add(token);
             pieces.add(vocab.piece(token));
             if (vocab.isEog(token)) {
-                return emit(token, drain(""), FinishReason.END_OF_TEXT);
+                return emit(token, logprobs, drain(""), FinishReason.END_OF_TEXT);
             }
             String visible = stops.push(utf8.append(vocab.pieceBytes(token)));
             if (stops.stopped()) {
-                return emit(token, visible, FinishReason.STOP);
+                return emit(token, logprobs, visible, FinishReason.STOP);
             }
             if (ids.size() >= request.maxTokens()) {
-                return emit(token, drain(visible), FinishReason.LENGTH);
+                return emit(token, logprobs, drain(visible), FinishReason.LENGTH);
             }
             if (decoder.nPast() >= decoder.nCtx()) {
-                return emit(token, drain(visible), FinishReason.CONTEXT_FULL);
+                return emit(token, logprobs, drain(visible), FinishReason.CONTEXT_FULL);
             }
             decoder.decode(new int[] {token}, new boolean[] {true});
-            return emit(token, visible, null);
+            return emit(token, logprobs, visible, null);
         } finally {
             generationNanos += System.nanoTime() - t0;
         }
+    }
+
+    /**
+     * The chosen token's log-probability and the top alternatives under the distribution the chain saw first
+     * (see {@link TokenLogprobs}): the memory sampler's joint output when it ran, else the host's log-softmax of
+     * the logits just sampled from. Only called when the request asked for logprobs.
+     */
+    private TokenLogprobs logprobs(int token) {
+        if (memorySampler != null) {
+            return TokenLogprobs.of(memorySampler.joint(), memorySampler.jointWidth(), token, request.topLogprobs());
+        }
+        decoder.hostLogits(-1, hostLogits);
+        hostSoftmax.mix(hostLogits, null, hostLogits.length, Mixing.hostOnly(), hostLogprobs);
+        return TokenLogprobs.of(hostLogprobs, hostLogprobs.length, token, request.topLogprobs());
     }
 
     /** {@code visible} plus whatever was held back, at the end of the generation. */
@@ -200,12 +226,12 @@ public final class Generation implements Iterator<GeneratedToken>, Iterable<Gene
         return stops.stopped() ? visible + rest : visible + rest + stops.flush();
     }
 
-    private GeneratedToken emit(int token, String visible, FinishReason reason) {
+    private GeneratedToken emit(int token, Optional<TokenLogprobs> logprobs, String visible, FinishReason reason) {
         text.append(visible);
         if (reason != null) {
             finish = reason;
         }
-        return new GeneratedToken(token, visible);
+        return new GeneratedToken(token, visible, logprobs);
     }
 
     /** Frees the sampler chain; the generation ends. Idempotent. */

@@ -14,9 +14,14 @@ import java.util.Optional;
  * @param mixing    λ and memory temperature; empty = {@link Mixing#DEFAULT_LAMBDA} when a memory is attached,
  *                  the host alone otherwise
  * @param stop      strings that end generation; the output stops right before the first one
+ * @param topLogprobs -1: no log-probabilities (nothing is computed); 0..{@link #MAX_TOP_LOGPROBS}: every
+ *                  {@link GeneratedToken} carries its {@link TokenLogprobs} with that many alternatives
  */
 public record GenerationRequest(String prompt, int maxTokens, Sampling sampling, Optional<Mixing> mixing,
-        List<String> stop) {
+        List<String> stop, int topLogprobs) {
+
+    /** The most alternatives per token (OpenAI's chat API allows 20; llama-server's n_probs has no fixed cap). */
+    public static final int MAX_TOP_LOGPROBS = 20;
 
     public GenerationRequest {
         if (prompt == null) {
@@ -34,6 +39,20 @@ public record GenerationRequest(String prompt, int maxTokens, Sampling sampling,
             }
         }
         stop = List.copyOf(stop);
+        if (topLogprobs < -1 || topLogprobs > MAX_TOP_LOGPROBS) {
+            throw new IllegalArgumentException("top logprobs must be in [-1, " + MAX_TOP_LOGPROBS + "], got "
+                    + topLogprobs);
+        }
+    }
+
+    /** A request without log-probabilities. */
+    public GenerationRequest(String prompt, int maxTokens, Sampling sampling, Optional<Mixing> mixing,
+            List<String> stop) {
+        this(prompt, maxTokens, sampling, mixing, stop, -1);
+    }
+
+    public boolean wantsLogprobs() {
+        return topLogprobs >= 0;
     }
 
     /** Greedy, 64 tokens, default mixing, no stop strings. */
@@ -42,15 +61,15 @@ public record GenerationRequest(String prompt, int maxTokens, Sampling sampling,
     }
 
     public GenerationRequest withMaxTokens(int n) {
-        return new GenerationRequest(prompt, n, sampling, mixing, stop);
+        return new GenerationRequest(prompt, n, sampling, mixing, stop, topLogprobs);
     }
 
     public GenerationRequest withSampling(Sampling s) {
-        return new GenerationRequest(prompt, maxTokens, s, mixing, stop);
+        return new GenerationRequest(prompt, maxTokens, s, mixing, stop, topLogprobs);
     }
 
     public GenerationRequest withMixing(Mixing m) {
-        return new GenerationRequest(prompt, maxTokens, sampling, Optional.of(m), stop);
+        return new GenerationRequest(prompt, maxTokens, sampling, Optional.of(m), stop, topLogprobs);
     }
 
     /** Sets λ keeping the memory temperature (1 if none was set). */
@@ -62,6 +81,11 @@ public record GenerationRequest(String prompt, int maxTokens, Sampling sampling,
     public GenerationRequest withStop(String... strings) {
         List<String> all = new ArrayList<>(stop);
         all.addAll(List.of(strings));
-        return new GenerationRequest(prompt, maxTokens, sampling, mixing, all);
+        return new GenerationRequest(prompt, maxTokens, sampling, mixing, all, topLogprobs);
+    }
+
+    /** Asks for each token's log-probability and its {@code n} most likely alternatives (-1: none). */
+    public GenerationRequest withTopLogprobs(int n) {
+        return new GenerationRequest(prompt, maxTokens, sampling, mixing, stop, n);
     }
 }

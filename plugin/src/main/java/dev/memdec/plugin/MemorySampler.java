@@ -26,6 +26,7 @@ final class MemorySampler implements JavaSampler {
     private final float[] out;
     private final Mixing mixing;
     private float[] memory;
+    private int width;
     private long mixNanos;
 
     MemorySampler(int hostVocab, int sharedVocab, Mixing mixing) {
@@ -51,6 +52,19 @@ final class MemorySampler implements JavaSampler {
         return mixNanos;
     }
 
+    /**
+     * The joint log-probabilities the last {@link #apply} wrote, valid for tokens {@code [0, }{@link #jointWidth()}
+     * {@code )} (later ones got -∞). A live buffer: read it before the next apply.
+     */
+    float[] joint() {
+        return out;
+    }
+
+    /** How many leading entries of {@link #joint()} the last apply wrote (0 before the first). */
+    int jointWidth() {
+        return width;
+    }
+
     @Override
     public void apply(TokenDataArray candidates) {
         long start = System.nanoTime();
@@ -68,7 +82,7 @@ final class MemorySampler implements JavaSampler {
         for (int i = 0; i < n; i++) {
             host[i] = candidates.logit(i);
         }
-        int width = hostOnly ? hostVocab : sharedVocab;
+        width = hostOnly ? hostVocab : sharedVocab;
         mixer.mix(host, mem, width, mixing, out);
         for (int i = 0; i < width; i++) {
             candidates.setLogit(i, out[i]);

@@ -12,6 +12,7 @@ import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.RuntimeOptions;
 import dev.memdec.plugin.Sampling;
+import dev.memdec.plugin.TokenLogprobs;
 import dev.memdec.plugin.TokenizerCompatibility;
 import dev.memdec.plugin.mix.Mixing;
 import java.io.IOException;
@@ -155,10 +156,10 @@ public final class RuntimeEngine implements CompletionEngine {
         return vocab.size();
     }
 
-    /** The runtime samples inside llama.cpp's chain and does not expose the mixed distribution. */
+    /** The runtime reports the distribution its sampler chain saw first (see {@link TokenLogprobs}). */
     @Override
     public boolean supportsLogprobs() {
-        return false;
+        return true;
     }
 
     @Override
@@ -246,8 +247,8 @@ public final class RuntimeEngine implements CompletionEngine {
             Sampling s = new Sampling((float) sampling.temperature(), 0, (float) sampling.topP(), 0f, seed, 1f, 0,
                     Optional.empty(), Map.of());
             // Stop strings and max tokens are the server's (CompletionRun, SlotScheduler): the runtime only samples.
-            GenerationRequest request = new GenerationRequest("",
-                    Integer.MAX_VALUE, s, mixing, List.of());
+            GenerationRequest request = new GenerationRequest("", Integer.MAX_VALUE, s, mixing, List.of(),
+                    sampling.topLogprobs());
             Generation generation = host.generate(request, prompt);
             int decoded = generation.result().timings().promptTokens();
             return new Stream(generation, prompt, prompt.length - decoded, cancel);
@@ -313,7 +314,13 @@ public final class RuntimeEngine implements CompletionEngine {
                 GeneratedToken token = generation.next();
                 tokens.add(token.id());
                 boolean eog = generation.finishReason() == FinishReason.END_OF_TEXT;
-                return new TokenEvent(token.id(), eog, Double.NaN, List.of());
+                if (token.logprobs().isEmpty()) {
+                    return new TokenEvent(token.id(), eog, Double.NaN, List.of());
+                }
+                TokenLogprobs lp = token.logprobs().get();
+                List<TokenEvent.TokenLogprob> top = lp.top().stream()
+                        .map(c -> new TokenEvent.TokenLogprob(c.token(), c.logprob())).toList();
+                return new TokenEvent(token.id(), eog, lp.logprob(), top);
             }
 
             @Override

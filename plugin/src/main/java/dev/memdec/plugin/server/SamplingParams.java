@@ -10,7 +10,7 @@ package dev.memdec.plugin.server;
  */
 public record SamplingParams(double temperature, double topP, long seed, int topLogprobs) {
     /** The most alternatives a client may ask for (as OpenAI's chat API). */
-    public static final int MAX_TOP_LOGPROBS = 20;
+    public static final int MAX_TOP_LOGPROBS = dev.memdec.plugin.GenerationRequest.MAX_TOP_LOGPROBS;
 
     public SamplingParams {
         if (!(temperature >= 0 && temperature <= 2)) {

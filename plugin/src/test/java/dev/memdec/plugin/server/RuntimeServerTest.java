@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -100,10 +105,75 @@ class RuntimeServerTest {
     }
 
     @Test
-    void logprobsAndUnknownMemoriesAreRefused() throws Exception {
-        HttpResponse<String> logprobs = server.post("/v1/completions", "{\"prompt\":\"x\",\"logprobs\":2}");
-        assertEquals(400, logprobs.statusCode());
-        assertEquals("unsupported", TestServer.json(logprobs).getAsJsonObject("error").get("code").getAsString());
+    void completionsReportTheMixedLogprobsOfEachToken() throws Exception {
+        JsonObject r = complete("{\"prompt\":\"The court held that\",\"max_tokens\":6,\"temperature\":0,"
+                + "\"logprobs\":3,\"memory\":{\"name\":\"law\",\"lambda\":0.5}}");
+        JsonObject lp = r.getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("logprobs");
+        JsonArray tokens = lp.getAsJsonArray("tokens");
+        JsonArray chosen = lp.getAsJsonArray("token_logprobs");
+        JsonArray top = lp.getAsJsonArray("top_logprobs");
+        assertEquals(6, tokens.size());
+        assertEquals(6, chosen.size());
+        assertEquals(6, top.size());
+        for (int i = 0; i < 6; i++) {
+            double logprob = chosen.get(i).getAsDouble();
+            assertTrue(logprob <= 0 && Double.isFinite(logprob), "a log-probability: " + logprob);
+            JsonObject alternatives = top.get(i).getAsJsonObject();
+            // Alternatives whose bytes decode to the same string share one key of the legacy map.
+            assertTrue(alternatives.size() >= 1 && alternatives.size() <= 3, alternatives.toString());
+            double best = alternatives.entrySet().stream().mapToDouble(e -> e.getValue().getAsDouble()).max()
+                    .orElseThrow();
+            assertEquals(best, logprob, 1e-6, "greedy picks the most likely token at " + i);
+        }
+    }
+
+    @Test
+    void chatCompletionsReportLogprobsAlsoWhenStreaming() throws Exception {
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}],\"max_tokens\":5,"
+                + "\"temperature\":0,\"logprobs\":true,\"top_logprobs\":4}";
+        HttpResponse<String> r = server.post("/v1/chat/completions", body);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonArray content = TestServer.json(r).getAsJsonArray("choices").get(0).getAsJsonObject()
+                .getAsJsonObject("logprobs").getAsJsonArray("content");
+        assertEquals(5, content.size());
+        List<Double> whole = new ArrayList<>();
+        for (JsonElement e : content) {
+            JsonObject entry = e.getAsJsonObject();
+            JsonArray top = entry.getAsJsonArray("top_logprobs");
+            assertEquals(4, top.size());
+            for (int i = 1; i < top.size(); i++) {
+                assertTrue(top.get(i - 1).getAsJsonObject().get("logprob").getAsDouble()
+                        >= top.get(i).getAsJsonObject().get("logprob").getAsDouble(), "sorted: " + top);
+            }
+            assertEquals(top.get(0).getAsJsonObject().get("logprob").getAsDouble(), entry.get("logprob").getAsDouble(),
+                    1e-9);
+            assertTrue(entry.has("bytes") && entry.has("token"), entry.toString());
+            whole.add(entry.get("logprob").getAsDouble());
+        }
+        HttpResponse<String> s = server.post("/v1/chat/completions", body.replace("{\"messages\"",
+                "{\"stream\":true,\"messages\""));
+        assertEquals(200, s.statusCode(), s.body());
+        List<Double> streamed = new ArrayList<>();
+        for (String line : s.body().split("\n")) {
+            if (line.startsWith("data: {")) {
+                JsonElement lp = JsonParser.parseString(line.substring(6)).getAsJsonObject().getAsJsonArray("choices")
+                        .get(0).getAsJsonObject().get("logprobs");
+                if (lp != null && lp.isJsonObject()) {
+                    for (JsonElement e : lp.getAsJsonObject().getAsJsonArray("content")) {
+                        assertEquals(4, e.getAsJsonObject().getAsJsonArray("top_logprobs").size());
+                        streamed.add(e.getAsJsonObject().get("logprob").getAsDouble());
+                    }
+                }
+            }
+        }
+        assertEquals(whole.size(), streamed.size(), "one logprob per streamed token");
+        for (int i = 0; i < whole.size(); i++) {
+            assertEquals(whole.get(i), streamed.get(i), 1e-6, "token " + i);
+        }
+    }
+
+    @Test
+    void unknownMemoriesAndOverlongPromptsAreRefused() throws Exception {
         HttpResponse<String> unknown = server.post("/v1/completions", "{\"prompt\":\"x\",\"memory\":{\"name\":\"tax\"}}");
         assertEquals(404, unknown.statusCode());
         HttpResponse<String> tooLong = server.post("/v1/completions",

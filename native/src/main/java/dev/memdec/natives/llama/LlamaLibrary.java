@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.io.PrintStream;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -39,11 +40,17 @@ final class LlamaLibrary {
   static final SymbolLookup LOOKUP = loadThroughJavaLlamaCpp();
 
   private static SymbolLookup loadThroughJavaLlamaCpp() {
+    // java-llama.cpp's loader prints "Extracted 'libjllama.so' ..." to standard output, which would corrupt
+    // streamed text and --json output of every caller; send that line to standard error instead.
+    PrintStream out = System.out;
+    System.setOut(System.err);
     try {
       // Runs LlamaModel's static initializer (LlamaLoader.initialize()) without touching the logger.
       Class.forName("de.kherud.llama.LlamaModel", true, LlamaLibrary.class.getClassLoader());
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException("java-llama.cpp (de.kherud:llama:4.2.0) is not on the class path", e);
+    } finally {
+      System.setOut(out);
     }
     return SymbolLookup.loaderLookup();
   }

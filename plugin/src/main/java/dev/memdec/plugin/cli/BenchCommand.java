@@ -56,7 +56,6 @@ public final class BenchCommand implements MemdecCommand {
             throw new IllegalArgumentException("--tokens, --prompt-tokens and --rounds must be >= 1");
         }
         knnFlags.validate();
-        RuntimeFlags.loadLlamaQuietly();
         int ctx = promptTokens + tokens + 8;
         BenchmarkReport r;
         try (KnnRetriever knn = knnFlags.open(runtime.host);

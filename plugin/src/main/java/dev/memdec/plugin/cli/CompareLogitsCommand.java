@@ -70,7 +70,6 @@ public final class CompareLogitsCommand implements MemdecCommand {
             options = options.withThreads(threads);
         }
         String content = Files.readString(text, StandardCharsets.UTF_8);
-        RuntimeFlags.loadLlamaQuietly();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();

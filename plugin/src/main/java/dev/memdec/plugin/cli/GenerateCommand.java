@@ -97,7 +97,6 @@ public final class GenerateCommand implements MemdecCommand {
         if (runtime.memory != null) {
             request = request.withMixing(new Mixing(lambda != null ? lambda : Mixing.DEFAULT_LAMBDA, memoryTemp));
         }
-        RuntimeFlags.loadLlamaQuietly();
         PrintWriter out = spec.commandLine().getOut();
         try (HostModel host = HostModel.open(runtime.host, runtime.options(ctx));
              MemoryModel memory = runtime.memory == null ? null

@@ -99,7 +99,6 @@ public final class PerplexityCommand implements MemdecCommand {
         if (!Files.isRegularFile(text)) {
             throw new IllegalArgumentException("--text file not found: " + text);
         }
-        RuntimeFlags.loadLlamaQuietly();
         String content = Files.readString(text, StandardCharsets.UTF_8);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

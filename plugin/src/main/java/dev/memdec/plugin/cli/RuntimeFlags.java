@@ -1,8 +1,6 @@
 package dev.memdec.plugin.cli;
 
-import dev.memdec.natives.llama.LlamaRuntime;
 import dev.memdec.plugin.RuntimeOptions;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -21,20 +19,6 @@ public final class RuntimeFlags {
     @Option(names = "--gpu-layers", paramLabel = "N", defaultValue = "0",
             description = "Layers to offload to a GPU (default: ${DEFAULT-VALUE}).")
     int gpuLayers;
-
-    /**
-     * Loads llama.cpp before any output: java-llama.cpp's loader prints "Extracted 'libjllama.so' ..." to
-     * standard output, which would corrupt streamed text and --json. The line goes to standard error instead.
-     */
-    static void loadLlamaQuietly() {
-        PrintStream out = System.out;
-        System.setOut(System.err);
-        try {
-            LlamaRuntime.get();
-        } finally {
-            System.setOut(out);
-        }
-    }
 
     /** Options with {@code contextSize} tokens of context (0 = the host's training context). */
     RuntimeOptions options(int contextSize) {

@@ -3,7 +3,6 @@ package dev.memdec.trainer.datastore;
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
-import dev.memdec.natives.llama.CapturedTensor;
 import dev.memdec.natives.llama.ContextOptions;
 import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.LlamaModel;
@@ -22,7 +21,9 @@ import java.util.List;
 /**
  * Builds a datastore by running the host in llama.cpp over a corpus (reference-spec §2–3): each corpus file is one
  * token stream, cut into the sliding windows of §2.3; for every scored target position t+1 the key is the host's
- * hidden state at t (captured with the eval callback) and the value is token t+1.
+ * hidden state at t (captured with the eval callback) and the value is token t+1. The default key, the last block's
+ * normalized FFN input, is formed from {@code ffn_inp} captured for every row ({@link KeySource.AllRowsFfnInput}),
+ * so each window decodes as a plain prefill with one output row.
  *
  * <p>Tokenization follows §2.1: every line (with its newline) is tokenized on its own with the host's tokenizer,
  * without added BOS/EOS and without parsing special-token text, and the ids are concatenated. Unlike the reference,
@@ -86,8 +87,10 @@ public final class DatastoreBuilder {
             }
         }
         String tokenizerSha256;
+        FfnNorm ffnNorm;
         try (GgufFile gguf = GgufFile.open(host)) {   // validates the file before llama.cpp sees it
             tokenizerSha256 = BpeVocabulary.readFrom(gguf).sha256();
+            ffnNorm = options.keyType() == KeyType.FFN_INPUT ? FfnNorm.ofLastBlock(gguf) : null;
         }
         List<SourceFile> corpusFiles = new ArrayList<>();
         for (Path c : corpus) {
@@ -115,8 +118,8 @@ public final class DatastoreBuilder {
             }
             DatastoreSpec spec = new DatastoreSpec(hostFile, tokenizerSha256, options.keyType(), model.nEmbd(),
                     corpusFiles, options.ctx(), options.stride());
-            String tensor = options.keyType() == KeyType.FFN_INPUT
-                    ? LlamaContext.ffnInput(model.nLayer() - 1) : LlamaContext.RESULT_NORM;
+            KeySource keys = ffnNorm != null ? new KeySource.AllRowsFfnInput(ffnNorm) : new KeySource.OutputRows();
+            String tensor = keys.tensor();
             ContextOptions co = ContextOptions.defaults().withNCtx(options.ctx())
                     .withBatch(options.ctx(), Math.min(options.ctx(), 512))
                     .withThreads(options.threads(), options.threads()).withCapture(tensor);
@@ -134,7 +137,7 @@ public final class DatastoreBuilder {
                         if (unit++ < writer.unitsDone()) {
                             continue;
                         }
-                        writeWindow(context, tensor, model.nEmbd(), s, w, writer);
+                        writeWindow(context, keys, model.nEmbd(), s, w, writer);
                         writer.checkpoint(unit);
                         progress.step(w.scoredCount());
                     }
@@ -145,28 +148,25 @@ public final class DatastoreBuilder {
     }
 
     /** Decodes one window and appends key(t) ↔ token(t+1) for its scored targets t+1 in [firstScored, end). */
-    private static void writeWindow(LlamaContext context, String tensor, int d, Stream s, SlidingWindows.Window w,
-                                    DatastoreWriter writer) throws IOException {
+    private static void writeWindow(LlamaContext context, KeySource keySource, int d, Stream s,
+                                    SlidingWindows.Window w, DatastoreWriter writer) throws IOException {
         int n = w.scoredCount();
         if (n == 0) {
             return;
         }
         int[] tokens = new int[w.length()];
         System.arraycopy(s.tokens(), w.begin(), tokens, 0, w.length());
-        boolean[] outputs = new boolean[w.length()];
-        for (int t = w.firstScored() - 1; t < w.end() - 1; t++) {
-            outputs[t - w.begin()] = true;
-        }
+        int firstKey = w.firstScored() - 1 - w.begin();   // window index of the first key's token t
         context.kvClear();
-        context.decode(tokens, 0, outputs);
-        CapturedTensor keys = context.captured(tensor);
-        if (keys.rows() != n || keys.width() != d) {
+        context.decode(tokens, 0, keySource.outputs(tokens.length, firstKey));
+        float[] keys = keySource.keys(context, firstKey, n);
+        if (keys.length != (long) n * d) {
             throw new IllegalStateException(s.file() + ": window [" + w.begin() + ", " + w.end() + ") captured "
-                    + keys.rows() + "×" + keys.width() + " of " + tensor + ", expected " + n + "×" + d);
+                    + keys.length + " floats of " + keySource.tensor() + ", expected " + n + "×" + d);
         }
         int[] values = new int[n];
         System.arraycopy(s.tokens(), w.firstScored(), values, 0, n);
-        writer.append(keys.values(), values, n);
+        writer.append(keys, values, n);
     }
 
     /** §2.1: every line with its newline tokenized on its own, ids concatenated. */

@@ -26,8 +26,9 @@ import java.util.List;
  * so each window decodes as a plain prefill with one output row.
  *
  * <p>Tokenization follows §2.1: every line (with its newline) is tokenized on its own with the host's tokenizer,
- * without added BOS/EOS and without parsing special-token text, and the ids are concatenated. Unlike the reference,
- * lines are not grouped by 1000 with the remainder dropped (§2.2): nothing of the corpus is thrown away.
+ * without added BOS/EOS and without parsing special-token text, and the ids are concatenated. By default, unlike the
+ * reference, lines are not grouped by 1000 with the remainder dropped (§2.2): nothing of the corpus is thrown away;
+ * {@link Options#groupLines()} reproduces the reference's grouping.
  *
  * <p>Resumable per window: after a kill, the same call continues after the last completed window.
  */
@@ -40,9 +41,23 @@ public final class DatastoreBuilder {
      * @param stride  window stride S, {@code 1 <= S <= B}
      * @param keyType which hidden state is the key
      * @param threads llama.cpp threads
+     * @param groupLines 0: every corpus file is one token stream; n &gt; 0: as the reference (§2.2, n = 1000),
+     *                every n lines of a file form their own stream, cut to a multiple of {@code ctx} tokens when
+     *                at least {@code ctx} long (the remainder is dropped), with no left context across groups
      */
-    public record Options(int ctx, int stride, KeyType keyType, int threads) {
+    public record Options(int ctx, int stride, KeyType keyType, int threads, int groupLines) {
+        /** The reference's lines per group (HF {@code datasets.map(batched=True)}'s default batch size). */
+        public static final int REFERENCE_GROUP_LINES = 1000;
+
+        /** Whole files as streams: nothing of the corpus is dropped. */
+        public Options(int ctx, int stride, KeyType keyType, int threads) {
+            this(ctx, stride, keyType, threads, 0);
+        }
+
         public Options {
+            if (groupLines < 0) {
+                throw new IllegalArgumentException("--group-lines must be 0 (off) or positive, got " + groupLines);
+            }
             if (ctx < 2) {
                 throw new IllegalArgumentException("--ctx must be at least 2, got " + ctx);
             }
@@ -105,11 +120,14 @@ public final class DatastoreBuilder {
             List<Stream> streams = new ArrayList<>();
             long total = 0;
             for (Path c : corpus) {
-                int[] tokens = tokenize(model.vocab(), c);
-                List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, options.ctx(), options.stride());
-                streams.add(new Stream(c, tokens, windows));
-                for (SlidingWindows.Window w : windows) {
-                    total += w.scoredCount();
+                for (int[] tokens : LineGroups.streams(c.toString(), tokenizeLines(model.vocab(), c),
+                        options.groupLines(), options.ctx())) {
+                    List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, options.ctx(),
+                            options.stride());
+                    streams.add(new Stream(c, tokens, windows));
+                    for (SlidingWindows.Window w : windows) {
+                        total += w.scoredCount();
+                    }
                 }
             }
             if (total == 0) {
@@ -117,7 +135,7 @@ public final class DatastoreBuilder {
                         + "than 2 tokens); the datastore would be empty");
             }
             DatastoreSpec spec = new DatastoreSpec(hostFile, tokenizerSha256, options.keyType(), model.nEmbd(),
-                    corpusFiles, options.ctx(), options.stride());
+                    corpusFiles, options.ctx(), options.stride(), options.groupLines());
             KeySource keys = ffnNorm != null ? new KeySource.AllRowsFfnInput(ffnNorm) : new KeySource.OutputRows();
             String tensor = keys.tensor();
             ContextOptions co = ContextOptions.defaults().withNCtx(options.ctx())
@@ -171,39 +189,28 @@ public final class DatastoreBuilder {
 
     /** §2.1: every line with its newline tokenized on its own, ids concatenated. */
     static int[] tokenize(Vocab vocab, Path file) throws IOException {
-        List<int[]> parts = new ArrayList<>();
-        long total = 0;
+        return LineGroups.concat(file.toString(), tokenizeLines(vocab, file));
+    }
+
+    /** The tokens of every line (with its newline; a last line without one too), in file order. */
+    private static List<int[]> tokenizeLines(Vocab vocab, Path file) throws IOException {
+        List<int[]> lines = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             StringBuilder line = new StringBuilder();
             int ch;
             while ((ch = in.read()) >= 0) {
                 line.append((char) ch);
                 if (ch == '\n') {
-                    total += add(parts, vocab.tokenize(line.toString(), false, false));
+                    lines.add(vocab.tokenize(line.toString(), false, false));
                     line.setLength(0);
                 }
             }
             if (!line.isEmpty()) {
-                total += add(parts, vocab.tokenize(line.toString(), false, false));
+                lines.add(vocab.tokenize(line.toString(), false, false));
             }
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("--corpus " + file + ": not UTF-8 text (" + e + ")", e);
         }
-        if (total > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("--corpus " + file + ": " + total + " tokens; split it into files of "
-                    + "fewer than 2^31 tokens");
-        }
-        int[] all = new int[(int) total];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
-    }
-
-    private static int add(List<int[]> parts, int[] tokens) {
-        parts.add(tokens);
-        return tokens.length;
+        return lines;
     }
 }

@@ -6,7 +6,7 @@ package dev.memdec.natives.llama;
  *
  * <p>In the last block and after it, llama.cpp keeps only the rows of tokens that asked for output, so a tensor
  * such as {@code ffn_norm-<last>} or {@code result_norm} has one row per output token; earlier layers have one
- * row per decoded token.
+ * row per decoded token. {@link LlamaContext#FFN_INP_ALL_ROWS} is the exception: it has a row for every token.
  *
  * @param name the ggml node name, e.g. {@code ffn_norm-1}
  * @param width elements per row ({@code ne[0]}, n_embd for hidden states)

@@ -14,8 +14,8 @@ import java.util.List;
  * @param embeddings decode into embeddings (final-norm output) instead of logits; in b4916 a decode yields one
  *     or the other, never both (use {@link #capture} to get a hidden state alongside logits)
  * @param capture names of graph tensors to copy out during every decode through the eval callback, e.g.
- *     {@link LlamaContext#RESULT_NORM} or {@link LlamaContext#ffnInput(int)}; empty for none (no callback, no
- *     graph splits)
+ *     {@link LlamaContext#RESULT_NORM} or {@link LlamaContext#ffnInput(int)}, or the pseudo-name
+ *     {@link LlamaContext#FFN_INP_ALL_ROWS}; empty for none (no callback, no graph splits)
  */
 public record ContextOptions(int nCtx, int nBatch, int nUbatch, int threads, int threadsBatch, KvType kvType,
                              boolean embeddings, List<String> capture) {

@@ -36,6 +36,19 @@ public final class LlamaContext implements AutoCloseable {
   /** The final LayerNorm's output (the LM head's input), one row per output token. */
   public static final String RESULT_NORM = "result_norm";
 
+  /**
+   * Capture name for the last block's FFN input before its norm ({@code ffn_inp}: attention output plus
+   * residual) for <em>every</em> decoded token, output flag or not. In b4916 the last block of gpt2, llama and
+   * qwen2 keeps only output rows with two {@code ggml_get_rows(x, inp_out_ids)} nodes (the only get_rows whose
+   * source is an activation rather than a weight) (the attention output and
+   * the residual) right before {@code ffn_inp = x + residual}; the capture reads both sources, which still hold all
+   * rows when the callback sees the get_rows node computed (ggml-backend computes the graph only up to that node,
+   * and nothing after it has reused the sources' memory yet), and adds them as {@code ggml_add} does. So a decode
+   * with output for the last token only still yields every position's pre-norm FFN input, and llama.cpp computes
+   * the output head once instead of on every row.
+   */
+  public static final String FFN_INP_ALL_ROWS = "ffn_inp(all rows)";
+
   private static final long PARAM_N_CTX = LlamaLibrary.offset(LlamaLibrary.CONTEXT_PARAMS, "n_ctx");
 
   private final LlamaModel model;
@@ -447,17 +460,22 @@ public final class LlamaContext implements AutoCloseable {
   /** The eval-callback target: copies the requested F32 nodes; never lets an exception reach native code. */
   private static final class CaptureSink {
     final List<String> names;
+    private final boolean allRowsFfnInp;
     private final Map<String, List<float[]>> parts = new HashMap<>();
     private final Map<String, Integer> widths = new HashMap<>();
+    private float[] pendingSource;
+    private long pendingRowIds;
     Throwable error;
 
     CaptureSink(List<String> names) {
       this.names = names;
+      this.allRowsFfnInp = names.contains(FFN_INP_ALL_ROWS);
     }
 
     void reset() {
       parts.clear();
       widths.clear();
+      pendingSource = null;
       error = null;
     }
 
@@ -465,28 +483,19 @@ public final class LlamaContext implements AutoCloseable {
     boolean onTensor(MemorySegment tensor, boolean ask, MemorySegment userData) {
       try {
         String name = Natives.string((MemorySegment) LlamaLibrary.GGML_GET_NAME.invokeExact(tensor));
+        boolean outputRows = allRowsFfnInp && isOutputRowSelection(tensor);
         if (ask) {
-          return names.contains(name);
+          return outputRows || names.contains(name);
         }
-        if (!names.contains(name)) {
-          return true; // computed anyway; returning false would abort the graph
+        if (outputRows) {
+          MemorySegment t = GgmlTensor.at(tensor);
+          addRowSource(readF32(GgmlTensor.src(t, 0), "source of " + name), GgmlTensor.src(t, 1).address());
+        } else if (names.contains(name)) {
+          float[][] t = readF32(tensor, name);
+          parts.computeIfAbsent(name, k -> new ArrayList<>()).add(t[0]);
+          widths.put(name, t[1].length);
         }
-        long bytes = (long) LlamaLibrary.GGML_NBYTES.invokeExact(tensor);
-        long elements = (long) LlamaLibrary.GGML_NELEMENTS.invokeExact(tensor);
-        long rows = (long) LlamaLibrary.GGML_NROWS.invokeExact(tensor);
-        if (bytes != elements * Float.BYTES) {
-          throw new IllegalStateException("captured tensor " + name + " is not F32 (" + bytes + " bytes for "
-              + elements + " elements)");
-        }
-        float[] values = new float[Math.toIntExact(elements)];
-        try (Arena tmp = Arena.ofConfined()) {
-          MemorySegment buf = tmp.allocate(bytes, Float.BYTES);
-          LlamaLibrary.GGML_BACKEND_TENSOR_GET.invokeExact(tensor, buf, 0L, bytes);
-          MemorySegment.copy(buf, JAVA_FLOAT, 0, values, 0, values.length);
-        }
-        parts.computeIfAbsent(name, k -> new ArrayList<>()).add(values);
-        widths.put(name, (int) (elements / rows));
-        return true;
+        return true; // a node computed anyway; returning false would abort the graph
       } catch (Throwable t) {
         if (error == null) {
           error = t;
@@ -495,7 +504,73 @@ public final class LlamaContext implements AutoCloseable {
       }
     }
 
+    /**
+     * Whether {@code tensor} is {@code get_rows(x, inp_out_ids)}: the last block keeping only output rows. b4916
+     * leaves the {@code inp_out_ids} input unnamed ({@code leaf_<n>}), so the node is told apart from the other
+     * get_rows of these graphs (token and position embeddings) by its source: a computed activation, not a weight.
+     */
+    private static boolean isOutputRowSelection(MemorySegment tensor) {
+      MemorySegment t = GgmlTensor.at(tensor);
+      if (GgmlTensor.op(t) != GgmlTensor.OP_GET_ROWS) {
+        return false;
+      }
+      MemorySegment source = GgmlTensor.src(t, 0);
+      return source.address() != 0 && GgmlTensor.op(GgmlTensor.at(source)) != GgmlTensor.OP_NONE;
+    }
+
+    /**
+     * The two output-row selections of one micro-batch come as a pair (attention output, residual); their sum
+     * is {@code ffn_inp}. Float addition is commutative, so the sum is bit-identical to llama.cpp's whichever
+     * order the graph lists them in.
+     */
+    private void addRowSource(float[][] source, long rowIds) {
+      if (pendingSource == null) {
+        pendingSource = source[0];
+        pendingRowIds = rowIds;
+        return;
+      }
+      float[] a = pendingSource;
+      float[] b = source[0];
+      pendingSource = null;
+      if (a.length != b.length || rowIds != pendingRowIds) {
+        throw new IllegalStateException("two consecutive output-row selections differ: " + a.length + " and "
+            + b.length + " floats, row ids " + (rowIds == pendingRowIds ? "shared" : "not shared")
+            + "; " + FFN_INP_ALL_ROWS + " expects the attention output and the residual of one micro-batch");
+      }
+      float[] sum = new float[a.length];
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] = a[i] + b[i];
+      }
+      parts.computeIfAbsent(FFN_INP_ALL_ROWS, k -> new ArrayList<>()).add(sum);
+      widths.put(FFN_INP_ALL_ROWS, source[1].length);
+    }
+
+    /** Copies a contiguous F32 tensor; returns {values, new float[width]} (the second only carries the width). */
+    private static float[][] readF32(MemorySegment tensor, String what) throws Throwable {
+      long bytes = (long) LlamaLibrary.GGML_NBYTES.invokeExact(tensor);
+      long elements = (long) LlamaLibrary.GGML_NELEMENTS.invokeExact(tensor);
+      long rows = (long) LlamaLibrary.GGML_NROWS.invokeExact(tensor);
+      MemorySegment t = GgmlTensor.at(tensor);
+      long width = GgmlTensor.ne(t, 0);
+      if (bytes != elements * Float.BYTES || GgmlTensor.nb(t, 0) != Float.BYTES
+          || (rows > 1 && GgmlTensor.nb(t, 1) != width * Float.BYTES)) {
+        throw new IllegalStateException("captured tensor " + what + " is not contiguous F32 (" + bytes
+            + " bytes for " + elements + " elements)");
+      }
+      float[] values = new float[Math.toIntExact(elements)];
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment buf = tmp.allocate(bytes, Float.BYTES);
+        LlamaLibrary.GGML_BACKEND_TENSOR_GET.invokeExact(tensor, buf, 0L, bytes);
+        MemorySegment.copy(buf, JAVA_FLOAT, 0, values, 0, values.length);
+      }
+      return new float[][] {values, new float[Math.toIntExact(width)]};
+    }
+
     CapturedTensor result(String name) {
+      if (pendingSource != null) {
+        throw new IllegalStateException("the last decode's graph had an odd number of output-row selections "
+            + "(get_rows of an activation); " + FFN_INP_ALL_ROWS + " needs the attention output and the residual of every micro-batch");
+      }
       List<float[]> p = parts.get(name);
       if (p == null) {
         throw new IllegalStateException("the last decode computed no graph node named " + name);

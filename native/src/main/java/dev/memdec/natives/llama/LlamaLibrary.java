@@ -181,6 +181,14 @@ final class LlamaLibrary {
   static final MethodHandle GGML_NROWS = fn("ggml_nrows", JAVA_LONG, ADDRESS);
   static final MethodHandle GGML_BACKEND_TENSOR_GET =
       fn("ggml_backend_tensor_get", null, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
+  // ---- ggml graph construction, only for GgmlTensor's start-up layout check ----
+  static final MethodHandle GGML_OP_NAME = fn("ggml_op_name", ADDRESS, JAVA_INT);
+  static final MethodHandle GGML_INIT = fn("ggml_init", ADDRESS, GgmlTensor.INIT_PARAMS);
+  static final MethodHandle GGML_FREE = fn("ggml_free", null, ADDRESS);
+  static final MethodHandle GGML_NEW_TENSOR_1D = fn("ggml_new_tensor_1d", ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG);
+  static final MethodHandle GGML_NEW_TENSOR_2D =
+      fn("ggml_new_tensor_2d", ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG);
+  static final MethodHandle GGML_GET_ROWS = fn("ggml_get_rows", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
 
   // ---- samplers ----
   static final MethodHandle SAMPLER_INIT = fn("llama_sampler_init", ADDRESS, ADDRESS, ADDRESS);

@@ -81,7 +81,8 @@ public final class LlamaRuntime {
 
   /**
    * Reads the three {@code *_default_params} structs through our layouts and compares sizes and every
-   * default with the values disassembled from b4916 (llama-abi.md §3, §6). Returns one line per mismatch.
+   * default with the values disassembled from b4916 (llama-abi.md §3, §6), then checks the {@code ggml_tensor}
+   * fields the eval callback reads ({@link GgmlTensor}). Returns one line per mismatch.
    */
   static List<String> structMismatches() {
     List<String> bad = new ArrayList<>();
@@ -137,6 +138,7 @@ public final class LlamaRuntime {
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }
+    bad.addAll(GgmlTensor.layoutMismatches());
     return bad;
   }
 

@@ -39,6 +39,11 @@ public final class DatastoreCommand implements MemdecCommand {
             description = "Key: last block's FFN input (reference) or the final normed state (default: ${DEFAULT-VALUE}).")
     String key;
 
+    @Option(names = "--group-lines", defaultValue = "0", paramLabel = "N",
+            description = "0: each corpus file is one token stream (default). N > 0: as the reference (N = 1000), "
+                    + "every N lines form a stream cut to a multiple of --ctx tokens, the remainder dropped.")
+    int groupLines;
+
     @Option(names = "--threads", description = "llama.cpp threads (default: all cores).")
     Integer threads;
 
@@ -48,7 +53,7 @@ public final class DatastoreCommand implements MemdecCommand {
     @Override
     public Integer call() throws Exception {
         DatastoreBuilder.Options options = new DatastoreBuilder.Options(ctx, stride, KeyType.fromCliName(key),
-                threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+                threads == null ? Runtime.getRuntime().availableProcessors() : threads, groupLines);
         long t0 = System.nanoTime();
         DatastoreManifest m;
         ProgressBar[] bar = new ProgressBar[1];

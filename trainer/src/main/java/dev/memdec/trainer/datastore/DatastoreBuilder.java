@@ -3,7 +3,6 @@ package dev.memdec.trainer.datastore;
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
-import dev.memdec.natives.llama.CapturedTensor;
 import dev.memdec.natives.llama.ContextOptions;
 import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.LlamaModel;
@@ -22,11 +21,14 @@ import java.util.List;
 /**
  * Builds a datastore by running the host in llama.cpp over a corpus (reference-spec §2–3): each corpus file is one
  * token stream, cut into the sliding windows of §2.3; for every scored target position t+1 the key is the host's
- * hidden state at t (captured with the eval callback) and the value is token t+1.
+ * hidden state at t (captured with the eval callback) and the value is token t+1. The default key, the last block's
+ * normalized FFN input, is formed from {@code ffn_inp} captured for every row ({@link KeySource.AllRowsFfnInput}),
+ * so each window decodes as a plain prefill with one output row.
  *
  * <p>Tokenization follows §2.1: every line (with its newline) is tokenized on its own with the host's tokenizer,
- * without added BOS/EOS and without parsing special-token text, and the ids are concatenated. Unlike the reference,
- * lines are not grouped by 1000 with the remainder dropped (§2.2): nothing of the corpus is thrown away.
+ * without added BOS/EOS and without parsing special-token text, and the ids are concatenated. By default, unlike the
+ * reference, lines are not grouped by 1000 with the remainder dropped (§2.2): nothing of the corpus is thrown away;
+ * {@link Options#groupLines()} reproduces the reference's grouping.
  *
  * <p>Resumable per window: after a kill, the same call continues after the last completed window.
  */
@@ -39,9 +41,23 @@ public final class DatastoreBuilder {
      * @param stride  window stride S, {@code 1 <= S <= B}
      * @param keyType which hidden state is the key
      * @param threads llama.cpp threads
+     * @param groupLines 0: every corpus file is one token stream; n &gt; 0: as the reference (§2.2, n = 1000),
+     *                every n lines of a file form their own stream, cut to a multiple of {@code ctx} tokens when
+     *                at least {@code ctx} long (the remainder is dropped), with no left context across groups
      */
-    public record Options(int ctx, int stride, KeyType keyType, int threads) {
+    public record Options(int ctx, int stride, KeyType keyType, int threads, int groupLines) {
+        /** The reference's lines per group (HF {@code datasets.map(batched=True)}'s default batch size). */
+        public static final int REFERENCE_GROUP_LINES = 1000;
+
+        /** Whole files as streams: nothing of the corpus is dropped. */
+        public Options(int ctx, int stride, KeyType keyType, int threads) {
+            this(ctx, stride, keyType, threads, 0);
+        }
+
         public Options {
+            if (groupLines < 0) {
+                throw new IllegalArgumentException("--group-lines must be 0 (off) or positive, got " + groupLines);
+            }
             if (ctx < 2) {
                 throw new IllegalArgumentException("--ctx must be at least 2, got " + ctx);
             }
@@ -86,8 +102,10 @@ public final class DatastoreBuilder {
             }
         }
         String tokenizerSha256;
+        FfnNorm ffnNorm;
         try (GgufFile gguf = GgufFile.open(host)) {   // validates the file before llama.cpp sees it
             tokenizerSha256 = BpeVocabulary.readFrom(gguf).sha256();
+            ffnNorm = options.keyType() == KeyType.FFN_INPUT ? FfnNorm.ofLastBlock(gguf) : null;
         }
         List<SourceFile> corpusFiles = new ArrayList<>();
         for (Path c : corpus) {
@@ -102,11 +120,14 @@ public final class DatastoreBuilder {
             List<Stream> streams = new ArrayList<>();
             long total = 0;
             for (Path c : corpus) {
-                int[] tokens = tokenize(model.vocab(), c);
-                List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, options.ctx(), options.stride());
-                streams.add(new Stream(c, tokens, windows));
-                for (SlidingWindows.Window w : windows) {
-                    total += w.scoredCount();
+                for (int[] tokens : LineGroups.streams(c.toString(), tokenizeLines(model.vocab(), c),
+                        options.groupLines(), options.ctx())) {
+                    List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, options.ctx(),
+                            options.stride());
+                    streams.add(new Stream(c, tokens, windows));
+                    for (SlidingWindows.Window w : windows) {
+                        total += w.scoredCount();
+                    }
                 }
             }
             if (total == 0) {
@@ -114,9 +135,9 @@ public final class DatastoreBuilder {
                         + "than 2 tokens); the datastore would be empty");
             }
             DatastoreSpec spec = new DatastoreSpec(hostFile, tokenizerSha256, options.keyType(), model.nEmbd(),
-                    corpusFiles, options.ctx(), options.stride());
-            String tensor = options.keyType() == KeyType.FFN_INPUT
-                    ? LlamaContext.ffnInput(model.nLayer() - 1) : LlamaContext.RESULT_NORM;
+                    corpusFiles, options.ctx(), options.stride(), options.groupLines());
+            KeySource keys = ffnNorm != null ? new KeySource.AllRowsFfnInput(ffnNorm) : new KeySource.OutputRows();
+            String tensor = keys.tensor();
             ContextOptions co = ContextOptions.defaults().withNCtx(options.ctx())
                     .withBatch(options.ctx(), Math.min(options.ctx(), 512))
                     .withThreads(options.threads(), options.threads()).withCapture(tensor);
@@ -134,7 +155,7 @@ public final class DatastoreBuilder {
                         if (unit++ < writer.unitsDone()) {
                             continue;
                         }
-                        writeWindow(context, tensor, model.nEmbd(), s, w, writer);
+                        writeWindow(context, keys, model.nEmbd(), s, w, writer);
                         writer.checkpoint(unit);
                         progress.step(w.scoredCount());
                     }
@@ -145,65 +166,51 @@ public final class DatastoreBuilder {
     }
 
     /** Decodes one window and appends key(t) ↔ token(t+1) for its scored targets t+1 in [firstScored, end). */
-    private static void writeWindow(LlamaContext context, String tensor, int d, Stream s, SlidingWindows.Window w,
-                                    DatastoreWriter writer) throws IOException {
+    private static void writeWindow(LlamaContext context, KeySource keySource, int d, Stream s,
+                                    SlidingWindows.Window w, DatastoreWriter writer) throws IOException {
         int n = w.scoredCount();
         if (n == 0) {
             return;
         }
         int[] tokens = new int[w.length()];
         System.arraycopy(s.tokens(), w.begin(), tokens, 0, w.length());
-        boolean[] outputs = new boolean[w.length()];
-        for (int t = w.firstScored() - 1; t < w.end() - 1; t++) {
-            outputs[t - w.begin()] = true;
-        }
+        int firstKey = w.firstScored() - 1 - w.begin();   // window index of the first key's token t
         context.kvClear();
-        context.decode(tokens, 0, outputs);
-        CapturedTensor keys = context.captured(tensor);
-        if (keys.rows() != n || keys.width() != d) {
+        context.decode(tokens, 0, keySource.outputs(tokens.length, firstKey));
+        float[] keys = keySource.keys(context, firstKey, n);
+        if (keys.length != (long) n * d) {
             throw new IllegalStateException(s.file() + ": window [" + w.begin() + ", " + w.end() + ") captured "
-                    + keys.rows() + "×" + keys.width() + " of " + tensor + ", expected " + n + "×" + d);
+                    + keys.length + " floats of " + keySource.tensor() + ", expected " + n + "×" + d);
         }
         int[] values = new int[n];
         System.arraycopy(s.tokens(), w.firstScored(), values, 0, n);
-        writer.append(keys.values(), values, n);
+        writer.append(keys, values, n);
     }
 
     /** §2.1: every line with its newline tokenized on its own, ids concatenated. */
     static int[] tokenize(Vocab vocab, Path file) throws IOException {
-        List<int[]> parts = new ArrayList<>();
-        long total = 0;
+        return LineGroups.concat(file.toString(), tokenizeLines(vocab, file));
+    }
+
+    /** The tokens of every line (with its newline; a last line without one too), in file order. */
+    private static List<int[]> tokenizeLines(Vocab vocab, Path file) throws IOException {
+        List<int[]> lines = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             StringBuilder line = new StringBuilder();
             int ch;
             while ((ch = in.read()) >= 0) {
                 line.append((char) ch);
                 if (ch == '\n') {
-                    total += add(parts, vocab.tokenize(line.toString(), false, false));
+                    lines.add(vocab.tokenize(line.toString(), false, false));
                     line.setLength(0);
                 }
             }
             if (!line.isEmpty()) {
-                total += add(parts, vocab.tokenize(line.toString(), false, false));
+                lines.add(vocab.tokenize(line.toString(), false, false));
             }
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("--corpus " + file + ": not UTF-8 text (" + e + ")", e);
         }
-        if (total > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("--corpus " + file + ": " + total + " tokens; split it into files of "
-                    + "fewer than 2^31 tokens");
-        }
-        int[] all = new int[(int) total];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
-    }
-
-    private static int add(List<int[]> parts, int[] tokens) {
-        parts.add(tokens);
-        return tokens.length;
+        return lines;
     }
 }

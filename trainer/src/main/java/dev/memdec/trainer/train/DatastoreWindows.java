@@ -4,6 +4,7 @@ import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.trainer.datastore.AtomicFiles;
 import dev.memdec.trainer.datastore.Datastore;
 import dev.memdec.trainer.datastore.DatastoreSpec;
+import dev.memdec.trainer.datastore.LineGroups;
 import dev.memdec.trainer.datastore.SourceFile;
 import dev.memdec.trainer.knn.KnnDistributions;
 import dev.memdec.trainer.knn.KnnManifest;
@@ -76,26 +77,28 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
                             + f + " ('" + expected.path() + "', " + expected.sha256() + ") in " + datastoreDir
                             .resolve("datastore.json") + "; give the datastore's corpus files in their order");
                 }
-                int[] tokens = tokenizeLines(file, encoder);
-                for (SlidingWindows.Window w : SlidingWindows.of(tokens.length, spec.windowCtx(), spec.windowStride())) {
-                    if (w.scoredCount() == 0) {
-                        continue;
-                    }
-                    for (int p = w.firstScored(); p < w.end(); p++) {
-                        long r = row + (p - w.firstScored());
-                        if (r >= ds.count() || ds.value(r) != tokens[p]) {
-                            throw new IllegalArgumentException("--corpus " + file + ": token " + p + " is " + tokens[p]
-                                    + " but datastore entry " + r + " has value "
-                                    + (r < ds.count() ? Integer.toString(ds.value(r)) : "(none: past the end)")
-                                    + "; this tokenizer does not reproduce the datastore's tokens");
+                for (int[] tokens : LineGroups.streams(file.toString(), tokenizeLines(file, encoder), spec.groupLines(),
+                        spec.windowCtx())) {
+                    for (SlidingWindows.Window w : SlidingWindows.of(tokens.length, spec.windowCtx(), spec.windowStride())) {
+                        if (w.scoredCount() == 0) {
+                            continue;
                         }
-                        maxId = Math.max(maxId, tokens[p]);
+                        for (int p = w.firstScored(); p < w.end(); p++) {
+                            long r = row + (p - w.firstScored());
+                            if (r >= ds.count() || ds.value(r) != tokens[p]) {
+                                throw new IllegalArgumentException("--corpus " + file + ": token " + p + " is " + tokens[p]
+                                        + " but datastore entry " + r + " has value "
+                                        + (r < ds.count() ? Integer.toString(ds.value(r)) : "(none: past the end)")
+                                        + "; this tokenizer does not reproduce the datastore's tokens");
+                            }
+                            maxId = Math.max(maxId, tokens[p]);
+                        }
+                        for (int i = w.begin(); i < w.end(); i++) {
+                            maxId = Math.max(maxId, tokens[i]);
+                        }
+                        windows.add(new Entry(tokens, w, row));
+                        row += w.scoredCount();
                     }
-                    for (int i = w.begin(); i < w.end(); i++) {
-                        maxId = Math.max(maxId, tokens[i]);
-                    }
-                    windows.add(new Entry(tokens, w, row));
-                    row += w.scoredCount();
                 }
             }
             if (row != ds.count()) {
@@ -112,23 +115,18 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
     }
 
     /** One line at a time, each with its newline, ids concatenated (the datastore builder's §2.1 rule). */
-    private static int[] tokenizeLines(Path file, Function<String, int[]> encoder) throws IOException {
+    /** Every line (with its newline) encoded on its own, as the datastore build does (§2.1). */
+    private static List<int[]> tokenizeLines(Path file, Function<String, int[]> encoder) throws IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);
-        int[] out = new int[1024];
-        int n = 0;
+        List<int[]> lines = new ArrayList<>();
         int start = 0;
         while (start < text.length()) {
             int nl = text.indexOf('\n', start);
             int end = nl < 0 ? text.length() : nl + 1;
-            int[] ids = encoder.apply(text.substring(start, end));
-            while (n + ids.length > out.length) {
-                out = java.util.Arrays.copyOf(out, out.length * 2);
-            }
-            System.arraycopy(ids, 0, out, n, ids.length);
-            n += ids.length;
+            lines.add(encoder.apply(text.substring(start, end)));
             start = end;
         }
-        return java.util.Arrays.copyOf(out, n);
+        return lines;
     }
 
     /** The datastore's description: host, tokenizer hash, corpus files, window. */

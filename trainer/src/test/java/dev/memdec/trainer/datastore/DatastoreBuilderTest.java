@@ -168,6 +168,39 @@ class DatastoreBuilderTest {
     }
 
     @Test
+    void referenceLineGroupingDropsEachGroupsRemainder() throws IOException {
+        int groupLines = 5;
+        DatastoreManifest m = DatastoreBuilder.build(host, List.of(corpus), tmp.resolve("grouped"),
+                new DatastoreBuilder.Options(CTX, STRIDE, KeyType.FFN_INPUT, 2, groupLines), QUIET);
+        List<int[]> lines = new ArrayList<>();
+        try (LlamaModel model = LlamaModel.load(host, ModelOptions.defaults())) {
+            for (String line : Files.readString(corpus).split("(?<=\n)")) {
+                lines.add(model.vocab().tokenize(line, false, false));
+            }
+        }
+        assertEquals(12, lines.size());
+        List<Integer> expected = new ArrayList<>();
+        long entries = 0;
+        for (int from = 0; from < lines.size(); from += groupLines) {
+            int n = 0;
+            for (int[] l : lines.subList(from, Math.min(from + groupLines, lines.size()))) {
+                n += l.length;
+            }
+            int kept = n >= CTX ? n / CTX * CTX : n;
+            expected.add(kept);
+            entries += kept - 1;
+        }
+        assertTrue(expected.get(0) % CTX == 0 && expected.get(0) > 0, "the first group spans whole windows: " + expected);
+        assertEquals(expected, m.streamLengths(), "3 groups of 5, 5 and 2 lines, each cut to a multiple of " + CTX);
+        assertEquals(entries, m.count(), "every kept token but each group's first is a target");
+        assertEquals(groupLines, m.spec().groupLines());
+        try (Datastore ds = Datastore.open(tmp.resolve("grouped"))) {
+            int[] second = ds.tokens(1, 0, expected.get(1));
+            assertEquals(lines.get(groupLines)[0], second[0], "the second group starts at line " + groupLines);
+        }
+    }
+
+    @Test
     void badInputGivesClearErrors() throws IOException {
         Path empty = Files.writeString(tmp.resolve("empty.txt"), "");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -44,8 +44,8 @@ public final class TorchReference {
     public record Check(float[] logits, List<Step> steps, String torchVersion) {
     }
 
-    /** Timed training steps of the reference. */
-    public record Timing(double seconds, long tokens, int threads, String torchVersion) {
+    /** Timed training steps of the reference: wall and process CPU seconds. */
+    public record Timing(double seconds, double cpuSeconds, long tokens, int threads, String torchVersion) {
         public double tokensPerSecond() {
             return tokens / seconds;
         }
@@ -109,7 +109,7 @@ public final class TorchReference {
         }
         Path out = run(batches, work, "bench", Integer.toString(warmup), Integer.toString(steps));
         try (SafetensorsFile f = SafetensorsFile.open(out)) {
-            return new Timing(floats(f, "seconds")[0], (long) floats(f, "tokens")[0],
+            return new Timing(floats(f, "seconds")[0], floats(f, "cpu_seconds")[0], (long) floats(f, "tokens")[0],
                     Integer.parseInt(f.metadata().get("threads")), f.metadata().get("torch_version"));
         }
     }

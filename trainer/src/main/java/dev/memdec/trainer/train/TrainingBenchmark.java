@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.trainer.model.Gpt2Lm;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,14 +47,21 @@ public final class TrainingBenchmark {
         }
     }
 
-    /** Timed steps of one engine. */
-    public record Measurement(String engine, double seconds, long tokens, int steps, int threads) {
+    /**
+     * Timed steps of one engine: wall seconds, and process CPU seconds (less sensitive to other load on a shared
+     * machine; the DJL figure also holds the JVM's own threads and one checkpoint resume and write).
+     */
+    public record Measurement(String engine, double seconds, double cpuSeconds, long tokens, int steps, int threads) {
         public double tokensPerSecond() {
             return tokens / seconds;
         }
 
         public double millisPerStep() {
             return 1000 * seconds / steps;
+        }
+
+        public double cpuMillisPerStep() {
+            return 1000 * cpuSeconds / steps;
         }
     }
 
@@ -72,12 +80,16 @@ public final class TrainingBenchmark {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             TrainingRun run = new TrainingRun(m, setup.shape(), setup.weights(), data, data.slice(0, 0), options, out,
                     Map.of(), null).progressTo(null);
+            run.runUntil(setup.warmup());
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
             List<TrainingState.StepLoss> timed = run.run().state().steps().subList(setup.warmup(),
                     setup.warmup() + setup.steps());
+            double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
             double seconds = timed.stream().mapToDouble(TrainingState.StepLoss::seconds).sum();
             long tokens = timed.stream().mapToLong(TrainingState.StepLoss::tokens).sum();
-            return new Measurement("DJL " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), seconds, tokens,
-                    setup.steps(), TorchThreads.current());
+            return new Measurement("DJL " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), seconds, cpuSeconds,
+                    tokens, setup.steps(), TorchThreads.current());
         } finally {
             deleteTree(out);
         }
@@ -98,8 +110,8 @@ public final class TrainingBenchmark {
         try {
             TorchReference.Timing t = new TorchReference(setup.shape(), setup.weights(), BETA, setup.optimizer(),
                     setup.threads()).bench(batches, setup.warmup(), setup.steps(), work);
-            return new Measurement("PyTorch " + t.torchVersion() + " eager", t.seconds(), t.tokens(), setup.steps(),
-                    t.threads());
+            return new Measurement("PyTorch " + t.torchVersion() + " eager", t.seconds(), t.cpuSeconds(), t.tokens(),
+                    setup.steps(), t.threads());
         } finally {
             deleteTree(work);
         }

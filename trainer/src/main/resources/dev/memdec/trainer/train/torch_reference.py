@@ -10,7 +10,7 @@ results back from another.
                                          updated weights
   torch_reference.py bench IN OUT WARMUP STEPS
                                          times WARMUP + STEPS training steps cycling over the batches; writes the
-                                         timed seconds and tokens
+                                         timed wall and process CPU seconds and tokens
 
 Every value in IN is float32 (token ids are exact below 2^24); the header's __metadata__ holds the shape and
 the hyper-parameters. Threads: torch.set_num_threads(metadata threads), and the caller sets OMP_NUM_THREADS.
@@ -192,16 +192,20 @@ def bench(meta, tensors, out_path, warmup, steps):
     beta, clip = float(meta["beta"]), float(meta["clip"])
     data = batches(tensors)
     seconds = 0.0
+    cpu_seconds = 0.0
     tokens = 0
     for step in range(warmup + steps):
         batch = data[step % len(data)]
         start = time.perf_counter()
+        cpu_start = time.process_time()
         forward_backward(model, batch, beta, sparse_loss)
         clip_and_step(model, opt, schedule, clip)
         if step >= warmup:
             seconds += time.perf_counter() - start
+            cpu_seconds += time.process_time() - cpu_start
             tokens += batch["tokens"].numel()
-    write_safetensors(out_path, {"seconds": torch.tensor([seconds]), "tokens": torch.tensor([float(tokens)])},
+    write_safetensors(out_path, {"seconds": torch.tensor([seconds]), "cpu_seconds": torch.tensor([cpu_seconds]),
+                                 "tokens": torch.tensor([float(tokens)])},
                       {"torch_version": torch.__version__, "threads": str(torch.get_num_threads())})
 
 

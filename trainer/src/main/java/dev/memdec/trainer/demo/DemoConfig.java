@@ -75,12 +75,9 @@ public record DemoConfig(String name, SplitPlan general, SplitPlan domain, Strin
                 LAMBDAS, LambdaRule.DEFAULT, KJV_PROMPTS, 24, threads, 42);
     }
 
-    /**
-     * The README demo: a 4x128 host on 1 MB of Brown (about 220k tokens; 500 kB left it barely past unigram
-     * statistics), the memory on 150 kB of the KJV (Genesis onwards).
-     */
+    /** The README demo: a 4x128 host on 500 kB of Brown, the memory on 150 kB of the KJV (Genesis onwards). */
     public static DemoConfig full(int threads) {
-        return new DemoConfig("full", new SplitPlan(10, 1_000_000, 40_000, 60_000),
+        return new DemoConfig("full", new SplitPlan(10, 500_000, 40_000, 60_000),
                 new SplitPlan(20, 150_000, 30_000, 40_000), "4x128x4", 128, 1, 1, 8, 3e-3f, 2e-3f, 0.5f, 1024, 16,
                 LAMBDAS, LambdaRule.DEFAULT, KJV_PROMPTS, 32, threads, 42);
     }

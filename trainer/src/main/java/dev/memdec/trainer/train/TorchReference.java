@@ -137,6 +137,7 @@ public final class TorchReference {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         pb.environment().put("MKL_NUM_THREADS", Integer.toString(threads));
+        pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));   // Debian's torch runs GEMMs in OpenBLAS
         int code;
         try {
             code = pb.start().waitFor();

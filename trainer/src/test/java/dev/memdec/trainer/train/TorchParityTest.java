@@ -138,4 +138,17 @@ class TorchParityTest {
         assertTrue(gradDiff < 1e-6f, "gradients differ by " + gradDiff);
         assertTrue(paramDiff < 1e-6f, "parameters differ by " + paramDiff);
     }
+
+    /** The benchmark's two measurements run on tiny shapes: same tokens counted, both engines report. */
+    @Test
+    void benchmarkTimesBothEnginesOnTheSameBatches() throws Exception {
+        TrainingBenchmark.Setup setup = new TrainingBenchmark.Setup(Gpt2Config.of(1, 32, 2, 16, VOCAB), 16, 2, 4, 1, 2, 1, 7);
+        TrainingBenchmark.Measurement djl = TrainingBenchmark.djl(setup);
+        TrainingBenchmark.Measurement torch = TrainingBenchmark.torch(setup);
+        assertEquals(2 * 2 * 16, djl.tokens());
+        assertEquals(djl.tokens(), torch.tokens());
+        assertEquals(1, torch.threads());
+        assertTrue(djl.seconds() > 0 && torch.seconds() > 0 && torch.cpuSeconds() > 0, djl + " " + torch);
+        assertTrue(torch.engine().startsWith("PyTorch ") && torch.engine().endsWith(" eager"), torch.engine());
+    }
 }

@@ -24,26 +24,16 @@ class JointRuntimeTest {
 
     private static final String PROMPT = "The quick brown fox jumps over the lazy dog. It was";
 
-    private static HostModel joint;
-    private static MemoryModel memory;
-    private static HostModel hostAlone;
-    private static HostModel memoryAlone;
+    private static JointModels models;
 
     @BeforeAll
     static void open() throws Exception {
-        joint = HostModel.open(TestModels.host(), TestModels.options());
-        memory = MemoryModel.open(TestModels.memory(), TestModels.options());
-        joint.attach(memory);
-        hostAlone = HostModel.open(TestModels.host(), TestModels.options());
-        memoryAlone = HostModel.open(TestModels.memory(), TestModels.options());
+        models = JointModels.open();
     }
 
     @AfterAll
     static void close() {
-        joint.close();
-        memory.close();
-        hostAlone.close();
-        memoryAlone.close();
+        models.close();
     }
 
     private static int[] greedy(HostModel model, Mixing mixing, String prompt, int n) {
@@ -77,11 +67,11 @@ class JointRuntimeTest {
 
     @Test
     void jointDecodingGivesBitIdenticalLogitsToEachModelAlone() {
-        int[] tokens = joint.tokenize(PROMPT + " a long way from home, and then");
-        float[][] jointHost = stepLogits(joint, tokens, false);
-        float[][] jointMem = stepLogits(joint, tokens, true);
-        float[][] host = stepLogits(hostAlone, tokens, false);
-        float[][] mem = stepLogits(memoryAlone, tokens, false);
+        int[] tokens = models.joint().tokenize(PROMPT + " a long way from home, and then");
+        float[][] jointHost = stepLogits(models.joint(), tokens, false);
+        float[][] jointMem = stepLogits(models.joint(), tokens, true);
+        float[][] host = stepLogits(models.hostAlone(), tokens, false);
+        float[][] mem = stepLogits(models.memoryAlone(), tokens, false);
         for (int i = 0; i < tokens.length; i++) {
             assertArrayEquals(host[i], jointHost[i], "host logits at step " + i);
             assertArrayEquals(mem[i], jointMem[i], "memory logits at step " + i);
@@ -92,16 +82,16 @@ class JointRuntimeTest {
     @Test
     void nativeDecodingIsRefusedOutsideTheInferenceThread() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> joint.decoder().decode(new int[] {1}, new boolean[] {true}));
+                () -> models.joint().decoder().decode(new int[] {1}, new boolean[] {true}));
         assertTrue(e.getMessage().contains("inference thread"), e.getMessage());
     }
 
     @Test
     void memorySamplerWritesTheMixedDistributionForTheSamplersAfterIt() {
-        int[] tokens = joint.tokenize(PROMPT);
+        int[] tokens = models.joint().tokenize(PROMPT);
         Mixing mixing = new Mixing(0.4, 0.7);
-        float[][] host = stepLogits(hostAlone, tokens, false);
-        float[][] mem = stepLogits(memoryAlone, tokens, false);
+        float[][] host = stepLogits(models.hostAlone(), tokens, false);
+        float[][] mem = stepLogits(models.memoryAlone(), tokens, false);
         float[] seen = new float[TestModels.HOST.vocab()];
         JavaSampler capture = new JavaSampler() {
             @Override
@@ -112,7 +102,7 @@ class JointRuntimeTest {
             }
         };
         InferenceThread.run(() -> {
-            JointDecoder d = joint.decoder();
+            JointDecoder d = models.joint().decoder();
             d.clear();
             d.prefill(tokens);
             MemorySampler sampler = new MemorySampler(seen.length, seen.length, mixing);
@@ -138,19 +128,19 @@ class JointRuntimeTest {
 
     @Test
     void lambdaZeroIsTheHostAloneAndLambdaOneTheMemoryAlone() {
-        int[] hostTokens = greedy(hostAlone, null, PROMPT, 24);
-        assertArrayEquals(hostTokens, greedy(joint, Mixing.of(0), PROMPT, 24));
-        int[] memoryTokens = greedy(memoryAlone, null, PROMPT, 24);
-        assertArrayEquals(memoryTokens, greedy(joint, Mixing.of(1), PROMPT, 24));
+        int[] hostTokens = greedy(models.hostAlone(), null, PROMPT, 24);
+        assertArrayEquals(hostTokens, greedy(models.joint(), Mixing.of(0), PROMPT, 24));
+        int[] memoryTokens = greedy(models.memoryAlone(), null, PROMPT, 24);
+        assertArrayEquals(memoryTokens, greedy(models.joint(), Mixing.of(1), PROMPT, 24));
         assertFalse(Arrays.equals(hostTokens, memoryTokens), "the two models should disagree somewhere");
     }
 
     @Test
     void cachesStayInStepWhenAPromptReusesAndTrimsTheCache() throws Exception {
         GenerationRequest settings = GenerationRequest.of("").withMaxTokens(20).withMixing(Mixing.of(0.5));
-        int[] prompt = joint.tokenize(PROMPT);
+        int[] prompt = models.joint().tokenize(PROMPT);
         int[] first;
-        try (Generation g = joint.generate(settings.withMaxTokens(60), prompt)) {
+        try (Generation g = models.joint().generate(settings.withMaxTokens(60), prompt)) {
             g.forEachRemaining(t -> { });
             first = g.result().tokenIds();
         }
@@ -159,20 +149,20 @@ class JointRuntimeTest {
         int[] resumed = Arrays.copyOf(prompt, prompt.length + 30);
         System.arraycopy(first, 0, resumed, prompt.length, 30);
         GenerationResult reused;
-        try (Generation g = joint.generate(settings, resumed)) {
+        try (Generation g = models.joint().generate(settings, resumed)) {
             g.forEachRemaining(t -> { });
             reused = g.result();
         }
         assertEquals(1, reused.timings().promptTokens(), "all but the last prompt token come from the cache");
         assertArrayEquals(Arrays.copyOfRange(first, 30, 50), reused.tokenIds(),
                 "greedy decoding from a trimmed, reused cache continues the first generation");
-        int[] cached = joint.cachedTokens();
+        int[] cached = models.joint().cachedTokens();
         int[] expected = Arrays.copyOf(resumed, resumed.length + 19);
         System.arraycopy(reused.tokenIds(), 0, expected, resumed.length, 19);
         assertArrayEquals(expected, cached, "cache = prompt + generated tokens but the last (not decoded yet)");
         // A fresh pair of caches decoding the whole prompt at once gives the same continuation.
         try (HostModel fresh = HostModel.open(TestModels.host(), TestModels.options())) {
-            fresh.attach(memory);
+            fresh.attach(models.memory());
             try (Generation g = fresh.generate(settings, resumed)) {
                 g.forEachRemaining(t -> { });
                 assertArrayEquals(reused.tokenIds(), g.result().tokenIds());
@@ -184,7 +174,7 @@ class JointRuntimeTest {
     @Test
     void grammarConstrainsTheMixedOutput() {
         Sampling s = Sampling.defaults().withSeed(7).withTemperature(1.5f).withGrammar("root ::= [ab]+ \"!\"");
-        GenerationResult r = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(12)
+        GenerationResult r = models.joint().complete(GenerationRequest.of(PROMPT).withMaxTokens(12)
                 .withMixing(Mixing.of(0.5)).withSampling(s));
         assertTrue(r.text().matches("[ab]+!?"), "grammar violated: '" + r.text() + "'");
     }
@@ -195,9 +185,9 @@ class JointRuntimeTest {
                 .withRepeatPenalty(1.3f, 32).withTemperature(0.9f);
         GenerationRequest req = GenerationRequest.of(PROMPT).withMaxTokens(16).withMixing(Mixing.of(0.5))
                 .withSampling(s);
-        assertArrayEquals(joint.complete(req).tokenIds(), joint.complete(req).tokenIds());
-        int banned = greedy(joint, Mixing.of(0.5), PROMPT, 1)[0];
-        GenerationResult biased = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(1)
+        assertArrayEquals(models.joint().complete(req).tokenIds(), models.joint().complete(req).tokenIds());
+        int banned = greedy(models.joint(), Mixing.of(0.5), PROMPT, 1)[0];
+        GenerationResult biased = models.joint().complete(GenerationRequest.of(PROMPT).withMaxTokens(1)
                 .withMixing(Mixing.of(0.5))
                 .withSampling(Sampling.greedy().withLogitBias(Map.of(banned, Float.NEGATIVE_INFINITY))));
         assertNotEquals(banned, biased.tokenIds()[0], "logit bias after the memory sampler bans the mixed argmax");
@@ -205,18 +195,18 @@ class JointRuntimeTest {
 
     @Test
     void streamingStopsAtStopStringsAndCanBeCancelled() {
-        GenerationResult full = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(30)
+        GenerationResult full = models.joint().complete(GenerationRequest.of(PROMPT).withMaxTokens(30)
                 .withMixing(Mixing.of(0.5)));
         String text = full.text();
         assertTrue(text.length() > 6, text);
         String stop = text.substring(4, 6);
-        GenerationResult stopped = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(30)
+        GenerationResult stopped = models.joint().complete(GenerationRequest.of(PROMPT).withMaxTokens(30)
                 .withMixing(Mixing.of(0.5)).withStop(stop));
         assertEquals(FinishReason.STOP, stopped.finish());
         assertEquals(text.substring(0, text.indexOf(stop)), stopped.text());
 
         StringBuilder streamed = new StringBuilder();
-        try (Generation g = joint.generate(GenerationRequest.of(PROMPT).withMaxTokens(30).withMixing(Mixing.of(0.5)))) {
+        try (Generation g = models.joint().generate(GenerationRequest.of(PROMPT).withMaxTokens(30).withMixing(Mixing.of(0.5)))) {
             int n = 0;
             for (GeneratedToken t : g) {
                 streamed.append(t.text());
@@ -232,33 +222,33 @@ class JointRuntimeTest {
 
     @Test
     void contextOverflowEndsGenerationWithConsistentCaches() {
-        int promptLength = joint.tokenize(PROMPT).length;
-        GenerationResult r = joint.complete(GenerationRequest.of(PROMPT).withMaxTokens(1000)
+        int promptLength = models.joint().tokenize(PROMPT).length;
+        GenerationResult r = models.joint().complete(GenerationRequest.of(PROMPT).withMaxTokens(1000)
                 .withMixing(Mixing.of(0.5)));
         assertEquals(FinishReason.CONTEXT_FULL, r.finish());
         assertEquals(TestModels.CTX - promptLength + 1, r.tokenIds().length);
-        assertEquals(TestModels.CTX, joint.cachedTokens().length);
+        assertEquals(TestModels.CTX, models.joint().cachedTokens().length);
         String longPrompt = "word ".repeat(TestModels.CTX + 10);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> joint.generate(GenerationRequest.of(longPrompt)));
+                () -> models.joint().generate(GenerationRequest.of(longPrompt)));
         assertTrue(e.getMessage().contains("context"), e.getMessage());
     }
 
     @Test
     void perplexityEvaluatesEveryLambdaFromOnePass() {
         String text = (PROMPT + " ").repeat(20);
-        PerplexityReport r = joint.perplexity(text, 64, 32, List.of(0.0, 0.5, 1.0), 1.0, null);
-        PerplexityReport hostOnly = hostAlone.perplexity(text, 64, 32, List.of(), 1.0, null);
-        PerplexityReport memOnly = memoryAlone.perplexity(text, 64, 32, List.of(), 1.0, null);
+        PerplexityReport r = models.joint().perplexity(text, 64, 32, List.of(0.0, 0.5, 1.0), 1.0, null);
+        PerplexityReport hostOnly = models.hostAlone().perplexity(text, 64, 32, List.of(), 1.0, null);
+        PerplexityReport memOnly = models.memoryAlone().perplexity(text, 64, 32, List.of(), 1.0, null);
         assertEquals(hostOnly.tokens(), r.tokens());
-        assertEquals(joint.tokenize(text).length - 1, r.tokens(), "every token but the first is scored once");
+        assertEquals(models.joint().tokenize(text).length - 1, r.tokens(), "every token but the first is scored once");
         assertEquals(hostOnly.hostPpl(), r.hostPpl(), 1e-9);
         assertEquals(hostOnly.hostPpl(), r.joint().get(0).ppl(), 1e-9);
         assertEquals(memOnly.hostPpl(), r.joint().get(2).ppl(), 1e-6 * memOnly.hostPpl());
         // The converter's reference implementation of §2.3/§7.3 over the same host logits agrees.
-        int[] tokens = hostAlone.tokenize(text);
+        int[] tokens = models.hostAlone().tokenize(text);
         SlidingWindowPerplexity.Result reference = SlidingWindowPerplexity.evaluate(
-                window -> allLogits(hostAlone, window), tokens, 64, 32);
+                window -> allLogits(models.hostAlone(), window), tokens, 64, 32);
         assertEquals(reference.tokens(), hostOnly.tokens());
         assertEquals(reference.nll(), hostOnly.hostNll(), 1e-6 * reference.nll());
         double mid = r.joint().get(1).ppl();

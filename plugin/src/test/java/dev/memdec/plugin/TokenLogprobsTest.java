@@ -22,26 +22,16 @@ class TokenLogprobsTest {
     private static final int STEPS = 5;
     private static final int TOP = 7;
 
-    private static HostModel joint;
-    private static MemoryModel memory;
-    private static HostModel hostAlone;
-    private static HostModel memoryAlone;
+    private static JointModels models;
 
     @BeforeAll
     static void open() throws Exception {
-        joint = HostModel.open(TestModels.host(), TestModels.options());
-        memory = MemoryModel.open(TestModels.memory(), TestModels.options());
-        joint.attach(memory);
-        hostAlone = HostModel.open(TestModels.host(), TestModels.options());
-        memoryAlone = HostModel.open(TestModels.memory(), TestModels.options());
+        models = JointModels.open();
     }
 
     @AfterAll
     static void close() {
-        joint.close();
-        memory.close();
-        hostAlone.close();
-        memoryAlone.close();
+        models.close();
     }
 
     private static List<GeneratedToken> generate(HostModel model, GenerationRequest request) {
@@ -126,24 +116,24 @@ class TokenLogprobsTest {
     @Test
     void theMixedDistributionIsReportedWhenAMemoryIsAttached() {
         Mixing m = new Mixing(0.4, 0.7);
-        check(joint, GenerationRequest.of(PROMPT).withMixing(m),
-                prefix -> mixed(nextLogits(hostAlone, prefix), nextLogits(memoryAlone, prefix), m));
+        check(models.joint(), GenerationRequest.of(PROMPT).withMixing(m),
+                prefix -> mixed(nextLogits(models.hostAlone(), prefix), nextLogits(models.memoryAlone(), prefix), m));
     }
 
     @Test
     void lambdaZeroReportsTheHostLogSoftmax() {
-        check(joint, GenerationRequest.of(PROMPT).withMixing(Mixing.hostOnly()),
-                prefix -> logSoftmax(nextLogits(hostAlone, prefix), 1));
+        check(models.joint(), GenerationRequest.of(PROMPT).withMixing(Mixing.hostOnly()),
+                prefix -> logSoftmax(nextLogits(models.hostAlone(), prefix), 1));
     }
 
     @Test
     void aHostWithoutMemoryReportsItsLogSoftmax() {
-        check(hostAlone, GenerationRequest.of(PROMPT), prefix -> logSoftmax(nextLogits(hostAlone, prefix), 1));
+        check(models.hostAlone(), GenerationRequest.of(PROMPT), prefix -> logSoftmax(nextLogits(models.hostAlone(), prefix), 1));
     }
 
     @Test
     void noLogprobsAreComputedUnlessAsked() {
-        List<GeneratedToken> tokens = generate(joint, GenerationRequest.of(PROMPT).withMaxTokens(3));
+        List<GeneratedToken> tokens = generate(models.joint(), GenerationRequest.of(PROMPT).withMaxTokens(3));
         assertEquals(3, tokens.size());
         tokens.forEach(t -> assertEquals(Optional.empty(), t.logprobs()));
     }
@@ -151,7 +141,7 @@ class TokenLogprobsTest {
     @Test
     void sampledTokensCarryTheirPreTemperatureLogprob() {
         Sampling hot = Sampling.defaults().withTemperature(1.5f).withSeed(42);
-        for (GeneratedToken t : generate(joint, GenerationRequest.of(PROMPT).withSampling(hot).withMaxTokens(4)
+        for (GeneratedToken t : generate(models.joint(), GenerationRequest.of(PROMPT).withSampling(hot).withMaxTokens(4)
                 .withTopLogprobs(0))) {
             TokenLogprobs lp = t.logprobs().orElseThrow();
             assertTrue(lp.top().isEmpty());

@@ -8,6 +8,7 @@ import dev.memdec.trainer.corpus.SplitPlan;
 import dev.memdec.trainer.demo.DemoConfig;
 import dev.memdec.trainer.demo.DemoPipeline;
 import dev.memdec.trainer.demo.DemoReport;
+import dev.memdec.trainer.demo.LambdaRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -19,8 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The demo pipeline end to end at test scale, on committed public-domain fixtures (Brown as general text,
  * Moby-Dick as the domain): a host pretrained on general text, its datastore and kNN targets on the domain,
- * a memory trained from the host and exported to Q8_0, perplexity through llama.cpp. The memory must lower the
- * held-out domain perplexity, λ = 0 must be the host exactly, and a second run must reuse every stage.
+ * a DAPT copy of the host, a memory trained from the host and exported to Q8_0, perplexity through llama.cpp. The
+ * memory, the kNN-LM and the DAPT host must lower the held-out domain perplexity, both λ must keep the general
+ * validation perplexity within the rule's bound, λ = 0 must be the host exactly, and a second run must reuse every
+ * stage.
  */
 class DemoPipelineTest {
 
@@ -33,17 +36,35 @@ class DemoPipelineTest {
                 dir.resolve("corpora"));
         DemoConfig config = new DemoConfig("test", new SplitPlan(10, 15_000, 5_000, 6_000),
                 new SplitPlan(10, 8_000, 5_000, 6_000), "1x32x2", 64, 1, 1, 8, 1e-2f, 3e-3f, 0.5f, 64, 16,
-                DemoConfig.LAMBDAS, List.of("Call me Ishmael."), 6, 2, 42);
+                DemoConfig.LAMBDAS, LambdaRule.DEFAULT, List.of("Call me Ishmael."), 6, 2, 42);
         Path work = dir.resolve("work");
         DemoReport first = new DemoPipeline(config, corpora, work, System.err).run();
         System.err.print(first.formatTable());
 
         DemoReport.Row host = first.row(DemoPipeline.HOST);
         DemoReport.Row memory = first.row(DemoPipeline.MEMORY);
+        DemoReport.Row knn = first.row(DemoPipeline.KNN_LM);
+        DemoReport.Row dapt = first.row(DemoPipeline.DAPT);
         assertTrue(memory.domainPpl() < host.domainPpl(),
                 "host + memory " + memory.domainPpl() + " should beat the host " + host.domainPpl() + " on held-out domain text");
+        assertTrue(knn.domainPpl() < host.domainPpl(),
+                "host + kNN-LM " + knn.domainPpl() + " should beat the host " + host.domainPpl() + " on held-out domain text");
+        assertTrue(dapt.domainPpl() < host.domainPpl(),
+                "the DAPT host " + dapt.domainPpl() + " should beat the host " + host.domainPpl() + " on held-out domain text");
         assertEquals(0.0, first.lambdaZeroCheck(), 1e-9, "joint perplexity at lambda 0 must equal the host's");
-        assertTrue(first.lambda() > 0, "lambda tuned on validation text should give the memory weight, got " + first.lambda());
+        assertTrue(first.lambda() > 0, "lambda chosen on validation text should give the memory weight, got " + first.lambda());
+        double bound = LambdaRule.DEFAULT.maxGeneralRatio() * first.hostValid().generalPpl();
+        assertTrue(first.chosen().generalValid() <= bound, "memory lambda " + first.lambda() + " gives general validation ppl "
+                + first.chosen().generalValid() + " above " + bound);
+        assertTrue(first.knnChosen().generalValid() <= bound, "kNN-LM lambda " + first.knnLambda()
+                + " gives general validation ppl " + first.knnChosen().generalValid() + " above " + bound);
+        for (DemoReport.SweepPoint p : first.sweep()) {
+            assertTrue(p.generalValid() > bound || p.domainValid() >= first.chosen().domainValid(),
+                    "lambda " + p.lambda() + " is within the general bound and better on domain validation than the chosen "
+                            + first.lambda());
+        }
+        assertEquals(memory.domainPpl(), first.chosen().domainTest(), "the table must show the chosen lambda's test ppl");
+        assertTrue(first.formatTable().contains("general-validation ppl <= 1.10 x host"), first.formatTable());
         assertTrue(Files.size(work.resolve("lambda-sweep.png")) > 0);
         assertTrue(Files.readString(work.resolve("report.json")).contains("\"lambdaZeroCheck\""));
 

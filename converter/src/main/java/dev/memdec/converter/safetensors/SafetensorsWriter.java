@@ -53,6 +53,12 @@ public final class SafetensorsWriter {
         return add(name, SafetensorsDtype.F32, shape, (first, dst, count) -> System.arraycopy(values, (int) first, dst, 0, count));
     }
 
+    /** Adds (or replaces) a {@code __metadata__} entry. */
+    public SafetensorsWriter metadata(String key, String value) {
+        metadata.put(key, value);
+        return this;
+    }
+
     /** Writes the file via a temporary sibling and an atomic rename. */
     public void write(Path out) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();

@@ -42,9 +42,9 @@ public final class CompareLogitsCommand implements MemdecCommand {
             description = "Window length in tokens, in [2, training context] (default: ${DEFAULT-VALUE}).")
     int ctx;
 
-    @Option(names = "--stride", paramLabel = "N", defaultValue = "256",
-            description = "Window stride in tokens, in [1, ctx] (default: ${DEFAULT-VALUE}).")
-    int stride;
+    @Option(names = "--stride", paramLabel = "N",
+            description = "Window stride in tokens, in [1, ctx] (default: half of --ctx, as the reference scores).")
+    Integer stride;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads per decode (default: all cores).")
     Integer threads;
@@ -58,6 +58,7 @@ public final class CompareLogitsCommand implements MemdecCommand {
 
     @Override
     public Integer call() throws Exception {
+        int stride = this.stride != null ? this.stride : Math.max(1, ctx / 2);
         // --ctx, --stride and --max-tokens are checked by LogitComparison.compare before any model is loaded.
         if (threads != null && threads < 1) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + threads);

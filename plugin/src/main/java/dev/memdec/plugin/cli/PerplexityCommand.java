@@ -63,9 +63,9 @@ public final class PerplexityCommand implements MemdecCommand {
             description = "Window length in tokens (default: ${DEFAULT-VALUE}).")
     int ctx;
 
-    @Option(names = "--stride", paramLabel = "N", defaultValue = "512",
-            description = "Window stride in tokens, in [1, ctx] (default: ${DEFAULT-VALUE}).")
-    int stride;
+    @Option(names = "--stride", paramLabel = "N",
+            description = "Window stride in tokens, in [1, ctx] (default: half of --ctx, as the reference scores).")
+    Integer stride;
 
     @Mixin
     KnnFlags knnFlags;
@@ -82,6 +82,7 @@ public final class PerplexityCommand implements MemdecCommand {
         if (ctx < 2) {
             throw new IllegalArgumentException("--ctx must be >= 2, got " + ctx);
         }
+        int stride = this.stride != null ? this.stride : Math.max(1, ctx / 2);
         if (stride < 1 || stride > ctx) {
             throw new IllegalArgumentException("--stride must be in [1, --ctx=" + ctx + "], got " + stride);
         }

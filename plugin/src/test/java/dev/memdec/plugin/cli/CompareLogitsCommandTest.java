@@ -1,5 +1,6 @@
 package dev.memdec.plugin.cli;
 
+import static dev.memdec.plugin.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,15 +11,12 @@ import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** compare-logits through the real command line: a model made F32 and then quantized with quantize. */
 class CompareLogitsCommandTest {
@@ -29,35 +27,22 @@ class CompareLogitsCommandTest {
     static Path q8;
     static Path text;
 
-    record Run(int code, String out, String err) {
-    }
-
     @BeforeAll
     static void models() throws Exception {
         Gpt2Config c = Gpt2Config.of(2, 64, 2, 64, Gpt2Tokenizer.VOCAB_SIZE);
         f32 = dir.resolve("f32.gguf");
         q8 = dir.resolve("q8_0.gguf");
         Gpt2GgufExporter.write(c, new RandomGpt2Weights(c, 3), Gpt2Tokenizer.vocabulary(), GgmlType.F32, Map.of(), f32);
-        Run quantized = run("quantize", "--in", f32.toString(), "--out", q8.toString(), "--type", "q8_0");
+        CliRun quantized = run("quantize", "--in", f32.toString(), "--out", q8.toString(), "--type", "q8_0");
         assertEquals(0, quantized.code(), quantized.err());
         text = dir.resolve("text.txt");
         Files.writeString(text, "Call me Ishmael. Some years ago, never mind how long precisely, having little or no "
                 + "money in my purse, and nothing particular to interest me on shore. ".repeat(2));
     }
 
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void jsonReportsEveryStatistic() {
-        Run r = run("compare-logits", "--ref", f32.toString(), "--test", q8.toString(), "--text", text.toString(),
+        CliRun r = run("compare-logits", "--ref", f32.toString(), "--test", q8.toString(), "--text", text.toString(),
                 "--ctx", "32", "--stride", "16", "--threads", "1", "--max-tokens", "40", "--json");
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -71,25 +56,26 @@ class CompareLogitsCommandTest {
     }
 
     @Test
-    void textOutputNamesEachStatistic() {
-        Run r = run("compare-logits", "--ref", f32.toString(), "--test", f32.toString(), "--text", text.toString(),
-                "--ctx", "32", "--stride", "16", "--threads", "1");
+    void textOutputNamesEachStatisticAndDefaultsTheStrideToHalfTheWindow() {
+        CliRun r = run("compare-logits", "--ref", f32.toString(), "--test", f32.toString(), "--text", text.toString(),
+                "--ctx", "32", "--threads", "1");
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(ctx 32, stride 16)"), r.out());
         assertTrue(r.out().contains("mean KL(ref||test)  0.0000e+00 +/- 0.0e+00 nats"), r.out());
         assertTrue(r.out().contains("same top token      100.000"), r.out());
     }
 
     @Test
     void badFlagsExitWithAMessage() {
-        Run missing = run("compare-logits", "--ref", dir.resolve("none.gguf").toString(), "--test", q8.toString(),
+        CliRun missing = run("compare-logits", "--ref", dir.resolve("none.gguf").toString(), "--test", q8.toString(),
                 "--text", text.toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("--ref") && missing.err().contains("none.gguf"), missing.err());
-        Run ctx = run("compare-logits", "--ref", f32.toString(), "--test", q8.toString(), "--text", text.toString(),
+        CliRun ctx = run("compare-logits", "--ref", f32.toString(), "--test", q8.toString(), "--text", text.toString(),
                 "--ctx", "4096");
         assertEquals(1, ctx.code());
         assertTrue(ctx.err().contains("--ctx 4096 exceeds the training context 64"), ctx.err());
-        Run noText = run("compare-logits", "--ref", f32.toString(), "--test", q8.toString(), "--text",
+        CliRun noText = run("compare-logits", "--ref", f32.toString(), "--test", q8.toString(), "--text",
                 dir.resolve("none.txt").toString());
         assertEquals(1, noText.code());
         assertTrue(noText.err().contains("--text"), noText.err());

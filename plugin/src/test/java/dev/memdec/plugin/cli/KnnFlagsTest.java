@@ -35,7 +35,7 @@ class KnnFlagsTest {
     }
 
     static void refused(String expected, String... args) {
-        RuntimeCommandsTest.Run r = RuntimeCommandsTest.run(args);
+        CliRun r = CliRun.run(args);
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains(expected), r.err());
     }

@@ -1,5 +1,6 @@
 package dev.memdec.plugin.cli;
 
+import static dev.memdec.plugin.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,8 +13,6 @@ import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -21,7 +20,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** generate, perplexity and bench through the real command line on tiny models. */
 class RuntimeCommandsTest {
@@ -30,9 +28,6 @@ class RuntimeCommandsTest {
     static Path dir;
     static Path host;
     static Path memory;
-
-    record Run(int code, String out, String err) {
-    }
 
     @BeforeAll
     static void models() throws Exception {
@@ -44,19 +39,9 @@ class RuntimeCommandsTest {
         Gpt2GgufExporter.write(m, new RandomGpt2Weights(m, 12), Gpt2Tokenizer.vocabulary(), GgmlType.F32, Map.of(), memory);
     }
 
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void generateJsonHasTextTokensIdsAndTimings() {
-        Run r = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
+        CliRun r = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
                 "--prompt", "Hello world", "--max-tokens", "5", "--greedy", "--threads", "1", "--ctx", "64", "--json");
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -69,7 +54,7 @@ class RuntimeCommandsTest {
         o.getAsJsonArray("tokens").forEach(t -> joined.append(t.getAsString()));
         assertEquals(joined.toString(), o.get("text").getAsString());
 
-        Run streamed = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
+        CliRun streamed = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
                 "--prompt", "Hello world", "--max-tokens", "5", "--greedy", "--threads", "1", "--ctx", "64");
         assertEquals(0, streamed.code(), streamed.err());
         assertEquals(o.get("text").getAsString() + System.lineSeparator(), streamed.out());
@@ -80,7 +65,7 @@ class RuntimeCommandsTest {
         Path text = dir.resolve("text.txt");
         Files.writeString(text, "It was the best of times, it was the worst of times. ".repeat(12));
         Path png = dir.resolve("ppl.png");
-        Run r = run("perplexity", "--host", host.toString(), "--memory", memory.toString(), "--lambda-sweep",
+        CliRun r = run("perplexity", "--host", host.toString(), "--memory", memory.toString(), "--lambda-sweep",
                 "0,0.5,1", "--text", text.toString(), "--ctx", "64", "--stride", "32", "--threads", "1", "--json",
                 "--plot", png.toString());
         assertEquals(0, r.code(), r.err());
@@ -96,7 +81,7 @@ class RuntimeCommandsTest {
 
     @Test
     void benchReportsEveryMeasure() {
-        Run r = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "3",
+        CliRun r = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "3",
                 "--prompt-tokens", "8", "--rounds", "1", "--threads", "1", "--json");
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -109,25 +94,25 @@ class RuntimeCommandsTest {
 
     @Test
     void badInputIsAClearErrorNotACrash() {
-        Run lambda = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "1.5",
+        CliRun lambda = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "1.5",
                 "--prompt", "x");
         assertEquals(1, lambda.code());
         assertTrue(lambda.err().contains("lambda must be in [0, 1]"), lambda.err());
-        Run temp = run("generate", "--host", host.toString(), "--prompt", "x", "--temp", "0");
+        CliRun temp = run("generate", "--host", host.toString(), "--prompt", "x", "--temp", "0");
         assertEquals(1, temp.code());
         assertTrue(temp.err().contains("--temp"), temp.err());
-        Run missing = run("generate", "--host", host.toString(), "--memory", dir.resolve("none.gguf").toString(),
+        CliRun missing = run("generate", "--host", host.toString(), "--memory", dir.resolve("none.gguf").toString(),
                 "--prompt", "x", "--threads", "1", "--ctx", "64");
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("memory model file not found"), missing.err());
-        Run both = run("perplexity", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
+        CliRun both = run("perplexity", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
                 "--lambda-sweep", "0,1", "--text", "x");
         assertEquals(2, both.code(), "picocli usage error");
-        Run tooLong = run("generate", "--host", host.toString(), "--prompt", "word ".repeat(100), "--ctx", "32",
+        CliRun tooLong = run("generate", "--host", host.toString(), "--prompt", "word ".repeat(100), "--ctx", "32",
                 "--threads", "1");
         assertEquals(1, tooLong.code());
         assertTrue(tooLong.err().contains("context"), tooLong.err());
-        Run noMemory = run("perplexity", "--host", host.toString(), "--lambda", "0.5", "--text", "x");
+        CliRun noMemory = run("perplexity", "--host", host.toString(), "--lambda", "0.5", "--text", "x");
         assertEquals(1, noMemory.code());
         assertTrue(noMemory.err().contains("--memory"), noMemory.err());
     }

@@ -91,7 +91,7 @@ public final class ExportCommand implements MemdecCommand {
         });
         meta.put("memdec.lambda_default", Float.toString(lambda));
         meta.put("memdec.temperature_default", Float.toString(temperature));
-        meta.put("memdec.training", new Gson().toJson(RunReport.summary(new TrainingRun.Result(state.step(), dir, state))));
+        meta.put("memdec.training", new Gson().toJson(RunReport.summary(new TrainingRun.Result(state.step(), dir, state, false))));
         TorchThreads.use(Runtime.getRuntime().availableProcessors());
         try (NDManager manager = NDManager.newBaseManager("PyTorch");
              Gpt2Lm model = Gpt2Lm.create(manager, state.shape(), Checkpoint.modelTensors(manager, dir))) {

@@ -6,6 +6,7 @@ import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.trainer.train.CorpusWindows;
+import dev.memdec.trainer.train.GracefulStop;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingWindows;
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
 /** {@code memdec pretrain}: trains a small GPT-2 host on text with cross-entropy (no kNN targets). */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = {"Pretrain a small GPT-2 (GPT-2 tokenizer) on text files with cross-entropy.",
-                "Checkpoints go to OUT/checkpoints (resumed when present); OUT/loss.png plots the curves."})
+                "Checkpoints go to OUT/checkpoints (resumed when present); OUT/loss.png plots the curves.",
+                "SIGTERM or Ctrl-C stops at the next step boundary with a checkpoint; run the same command again to resume."})
 public final class PretrainCommand implements MemdecCommand {
 
     private static final int DEFAULT_SEQ = 1024;
@@ -48,7 +50,9 @@ public final class PretrainCommand implements MemdecCommand {
         flags.applyThreads();
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
         BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        TrainingRun.Result r;
+        try (GracefulStop stop = GracefulStop.install("training", TrainingFlags.STOP_WAIT);
+             NDManager manager = flags.newManager()) {
             ModelChoice.Start start = ModelChoice.resolve(model, ctx, manager, vocabulary, flags.seed);
             int seq = flags.seq == null ? Math.min(DEFAULT_SEQ, start.config().ctx()) : flags.seq;
             if (seq < 2 || seq > start.config().ctx()) {
@@ -63,10 +67,10 @@ public final class PretrainCommand implements MemdecCommand {
             metadata.put(GgufKeys.TOKENIZER_SHA256, vocabulary.sha256());
             metadata.put("memdec.corpus_sha256", data.sha256());
             metadata.put("memdec.init", start.provenance());
-            TrainingRun.Result r = new TrainingRun(manager, start.config(), start.tensors(), split[0], split[1],
-                    flags.options(0f, 0.5f), out, metadata, null).run();
+            r = new TrainingRun(manager, start.config(), start.tensors(), split[0], split[1],
+                    flags.options(0f, 0.5f), out, metadata, null).stopWhen(stop).run();
             RunReport.print(r, flags.json, System.out);
         }
-        return 0;
+        return RunReport.exitCode(r);
     }
 }

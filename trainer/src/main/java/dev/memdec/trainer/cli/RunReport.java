@@ -19,6 +19,7 @@ final class RunReport {
         TrainingState s = r.state();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("steps", r.steps());
+        m.put("stopped", r.stopped());
         m.put("checkpoint", String.valueOf(r.checkpoint()));
         m.put("shape", s.shape().layers() + "x" + s.shape().embd() + "x" + s.shape().heads());
         m.put("ctx", s.shape().ctx());
@@ -49,11 +50,20 @@ final class RunReport {
         return Double.isFinite(v) ? v : null;
     }
 
+    /** Exit status of a training command: 0, or 130 when a stop request ended the run early. */
+    static int exitCode(TrainingRun.Result r) {
+        return r.stopped() ? 130 : 0;
+    }
+
     static void print(TrainingRun.Result r, boolean json, PrintStream out) {
         Map<String, Object> m = summary(r);
         if (json) {
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
             return;
+        }
+        if (r.stopped()) {
+            out.printf(Locale.ROOT, "stopped on request after step %d; run the same command again to resume from the checkpoint%n",
+                    r.steps());
         }
         out.printf(Locale.ROOT, "trained %s for %d steps: loss %s -> %s, %s tokens/s; validation perplexity %s (memory)%s%n",
                 m.get("shape"), r.steps(), m.get("first_loss"), m.get("last_loss"), m.get("tokens_per_second"),

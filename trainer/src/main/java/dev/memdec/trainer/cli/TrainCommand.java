@@ -9,6 +9,7 @@ import dev.memdec.trainer.datastore.DatastoreSpec;
 import dev.memdec.trainer.model.GgufModels;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.train.DatastoreWindows;
+import dev.memdec.trainer.train.GracefulStop;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingWindows;
 import java.nio.file.Path;
@@ -24,8 +25,11 @@ import picocli.CommandLine.Option;
 /** {@code memdec train}: trains a Memory Decoder on a datastore's windows with its kNN distributions. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a Memory Decoder: loss = beta*KL(p_kNN||p_mem) + (1-beta)*CE over the datastore's windows.",
-                "--corpus must list the datastore's corpus files in order (checked by SHA-256 and token by token).",
-                "Checkpoints go to OUT/checkpoints (resumed when present); OUT/loss.png plots the curves."})
+                "The windows' tokens are the token streams stored in the datastore (checked against its values);",
+                "--corpus reads them from the corpus files instead (checked by SHA-256 and token by token).",
+                "Checkpoints go to OUT/checkpoints (resumed when present); OUT/loss.png plots the curves.",
+                "SIGTERM or Ctrl-C stops at the next step boundary with a checkpoint; run the same command again to resume.",
+                "A non-finite loss or gradient stops with exit status 1, naming the step and the last good checkpoint."})
 public final class TrainCommand implements MemdecCommand {
 
     @Option(names = "--datastore", required = true, description = "Datastore directory (memdec datastore).")
@@ -34,7 +38,8 @@ public final class TrainCommand implements MemdecCommand {
     @Option(names = "--knn", required = true, description = "kNN distributions computed over that datastore (memdec knn).")
     Path knn;
 
-    @Option(names = "--corpus", required = true, arity = "1..*", description = "The datastore's corpus files, in its order.")
+    @Option(names = "--corpus", arity = "1..*",
+            description = "Optional: the datastore's corpus files, in its order, to tokenize instead of its stored token streams.")
     List<Path> corpus;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -63,8 +68,10 @@ public final class TrainCommand implements MemdecCommand {
         flags.applyThreads();
         BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
-        try (DatastoreWindows data = DatastoreWindows.open(datastore, knn, corpus, tokenizer::encode);
-             NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        TrainingRun.Result r;
+        try (GracefulStop stop = GracefulStop.install("training", TrainingFlags.STOP_WAIT);
+             DatastoreWindows data = DatastoreWindows.open(datastore, knn, corpus == null ? List.of() : corpus, tokenizer::encode);
+             NDManager manager = flags.newManager()) {
             DatastoreSpec spec = data.spec();
             if (!spec.tokenizerSha256().equals(vocabulary.sha256())) {
                 throw new IllegalArgumentException("--datastore " + datastore + ": tokenizer sha256 " + spec.tokenizerSha256()
@@ -91,11 +98,11 @@ public final class TrainCommand implements MemdecCommand {
             metadata.put("memdec.knn", String.format(Locale.ROOT, "k %d, temperature %s, %s keys",
                     data.knnManifest().k(), data.knnManifest().temperature(), spec.keyType()));
             metadata.put("memdec.init", start.provenance());
-            TrainingRun.Result r = new TrainingRun(manager, start.config(), start.tensors(), split[0], split[1],
-                    flags.options(beta, lambda), out, metadata, hostModel).run();
+            r = new TrainingRun(manager, start.config(), start.tensors(), split[0], split[1],
+                    flags.options(beta, lambda), out, metadata, hostModel).stopWhen(stop).run();
             RunReport.print(r, flags.json, System.out);
         }
-        return 0;
+        return RunReport.exitCode(r);
     }
 
     private Gpt2Lm loadHost(NDManager manager, DatastoreSpec spec) throws java.io.IOException {

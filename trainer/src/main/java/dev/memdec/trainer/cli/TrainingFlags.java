@@ -1,5 +1,7 @@
 package dev.memdec.trainer.cli;
 
+import ai.djl.ndarray.NDManager;
+import dev.memdec.trainer.train.TorchDevice;
 import dev.memdec.trainer.train.TorchThreads;
 import dev.memdec.trainer.train.TrainingOptions;
 import dev.memdec.trainer.train.TrainingWindows;
@@ -7,6 +9,9 @@ import picocli.CommandLine.Option;
 
 /** Flags shared by {@code train} and {@code pretrain}. */
 final class TrainingFlags {
+
+    /** How long SIGTERM / Ctrl-C waits for the current step, a validation pass and a checkpoint. */
+    static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(120);
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate, decayed linearly to 0 (default ${DEFAULT-VALUE}).")
     float lr;
@@ -36,12 +41,21 @@ final class TrainingFlags {
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: the number of CPUs).")
     Integer threads;
 
+    @Option(names = "--device", defaultValue = "cpu",
+            description = "cpu or gpu (default ${DEFAULT-VALUE}); gpu needs DJL pointed at a CUDA libtorch 2.7.1 (README).")
+    String device;
+
     @Option(names = "--json", description = "Print a JSON summary instead of sentences.")
     boolean json;
 
     /** Applies --threads (or the number of CPUs). */
     void applyThreads() {
         TorchThreads.use(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The base manager of a run on --device. */
+    NDManager newManager() {
+        return NDManager.newBaseManager(TorchDevice.select(device), "PyTorch");
     }
 
     TrainingOptions options(float beta, float lambda) {

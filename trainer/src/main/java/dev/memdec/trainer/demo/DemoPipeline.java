@@ -13,6 +13,7 @@ import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.PerplexityReport;
 import dev.memdec.plugin.RuntimeOptions;
+import dev.memdec.plugin.Sampling;
 import dev.memdec.trainer.corpus.DemoCorpora;
 import dev.memdec.trainer.datastore.AtomicFiles;
 import dev.memdec.trainer.datastore.Datastore;
@@ -54,10 +55,12 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * The whole mission end to end: pretrain a small host on general text, build the host's datastore and kNN
- * targets over the domain training text, train a memory decoder (initialised from the host) on them, export
- * it to GGUF (F32 and Q8_0), then measure held-out perplexity of the host alone and with the Q8_0 memory mixed
- * in through llama.cpp (λ tuned on the domain validation text) and continue domain prompts with and without it.
+ * The whole mission end to end: pretrain a small host on general text, fine-tune a copy of it on the domain
+ * training text (the DAPT baseline, whose weights change), build the host's datastore and kNN targets over the
+ * domain training text, train a memory decoder (initialised from the host) on them, export it to GGUF (F32 and
+ * Q8_0), then measure held-out perplexity of the host alone, the DAPT host, the host with the kNN-LM and with the
+ * Q8_0 memory mixed in through llama.cpp (λ chosen by the {@link LambdaRule} on the validation texts), and
+ * continue domain prompts with each (seeded sampling, the same seed for every model).
  *
  * <p>Every stage lives in a directory keyed by its settings and the hashes of its inputs ({@link StageDir}):
  * finished stages are reused, interrupted ones resume (training from its checkpoints, the datastore and kNN
@@ -69,10 +72,14 @@ public final class DemoPipeline {
     public static final String HOST = "host";
     /** Table row of the host with the memory mixed in at the tuned λ. */
     public static final String MEMORY = "host + memory";
+    /** Table row of the host fine-tuned on the domain training text (domain-adaptive pretraining). */
+    public static final String DAPT = "DAPT host";
     /** Table row of the kNN-LM baseline (host + retrieval from the domain datastore) at its tuned λ. */
     public static final String KNN_LM = "host + kNN-LM";
     /** Steps between mid-epoch checkpoints, so a killed run loses little training. */
     private static final int SAVE_EVERY = 40;
+    /** Bumped when the evaluation's output changes shape, so a cached evaluation of an older format is not reused. */
+    private static final int REPORT_FORMAT = 2;
 
     private final DemoConfig config;
     private final DemoCorpora corpora;
@@ -108,10 +115,11 @@ public final class DemoPipeline {
         Files.createDirectories(work);
         TorchThreads.use(config.threads());
         Built host = timed("pretrain host", this::pretrainHost);
+        Built dapt = timed("dapt host", () -> adaptHost(host));
         Path datastore = timed("datastore", () -> datastore(host));
         Path knn = timed("knn targets", () -> knnTargets(datastore));
         Built memory = timed("train memory", () -> trainMemory(host, datastore, knn));
-        DemoReport report = timed("evaluate", () -> evaluate(host, memory, datastore, knn))
+        DemoReport report = timed("evaluate", () -> evaluate(host, dapt, memory, datastore, knn))
                 .withTimes(seconds, (System.nanoTime() - start) / 1e9);
         AtomicFiles.write(work.resolve("report.json"), StageDir.GSON.toJson(report).getBytes(StandardCharsets.UTF_8));
         return report;
@@ -124,20 +132,52 @@ public final class DemoPipeline {
                 config.seed(), 1f, SAVE_EVERY, 0.5f);
         StageDir stage = StageDir.of(work, "host", StageDir.inputs("shape", shape, "options", options, "corpus", trainSha,
                 "tokenizer", vocabulary.sha256()));
-        Path gguf = stage.resolve("host.gguf");
+        Map<String, String> meta = Map.of("memdec.kind", "host", "memdec.corpus_sha256", trainSha);
+        return trainOnText(stage, "host", "host_train_tokens", corpora.general().train(), corpora.generalName(),
+                shape, manager -> Gpt2Lm.randomInit(shape, config.seed()), "pretraining " + config.hostShape(),
+                options, meta);
+    }
+
+    /**
+     * The DAPT baseline: the host trained further, with cross-entropy, on the domain training text (what
+     * {@code memdec pretrain --init host.gguf} does), with the memory's epochs, batch and learning rate.
+     */
+    private Built adaptHost(Built host) throws IOException {
+        String trainSha = AtomicFiles.sha256(corpora.domain().train());
+        Gpt2Config shape = ShapeSpec.parse("host shape", config.hostShape(), config.ctx(), Gpt2Tokenizer.VOCAB_SIZE);
+        TrainingOptions options = new TrainingOptions(0f, config.memoryLr(), config.memoryEpochs(), config.batch(),
+                config.seed(), 1f, SAVE_EVERY, 0.5f);
+        StageDir stage = StageDir.of(work, "dapt", StageDir.inputs("host", host.sha256(), "options", options,
+                "corpus", trainSha));
+        Map<String, String> meta = Map.of("memdec.kind", "host", "memdec.corpus_sha256", trainSha,
+                "memdec.init", "host " + host.sha256());
+        return trainOnText(stage, "dapt", "dapt_train_tokens", corpora.domain().train(), corpora.domainName(), shape,
+                manager -> GgufModels.load(manager, host.path()).model().asSource(), "fine-tuning the host", options,
+                meta);
+    }
+
+    /** Where a cross-entropy run starts (its tensors live in the run's manager). */
+    @FunctionalInterface
+    private interface Start {
+        Gpt2Lm.TensorSource tensors(NDManager manager) throws IOException;
+    }
+
+    /** Trains {@code shape} from {@code start} on {@code text} with cross-entropy and exports it as F32 GGUF. */
+    private Built trainOnText(StageDir stage, String name, String sizeKey, Path text, String textName, Gpt2Config shape,
+                              Start start, String what, TrainingOptions options, Map<String, String> meta)
+            throws IOException {
+        Path gguf = stage.resolve(name + ".gguf");
         if (stage.done(Built.class).isPresent()) {
-            log.println("host: cached " + gguf);
+            log.println(name + ": cached " + gguf);
             return stage.done(Built.class).get();
         }
-        CorpusWindows data = CorpusWindows.read(List.of(corpora.general().train()), tokenizer::encode,
-                Gpt2Tokenizer.END_OF_TEXT, config.ctx(), Gpt2Tokenizer.VOCAB_SIZE);
-        sizes.put("host_train_tokens", data.tokenCount());
-        log.printf(Locale.ROOT, "host: pretraining %s on %,d tokens of %s%n", config.hostShape(), data.tokenCount(),
-                corpora.generalName());
-        Map<String, String> meta = Map.of("memdec.kind", "host", "memdec.corpus_sha256", trainSha);
+        CorpusWindows data = CorpusWindows.read(List.of(text), tokenizer::encode, Gpt2Tokenizer.END_OF_TEXT,
+                config.ctx(), Gpt2Tokenizer.VOCAB_SIZE);
+        sizes.put(sizeKey, data.tokenCount());
+        log.printf(Locale.ROOT, "%s: %s on %,d tokens of %s%n", name, what, data.tokenCount(), textName);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            TrainingRun.Result r = new TrainingRun(manager, shape, Gpt2Lm.randomInit(shape, config.seed()), data, null,
-                    options, stage.resolve("train"), meta, null).progressTo(log).run();
+            TrainingRun.Result r = new TrainingRun(manager, shape, start.tensors(manager), data, null, options,
+                    stage.resolve("train"), meta, null).progressTo(log).run();
             export(manager, r.checkpoint(), GgmlType.F32, meta, gguf);
         }
         return stage.finish(new Built(gguf));
@@ -246,67 +286,118 @@ public final class DemoPipeline {
     }
 
     /** The measurements, cached like the other stages: a second run with the same models and texts prints at once. */
-    private DemoReport evaluate(Built host, Built memory, Path datastoreDir, Path knnDir) throws IOException {
-        StageDir stage = StageDir.of(work, "evaluate", StageDir.inputs("host", host.sha256(), "memory", memory.sha256(),
+    private DemoReport evaluate(Built host, Built dapt, Built memory, Path datastoreDir, Path knnDir) throws IOException {
+        StageDir stage = StageDir.of(work, "evaluate", StageDir.inputs("format", REPORT_FORMAT, "host", host.sha256(),
+                "dapt", dapt.sha256(), "memory", memory.sha256(),
                 "knn", AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE)),
                 "domain_valid", AtomicFiles.sha256(corpora.domain().valid()),
+                "general_valid", AtomicFiles.sha256(corpora.general().valid()),
                 "domain_test", AtomicFiles.sha256(corpora.domain().test()),
-                "general_test", AtomicFiles.sha256(corpora.general().test()), "config", config));
+                "general_test", AtomicFiles.sha256(corpora.general().test()), "config", config,
+                "sampling", describe(sampling())));
         if (stage.done(DemoReport.class).isPresent()) {
             log.println("evaluate: cached " + stage.path());
             return stage.done(DemoReport.class).get();
         }
-        return stage.finish(measure(host, memory, datastoreDir, knnDir));
+        return stage.finish(measure(host, dapt, memory, datastoreDir, knnDir));
     }
 
-    private DemoReport measure(Built host, Built memory, Path datastoreDir, Path knnDir) throws IOException {
+    /** The held-out texts, tokenized. */
+    private record Texts(int[] domainValid, int[] generalValid, int[] domainTest, int[] generalTest) {
+    }
+
+    /** The continuations' sampler: llama.cpp's defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05), seeded. */
+    private Sampling sampling() {
+        return Sampling.defaults().withSeed((int) (config.seed() & Integer.MAX_VALUE));
+    }
+
+    private static String describe(Sampling s) {
+        return String.format(Locale.ROOT, "sampled: temperature %.2f, top-k %d, top-p %.2f, min-p %.2f, seed %d "
+                + "(the same seed for every model)", s.temperature(), s.topK(), s.topP(), s.minP(), s.seed());
+    }
+
+    private DemoReport measure(Built host, Built dapt, Built memory, Path datastoreDir, Path knnDir) throws IOException {
         RuntimeOptions runtime = RuntimeOptions.defaults().withThreads(config.threads()).withContextSize(config.ctx());
         List<Double> lambdas = config.lambdas();
-        int[] domainValidTokens = tokens(corpora.domain().valid());
-        int[] domainTestTokens = tokens(corpora.domain().test());
-        int[] generalTestTokens = tokens(corpora.general().test());
-        DemoReport.Row knnRow;
-        double knnLambda;
+        LambdaRule rule = config.lambdaRule();
+        Texts texts = new Texts(tokens(corpora.domain().valid()), tokens(corpora.general().valid()),
+                tokens(corpora.domain().test()), tokens(corpora.general().test()));
+        Sampling sampling = sampling();
+
+        List<DemoReport.SweepPoint> knnSweep = new ArrayList<>();
         try (Datastore ds = Datastore.open(datastoreDir);
              FaissIndex index = FaissIndex.read(knnDir.resolve(KnnManifest.INDEX_FILE))) {
-            KnnLm.Scores valid = knnScores(host, index, ds, "kNN-LM domain validation", domainValidTokens);
-            knnLambda = valid.bestLambda(lambdas);
-            knnRow = new DemoReport.Row(KNN_LM,
-                    knnScores(host, index, ds, "kNN-LM domain test", domainTestTokens).perplexity(knnLambda),
-                    knnScores(host, index, ds, "kNN-LM general test", generalTestTokens).perplexity(knnLambda));
+            KnnLm.Scores dv = knnScores(host, index, ds, "kNN-LM domain validation", texts.domainValid());
+            KnnLm.Scores gv = knnScores(host, index, ds, "kNN-LM general validation", texts.generalValid());
+            KnnLm.Scores dt = knnScores(host, index, ds, "kNN-LM domain test", texts.domainTest());
+            KnnLm.Scores gt = knnScores(host, index, ds, "kNN-LM general test", texts.generalTest());
+            for (double l : lambdas) {
+                knnSweep.add(new DemoReport.SweepPoint(l, dv.perplexity(l), gv.perplexity(l), dt.perplexity(l),
+                        gt.perplexity(l)));
+            }
         }
+        double knnLambda = choose(rule, knnSweep);
+
+        DemoReport.Row daptRow;
+        Map<String, String> daptText = new LinkedHashMap<>();
+        try (HostModel d = HostModel.open(dapt.path(), runtime)) {
+            daptRow = new DemoReport.Row(DAPT, perplexity(d, "DAPT domain test", texts.domainTest(), List.of()).hostPpl(),
+                    perplexity(d, "DAPT general test", texts.generalTest(), List.of()).hostPpl());
+            for (String prompt : config.prompts()) {
+                daptText.put(prompt, d.complete(request(prompt, sampling)).text());
+            }
+        }
+
         try (HostModel h = HostModel.open(host.path(), runtime); MemoryModel m = MemoryModel.open(memory.path(), runtime)) {
             h.attach(m);
-            PerplexityReport domainValid = perplexity(h, "domain validation", domainValidTokens, lambdas);
-            double lambda = domainValid.best().orElseThrow().lambda();
-            PerplexityReport domainTest = perplexity(h, "domain test", domainTestTokens, lambdas);
-            PerplexityReport generalTest = perplexity(h, "general test", generalTestTokens, lambdas);
+            PerplexityReport dv = perplexity(h, "domain validation", texts.domainValid(), lambdas);
+            PerplexityReport gv = perplexity(h, "general validation", texts.generalValid(), lambdas);
+            PerplexityReport dt = perplexity(h, "domain test", texts.domainTest(), lambdas);
+            PerplexityReport gt = perplexity(h, "general test", texts.generalTest(), lambdas);
             List<DemoReport.SweepPoint> sweep = new ArrayList<>();
             for (int i = 0; i < lambdas.size(); i++) {
-                sweep.add(new DemoReport.SweepPoint(lambdas.get(i), domainValid.joint().get(i).ppl(),
-                        domainTest.joint().get(i).ppl(), generalTest.joint().get(i).ppl()));
+                sweep.add(new DemoReport.SweepPoint(lambdas.get(i), dv.joint().get(i).ppl(), gv.joint().get(i).ppl(),
+                        dt.joint().get(i).ppl(), gt.joint().get(i).ppl()));
             }
-            int chosen = lambdas.indexOf(lambda);
-            int zero = lambdas.indexOf(0.0);
+            DemoReport.Row hostValid = new DemoReport.Row(HOST, dv.hostPpl(), gv.hostPpl());
+            double lambda = choose(rule, sweep);
+            DemoReport.SweepPoint chosen = sweep.get(lambdas.indexOf(lambda));
+            DemoReport.SweepPoint knnChosen = knnSweep.get(lambdas.indexOf(knnLambda));
             List<DemoReport.Row> table = List.of(
-                    new DemoReport.Row(HOST, domainTest.hostPpl(), generalTest.hostPpl()),
-                    knnRow,
-                    new DemoReport.Row(MEMORY,
-                            domainTest.joint().get(chosen).ppl(), generalTest.joint().get(chosen).ppl()));
-            double identity = Math.abs(domainTest.joint().get(zero).ppl() - domainTest.hostPpl()) / domainTest.hostPpl();
-            LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, new DemoReport.SweepPoint(0,
-                    domainValid.hostPpl(), domainTest.hostPpl(), generalTest.hostPpl()), lambda);
+                    new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()),
+                    daptRow,
+                    new DemoReport.Row(KNN_LM, knnChosen.domainTest(), knnChosen.generalTest()),
+                    new DemoReport.Row(MEMORY, chosen.domainTest(), chosen.generalTest()));
+            int zero = lambdas.indexOf(0.0);
+            double identity = Math.abs(dt.joint().get(zero).ppl() - dt.hostPpl()) / dt.hostPpl();
+            LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, hostValid,
+                    new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()), rule, lambda);
             List<DemoReport.Continuation> continuations = new ArrayList<>();
             for (String prompt : config.prompts()) {
-                GenerationRequest request = GenerationRequest.of(prompt).withMaxTokens(config.generateTokens());
+                GenerationRequest request = request(prompt, sampling);
                 continuations.add(new DemoReport.Continuation(prompt, h.complete(request.withLambda(0)).text(),
-                        h.complete(request.withLambda(lambda)).text()));
+                        daptText.get(prompt), h.complete(request.withLambda(lambda)).text()));
             }
-            sizes.put("domain_test_tokens", domainTest.tokens());
-            sizes.put("general_test_tokens", generalTest.tokens());
-            return new DemoReport(config.name(), corpora.generalName(), corpora.domainName(), sizes, table, lambda,
-                    knnLambda, identity, sweep, continuations, Map.of(), 0);
+            sizes.put("domain_valid_tokens", dv.tokens());
+            sizes.put("general_valid_tokens", gv.tokens());
+            sizes.put("domain_test_tokens", dt.tokens());
+            sizes.put("general_test_tokens", gt.tokens());
+            return new DemoReport(config.name(), corpora.generalName(), corpora.domainName(), sizes, table, hostValid,
+                    rule.describe(), lambda, knnLambda, identity, sweep, knnSweep, describe(sampling), continuations,
+                    Map.of(), 0);
         }
+    }
+
+    /** The λ the rule picks from a sweep (its λ = 0 point is the host on the validation texts). */
+    private double choose(LambdaRule rule, List<DemoReport.SweepPoint> sweep) {
+        Map<Double, DemoReport.SweepPoint> at = new LinkedHashMap<>();
+        sweep.forEach(p -> at.put(p.lambda(), p));
+        return rule.choose(config.lambdas(), l -> at.get(l).domainValid(), l -> at.get(l).generalValid(),
+                at.get(0.0).generalValid());
+    }
+
+    private GenerationRequest request(String prompt, Sampling sampling) {
+        return GenerationRequest.of(prompt).withMaxTokens(config.generateTokens()).withSampling(sampling);
     }
 
     /** JTokkit's r50k tokenization equals llama.cpp's for these GGUFs (tested in tests/), without a BOS. */

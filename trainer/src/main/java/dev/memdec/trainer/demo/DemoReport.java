@@ -1,43 +1,52 @@
 package dev.memdec.trainer.demo;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * What a demo run measured: the one table (held-out domain and general perplexity per model), the λ sweep it
- * was tuned on, continuations of domain prompts, and where the time went. Written as report.json.
+ * What a demo run measured: the one table (held-out domain and general perplexity per model), the λ sweeps the
+ * mixed models were tuned on, continuations of domain prompts, and where the time went. Written as report.json.
  *
- * @param lambda          the memory's λ, chosen on the domain validation text
- * @param knnLambda       the kNN-LM's λ, chosen on the same text
+ * @param hostValid       the host alone on the validation texts (the reference of the λ rule)
+ * @param lambdaRule      how λ was chosen ({@link LambdaRule#describe()})
+ * @param lambda          the memory's λ, chosen by the rule on the validation texts
+ * @param knnLambda       the kNN-LM's λ, chosen by the same rule on the same texts
  * @param lambdaZeroCheck |joint perplexity at λ = 0 − host perplexity| / host perplexity on the domain test text
+ * @param sweep           host + memory at every λ
+ * @param knnSweep        host + kNN-LM at every λ
+ * @param sampling        how the continuations were sampled
  */
 public record DemoReport(String config, String generalCorpus, String domainCorpus, Map<String, Object> sizes,
-                         List<Row> table, double lambda, double knnLambda, double lambdaZeroCheck, List<SweepPoint> sweep,
+                         List<Row> table, Row hostValid, String lambdaRule, double lambda, double knnLambda,
+                         double lambdaZeroCheck, List<SweepPoint> sweep, List<SweepPoint> knnSweep, String sampling,
                          List<Continuation> continuations, Map<String, Double> stageSeconds, double totalSeconds) {
 
-    /** One model's held-out perplexities. */
+    /** One model's perplexities on a domain and a general text. */
     public record Row(String model, double domainPpl, double generalPpl) {
     }
 
-    /** Perplexity of host + memory at one λ. */
-    public record SweepPoint(double lambda, double domainValid, double domainTest, double generalTest) {
+    /** Perplexity of a mixed model at one λ on the four held-out texts. */
+    public record SweepPoint(double lambda, double domainValid, double generalValid, double domainTest,
+                             double generalTest) {
     }
 
-    /** A prompt continued by the host alone and with the memory mixed in at the tuned λ (greedy). */
-    public record Continuation(String prompt, String host, String withMemory) {
+    /** A prompt continued by the host alone, the DAPT host, and the host with the memory at the chosen λ. */
+    public record Continuation(String prompt, String host, String dapt, String withMemory) {
     }
 
     public DemoReport {
         table = List.copyOf(table);
         sweep = List.copyOf(sweep);
+        knnSweep = List.copyOf(knnSweep);
         continuations = List.copyOf(continuations);
     }
 
     /** This report with the stage times and the total filled in. */
     public DemoReport withTimes(Map<String, Double> seconds, double total) {
-        return new DemoReport(config, generalCorpus, domainCorpus, sizes, table, lambda, knnLambda, lambdaZeroCheck, sweep,
-                continuations, new java.util.LinkedHashMap<>(seconds), total);
+        return new DemoReport(config, generalCorpus, domainCorpus, sizes, table, hostValid, lambdaRule, lambda, knnLambda,
+                lambdaZeroCheck, sweep, knnSweep, sampling, continuations, new LinkedHashMap<>(seconds), total);
     }
 
     /** The row named {@code model}. */
@@ -46,18 +55,38 @@ public record DemoReport(String config, String generalCorpus, String domainCorpu
                 .orElseThrow(() -> new IllegalArgumentException("no row '" + model + "' in the demo table"));
     }
 
-    /** The table as aligned text, rows in order, with the ratio to the host in brackets. */
+    /** The sweep point of the memory's chosen λ. */
+    public SweepPoint chosen() {
+        return at(sweep, lambda);
+    }
+
+    /** The sweep point of the kNN-LM's chosen λ. */
+    public SweepPoint knnChosen() {
+        return at(knnSweep, knnLambda);
+    }
+
+    private static SweepPoint at(List<SweepPoint> points, double lambda) {
+        return points.stream().filter(p -> p.lambda() == lambda).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("lambda " + lambda + " is not in the sweep"));
+    }
+
+    /** The table as aligned text, rows in order, with the ratio to the host in brackets, and the λ rule below. */
     public String formatTable() {
         Row host = table.get(0);
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-28s %24s %24s%n", "perplexity (held-out test)", "domain", "general"));
+        sb.append(String.format(Locale.ROOT, "%-30s %24s %24s%n", "perplexity (held-out test)", "domain", "general"));
         for (Row r : table) {
             String name = r.model().equals(DemoPipeline.MEMORY) ? String.format(Locale.ROOT, "%s (lambda %.2f)", r.model(), lambda)
                     : r.model().equals(DemoPipeline.KNN_LM) ? String.format(Locale.ROOT, "%s (lambda %.2f)", r.model(), knnLambda)
                     : r.model();
-            sb.append(String.format(Locale.ROOT, "%-28s %15.2f (x%5.3f) %15.2f (x%5.3f)%n", name, r.domainPpl(),
+            sb.append(String.format(Locale.ROOT, "%-30s %15.2f (x%5.3f) %15.2f (x%5.3f)%n", name, r.domainPpl(),
                     r.domainPpl() / host.domainPpl(), r.generalPpl(), r.generalPpl() / host.generalPpl()));
         }
+        sb.append(lambdaRule).append(System.lineSeparator());
+        sb.append(String.format(Locale.ROOT, "  validation ppl (domain / general): host %.2f / %.2f; memory %.2f / %.2f (x%.3f);"
+                        + " kNN-LM %.2f / %.2f (x%.3f)%n", hostValid.domainPpl(), hostValid.generalPpl(),
+                chosen().domainValid(), chosen().generalValid(), chosen().generalValid() / hostValid.generalPpl(),
+                knnChosen().domainValid(), knnChosen().generalValid(), knnChosen().generalValid() / hostValid.generalPpl()));
         return sb.toString();
     }
 }

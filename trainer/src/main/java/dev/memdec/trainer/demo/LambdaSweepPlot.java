@@ -4,34 +4,49 @@ import dev.memdec.trainer.datastore.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The λ sweep as a PNG: perplexity of host + memory relative to the host alone, for the domain validation
- * text (what λ is tuned on), the domain test text and the general test text; below 1 the memory helps.
+ * The λ sweep as a PNG: perplexity of host + memory relative to the host alone on the two validation texts
+ * (what λ is chosen on) and the two test texts, with the rule's general-validation bound as a horizontal line;
+ * below 1 the memory helps.
  */
 final class LambdaSweepPlot {
 
     private LambdaSweepPlot() {
     }
 
-    static void write(Path png, List<DemoReport.SweepPoint> sweep, DemoReport.SweepPoint host, double chosen)
-            throws IOException {
+    /**
+     * @param hostValid the host alone on the validation texts
+     * @param hostTest  the host alone on the test texts
+     */
+    static void write(Path png, List<DemoReport.SweepPoint> sweep, DemoReport.Row hostValid, DemoReport.Row hostTest,
+                      LambdaRule rule, double chosen) throws IOException {
         System.setProperty("java.awt.headless", "true");
         double[] x = sweep.stream().mapToDouble(DemoReport.SweepPoint::lambda).toArray();
         XYChart chart = new XYChartBuilder().width(800).height(500)
-                .title(String.format(java.util.Locale.ROOT, "host + memory vs host alone (chosen lambda %.2f)", chosen))
+                .title(String.format(Locale.ROOT, "host + memory vs host alone (chosen lambda %.2f)", chosen))
                 .xAxisTitle("lambda").yAxisTitle("perplexity / host perplexity").build();
-        series(chart, "domain validation", x, sweep.stream().mapToDouble(p -> p.domainValid() / host.domainValid()).toArray());
-        series(chart, "domain test", x, sweep.stream().mapToDouble(p -> p.domainTest() / host.domainTest()).toArray());
-        series(chart, "general test", x, sweep.stream().mapToDouble(p -> p.generalTest() / host.generalTest()).toArray());
+        series(chart, "domain validation", x, sweep, p -> p.domainValid() / hostValid.domainPpl());
+        series(chart, "general validation", x, sweep, p -> p.generalValid() / hostValid.generalPpl());
+        series(chart, "domain test", x, sweep, p -> p.domainTest() / hostTest.domainPpl());
+        series(chart, "general test", x, sweep, p -> p.generalTest() / hostTest.generalPpl());
+        double bound = rule.maxGeneralRatio();
+        chart.addSeries(String.format(Locale.ROOT, "general bound (%.2f x host)", bound),
+                        new double[] {x[0], x[x.length - 1]}, new double[] {bound, bound})
+                .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line).setMarker(SeriesMarkers.NONE);
         AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 
-    private static void series(XYChart chart, String name, double[] x, double[] y) {
-        chart.addSeries(name, x, y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    private static void series(XYChart chart, String name, double[] x, List<DemoReport.SweepPoint> sweep,
+                               ToDoubleFunction<DemoReport.SweepPoint> ratio) {
+        chart.addSeries(name, x, sweep.stream().mapToDouble(ratio).toArray())
+                .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     }
 }

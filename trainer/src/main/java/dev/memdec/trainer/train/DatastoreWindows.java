@@ -3,6 +3,7 @@ package dev.memdec.trainer.train;
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.trainer.datastore.AtomicFiles;
 import dev.memdec.trainer.datastore.Datastore;
+import dev.memdec.trainer.datastore.DatastoreManifest;
 import dev.memdec.trainer.datastore.DatastoreSpec;
 import dev.memdec.trainer.datastore.LineGroups;
 import dev.memdec.trainer.datastore.SourceFile;
@@ -19,8 +20,8 @@ import java.util.function.Function;
 
 /**
  * The training windows of a datastore with its kNN distributions: the datastore's own sliding windows over its
- * corpus (re-tokenized here, line by line as the datastore builder does, and checked token for token against
- * the datastore's values), each scored position paired with the kNN row of its datastore entry.
+ * stored token streams (or over its corpus re-tokenized, line by line as the datastore builder does), checked
+ * token for token against the datastore's values, each scored position paired with the kNN row of its entry.
  *
  * <p>Datastore entry r ↔ kNN row r ↔ the r-th scored position in (file, window, position) order
  * (reference-spec §10.1); the constructor verifies the whole chain before training starts.
@@ -48,12 +49,15 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
     }
 
     /**
-     * Opens and cross-checks a datastore, its kNN distributions and its corpus.
+     * Opens and cross-checks a datastore and its kNN distributions. The windows' tokens are the token streams the
+     * datastore stores; when {@code corpus} is not empty they come from those files instead, re-tokenized, after
+     * checking that they are the datastore's corpus (for datastores that store no streams).
      *
+     * @param corpus  the datastore's corpus files in order, or empty to read the stored streams
      * @param encoder the host's tokenizer (text → ids), applied per line as the datastore builder did
      * @throws IllegalArgumentException naming the file and field when the kNN directory belongs to another
-     *     datastore, a corpus file is not the one the datastore was built from, or the tokens differ from the
-     *     datastore's values
+     *     datastore, a corpus file is not the one the datastore was built from, the tokens differ from the
+     *     datastore's values, or no corpus is given for a datastore without token streams
      */
     public static DatastoreWindows open(Path datastoreDir, Path knnDir, List<Path> corpus, Function<String, int[]> encoder)
             throws IOException {
@@ -61,44 +65,64 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
         try (Datastore ds = Datastore.open(datastoreDir)) {
             knn.checkAlignment(ds);
             DatastoreSpec spec = ds.manifest().spec();
-            if (corpus.size() != spec.corpus().size()) {
-                throw new IllegalArgumentException("--corpus: " + corpus.size() + " files given but " + datastoreDir
-                        + " was built from " + spec.corpus().size() + " (" + spec.corpus().stream().map(SourceFile::path).toList() + ")");
+            List<int[]> streams = new ArrayList<>();
+            List<String> sources = new ArrayList<>();
+            if (corpus.isEmpty()) {
+                List<Integer> lengths = ds.manifest().streamLengths();
+                // Without line groups the builder stores one stream per corpus file; with them, one per group.
+                if (lengths.isEmpty() || spec.groupLines() == 0 && lengths.size() != spec.corpus().size()) {
+                    throw new IllegalArgumentException("--datastore " + datastoreDir + ": stores " + lengths.size()
+                            + " token streams in " + DatastoreManifest.TOKENS_FILE + " for " + spec.corpus().size()
+                            + " corpus files (built without them); give its corpus files with --corpus");
+                }
+                for (int s = 0; s < lengths.size(); s++) {
+                    streams.add(ds.tokens(s, 0, lengths.get(s)));
+                    sources.add(datastoreDir.resolve(DatastoreManifest.TOKENS_FILE) + " stream " + s);
+                }
+            } else {
+                if (corpus.size() != spec.corpus().size()) {
+                    throw new IllegalArgumentException("--corpus: " + corpus.size() + " files given but " + datastoreDir
+                            + " was built from " + spec.corpus().size() + " (" + spec.corpus().stream().map(SourceFile::path).toList() + ")");
+                }
+                for (int f = 0; f < corpus.size(); f++) {
+                    Path file = corpus.get(f);
+                    SourceFile expected = spec.corpus().get(f);
+                    String sha = AtomicFiles.sha256(file);
+                    if (!sha.equals(expected.sha256())) {
+                        throw new IllegalArgumentException("--corpus " + file + ": SHA-256 " + sha + " differs from corpus file "
+                                + f + " ('" + expected.path() + "', " + expected.sha256() + ") in " + datastoreDir
+                                .resolve("datastore.json") + "; give the datastore's corpus files in their order");
+                    }
+                    for (int[] stream : LineGroups.streams(file.toString(), tokenizeLines(file, encoder),
+                            spec.groupLines(), spec.windowCtx())) {
+                        streams.add(stream);
+                        sources.add("--corpus " + file);
+                    }
+                }
             }
             List<Entry> windows = new ArrayList<>();
             long row = 0;
             int maxId = knn.manifest().vocabSize() - 1;
-            for (int f = 0; f < corpus.size(); f++) {
-                Path file = corpus.get(f);
-                SourceFile expected = spec.corpus().get(f);
-                String sha = AtomicFiles.sha256(file);
-                if (!sha.equals(expected.sha256())) {
-                    throw new IllegalArgumentException("--corpus " + file + ": SHA-256 " + sha + " differs from corpus file "
-                            + f + " ('" + expected.path() + "', " + expected.sha256() + ") in " + datastoreDir
-                            .resolve("datastore.json") + "; give the datastore's corpus files in their order");
-                }
-                for (int[] tokens : LineGroups.streams(file.toString(), tokenizeLines(file, encoder), spec.groupLines(),
-                        spec.windowCtx())) {
-                    for (SlidingWindows.Window w : SlidingWindows.of(tokens.length, spec.windowCtx(), spec.windowStride())) {
-                        if (w.scoredCount() == 0) {
-                            continue;
-                        }
-                        for (int p = w.firstScored(); p < w.end(); p++) {
-                            long r = row + (p - w.firstScored());
-                            if (r >= ds.count() || ds.value(r) != tokens[p]) {
-                                throw new IllegalArgumentException("--corpus " + file + ": token " + p + " is " + tokens[p]
-                                        + " but datastore entry " + r + " has value "
-                                        + (r < ds.count() ? Integer.toString(ds.value(r)) : "(none: past the end)")
-                                        + "; this tokenizer does not reproduce the datastore's tokens");
-                            }
-                            maxId = Math.max(maxId, tokens[p]);
-                        }
-                        for (int i = w.begin(); i < w.end(); i++) {
-                            maxId = Math.max(maxId, tokens[i]);
-                        }
-                        windows.add(new Entry(tokens, w, row));
-                        row += w.scoredCount();
+            for (int f = 0; f < streams.size(); f++) {
+                int[] tokens = streams.get(f);
+                for (SlidingWindows.Window w : SlidingWindows.of(tokens.length, spec.windowCtx(), spec.windowStride())) {
+                    if (w.scoredCount() == 0) {
+                        continue;
                     }
+                    for (int p = w.firstScored(); p < w.end(); p++) {
+                        long r = row + (p - w.firstScored());
+                        if (r >= ds.count() || ds.value(r) != tokens[p]) {
+                            throw new IllegalArgumentException(sources.get(f) + ": token " + p + " is " + tokens[p]
+                                    + " but datastore entry " + r + " has value "
+                                    + (r < ds.count() ? Integer.toString(ds.value(r)) : "(none: past the end)")
+                                    + "; these tokens are not the datastore's");
+                        }
+                    }
+                    for (int i = w.begin(); i < w.end(); i++) {
+                        maxId = Math.max(maxId, tokens[i]);
+                    }
+                    windows.add(new Entry(tokens, w, row));
+                    row += w.scoredCount();
                 }
             }
             if (row != ds.count()) {
@@ -114,7 +138,6 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
         }
     }
 
-    /** One line at a time, each with its newline, ids concatenated (the datastore builder's §2.1 rule). */
     /** Every line (with its newline) encoded on its own, as the datastore build does (§2.1). */
     private static List<int[]> tokenizeLines(Path file, Function<String, int[]> encoder) throws IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);

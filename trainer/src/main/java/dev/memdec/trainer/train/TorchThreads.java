@@ -1,6 +1,7 @@
 package dev.memdec.trainer.train;
 
 import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
@@ -26,7 +27,15 @@ public final class TorchThreads {
         }
         // DJL's start-up chatter (platform, CUDA probe, thread counts) is not news to a CLI user.
         DJL_LOG.setLevel(java.util.logging.Level.SEVERE);
-        Engine.getEngine("PyTorch");
+        try {
+            Engine.getEngine("PyTorch");
+        } catch (EngineException e) {
+            String override = System.getenv("PYTORCH_LIBRARY_PATH");
+            throw new IllegalStateException("cannot load the PyTorch engine: " + e.getMessage() + (override == null ? ""
+                    : " from PYTORCH_LIBRARY_PATH=" + override + " (PYTORCH_VERSION=" + System.getenv("PYTORCH_VERSION")
+                    + ", PYTORCH_FLAVOR=" + System.getenv("PYTORCH_FLAVOR") + "): it must hold libtorch 2.7.1 of that "
+                    + "flavor, and for cu128 the CUDA 12.8 libraries must be on LD_LIBRARY_PATH"), e);
+        }
         JniUtils.setNumThreads(threads);
     }
 

@@ -1,64 +1,148 @@
 package dev.memdec.trainer.train;
 
 import ai.djl.ndarray.NDManager;
-import dev.memdec.trainer.model.Gpt2Lm;
-import dev.memdec.trainer.model.ShapeSpec;
 import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.trainer.model.Gpt2Lm;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * Training throughput of the DJL trainer on synthetic kNN data: a few warm-up steps, then timed steps of the
- * full distillation step (forward, loss, backward, clipping, AdamW). Prints tokens/s.
+ * Training throughput of the DJL trainer and of PyTorch eager ({@link TorchReference}) on the same shape, the same
+ * seeded weights and the same synthetic kNN batches, with the same intra-op thread count: {@code warmup} untimed
+ * steps, then {@code steps} timed ones of forward, distillation loss, backward, clipping and AdamW.
  *
- * <p>Usage: {@code TrainingBenchmark [LxDxH=4x256x4] [seq=256] [batch=8] [steps=6] [vocab=50257] [k=32] [threads=1,2]}
- * (one measurement per listed thread count, in one run).
+ * <p>The DJL steps are the trainer's own ({@link TrainingRun}), so they include packing the sparse kNN rows in Java
+ * ({@link #packSeconds} measures that part alone); the torch steps start from prepared tensors and gather the loss
+ * at the kNN ids as the DJL trainer does, so both compute the same thing.
  */
 public final class TrainingBenchmark {
+
+    /** What to measure; {@code k} kNN entries per scored position. */
+    public record Setup(Gpt2Config shape, int seq, int batch, int k, int warmup, int steps, int threads, long seed) {
+        public Setup {
+            if (seq < 2 || seq > shape.ctx() || batch < 1 || k < 1 || k > shape.vocab() || warmup < 0 || steps < 1
+                    || threads < 1) {
+                throw new IllegalArgumentException("benchmark: need 2 <= seq <= ctx " + shape.ctx() + ", batch >= 1, "
+                        + "1 <= k <= vocab, warmup >= 0, steps >= 1 and threads >= 1");
+            }
+        }
+
+        TrainingWindows windows() {
+            return new SyntheticWindows(batch * (warmup + steps), seq, shape.vocab(), k, seed);
+        }
+
+        Gpt2Lm.TensorSource weights() {
+            return Gpt2Lm.randomInit(shape, seed);
+        }
+
+        AdamW.Settings optimizer() {
+            return AdamW.Settings.reference(1e-3f, 1f, warmup + steps);
+        }
+    }
+
+    /**
+     * Timed steps of one engine: wall seconds, and process CPU seconds (less sensitive to other load on a shared
+     * machine; the DJL figure also holds the JVM's own threads and one checkpoint resume and write).
+     */
+    public record Measurement(String engine, double seconds, double cpuSeconds, long tokens, int steps, int threads) {
+        public double tokensPerSecond() {
+            return tokens / seconds;
+        }
+
+        public double millisPerStep() {
+            return 1000 * seconds / steps;
+        }
+
+        public double cpuMillisPerStep() {
+            return 1000 * cpuSeconds / steps;
+        }
+    }
+
+    private static final float BETA = 0.5f;
 
     private TrainingBenchmark() {
     }
 
-    public static void main(String[] args) throws Exception {
-        String spec = args.length > 0 ? args[0] : "4x256x4";
-        int seq = args.length > 1 ? Integer.parseInt(args[1]) : 256;
-        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 8;
-        int steps = args.length > 3 ? Integer.parseInt(args[3]) : 6;
-        int vocab = args.length > 4 ? Integer.parseInt(args[4]) : 50257;
-        int k = args.length > 5 ? Integer.parseInt(args[5]) : 32;
-        String[] threadCounts = (args.length > 6 ? args[6] : "1,2").split(",");
-        int warmup = 2;
-        Gpt2Config shape = ShapeSpec.parse("shape", spec, seq, vocab);
-        TrainingWindows data = new SyntheticWindows(batch * (warmup + steps), seq, vocab, k, 1);
-        for (String threads : threadCounts) {
-            TorchThreads.use(Integer.parseInt(threads.trim()));
-            measure(shape, data, spec, seq, batch, steps, warmup, vocab, k);
+    /** The DJL trainer's steps; sets this process's PyTorch threads to {@code setup.threads()}. */
+    public static Measurement djl(Setup setup) throws IOException {
+        TorchThreads.use(setup.threads());
+        Path out = Files.createTempDirectory("memdec-bench-djl");
+        TrainingOptions options = new TrainingOptions(BETA, setup.optimizer().lr(), 1, setup.batch(), setup.seed(),
+                setup.optimizer().clip(), 0, 0.55f);
+        TrainingWindows data = setup.windows();
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            TrainingRun run = new TrainingRun(m, setup.shape(), setup.weights(), data, data.slice(0, 0), options, out,
+                    Map.of(), null).progressTo(null);
+            run.runUntil(setup.warmup());
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
+            List<TrainingState.StepLoss> timed = run.run().state().steps().subList(setup.warmup(),
+                    setup.warmup() + setup.steps());
+            double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+            double seconds = timed.stream().mapToDouble(TrainingState.StepLoss::seconds).sum();
+            long tokens = timed.stream().mapToLong(TrainingState.StepLoss::tokens).sum();
+            return new Measurement("DJL " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), seconds, cpuSeconds,
+                    tokens, setup.steps(), TorchThreads.current());
+        } finally {
+            deleteTree(out);
         }
     }
 
-    private static void measure(Gpt2Config shape, TrainingWindows data, String spec, int seq, int batch, int steps,
-                                int warmup, int vocab, int k) throws Exception {
-        Path out = Files.createTempDirectory("memdec-train-bench");
-        TrainingOptions options = new TrainingOptions(0.5f, 1e-3f, 1, batch, 1, 1f, 0, 0.55f);
-        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            TrainingRun run = new TrainingRun(m, shape, Gpt2Lm.randomInit(shape, 1), data, data.slice(0, 0), options,
-                    out, Map.of(), null).progressTo(null);
-            run.runUntil(warmup);
-            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            long cpu0 = os.getProcessCpuTime();
-            var timed = run.run().state().steps().subList(warmup, warmup + steps);
-            double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
-            double seconds = timed.stream().mapToDouble(TrainingState.StepLoss::seconds).sum();
-            double tokens = timed.stream().mapToLong(TrainingState.StepLoss::tokens).sum();
-            System.out.printf("shape %s seq %d batch %d vocab %d k %d threads %d: %d timed steps in %.2f s = %.0f tokens/s "
-                            + "(%.0f ms/step: forward, loss, backward, clipping, AdamW); process CPU %.1f s/step "
-                            + "(includes one checkpoint resume and write; the load-independent figure on a shared machine)%n",
-                    spec, seq, batch, vocab, k, TorchThreads.current(), steps, seconds,
-                    tokens / seconds, 1000 * seconds / steps, cpuSeconds / steps);
+    /** PyTorch eager's steps on the same weights and batches, in a scratch directory removed afterwards. */
+    public static Measurement torch(Setup setup) throws IOException {
+        TrainingWindows data = setup.windows();
+        List<List<KnnWindow>> batches = new ArrayList<>();
+        for (int b = 0; b < setup.warmup() + setup.steps(); b++) {
+            List<KnnWindow> windows = new ArrayList<>();
+            for (int i = 0; i < setup.batch(); i++) {
+                windows.add(data.window(b * setup.batch() + i));
+            }
+            batches.add(windows);
+        }
+        Path work = Files.createTempDirectory("memdec-bench-torch");
+        try {
+            TorchReference.Timing t = new TorchReference(setup.shape(), setup.weights(), BETA, setup.optimizer(),
+                    setup.threads()).bench(batches, setup.warmup(), setup.steps(), work);
+            return new Measurement("PyTorch " + t.torchVersion() + " eager", t.seconds(), t.cpuSeconds(), t.tokens(),
+                    setup.steps(), t.threads());
         } finally {
-            try (var s = Files.walk(out)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            deleteTree(work);
+        }
+    }
+
+    /** Mean seconds per step that the DJL trainer spends packing one batch's windows into arrays (Java side). */
+    public static double packSeconds(Setup setup) {
+        TrainingWindows data = setup.windows();
+        int[] indices = new int[setup.batch()];
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            long nanos = 0;
+            for (int b = 0; b < setup.steps(); b++) {
+                List<KnnWindow> windows = new ArrayList<>();
+                for (int i = 0; i < setup.batch(); i++) {
+                    indices[i] = b * setup.batch() + i;
+                    windows.add(data.window(indices[i]));
+                }
+                long start = System.nanoTime();
+                try (NDManager s = m.newSubManager()) {
+                    Batch.pack(s, windows, indices, setup.shape().vocab(), true);
+                }
+                nanos += System.nanoTime() - start;
+            }
+            return nanos / 1e9 / setup.steps();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
             }
         }
     }

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -31,8 +32,8 @@ public final class TrainingRun {
 
     private static final System.Logger LOG = System.getLogger(TrainingRun.class.getName());
 
-    /** Where a run ended. */
-    public record Result(long steps, Path checkpoint, TrainingState state) {
+    /** Where a run ended; {@code stopped} when a {@link #stopWhen stop request} ended it before its last step. */
+    public record Result(long steps, Path checkpoint, TrainingState state, boolean stopped) {
     }
 
     private final NDManager manager;
@@ -45,6 +46,7 @@ public final class TrainingRun {
     private final Map<String, String> metadata;
     private final Gpt2Lm host;
     private PrintStream progress = System.err;
+    private BooleanSupplier stopRequested = () -> false;
 
     /**
      * @param init     initial tensors when no checkpoint exists yet
@@ -79,6 +81,15 @@ public final class TrainingRun {
         return this;
     }
 
+    /**
+     * Checks {@code stop} after every step: once it is true the run writes a checkpoint of that step and returns
+     * (see {@link GracefulStop}).
+     */
+    public TrainingRun stopWhen(BooleanSupplier stop) {
+        this.stopRequested = stop;
+        return this;
+    }
+
     public long stepsPerEpoch() {
         return (train.size() + options.batch() - 1) / options.batch();
     }
@@ -93,7 +104,8 @@ public final class TrainingRun {
 
     /**
      * Trains until step {@code stopStep} (exclusive) or the end, resuming from the newest checkpoint; the
-     * learning-rate schedule always spans the whole run. Writes a checkpoint where it stops.
+     * learning-rate schedule always spans the whole run. Writes a checkpoint where it stops, also when a stop
+     * request ends it early.
      *
      * @throws TrainingDivergedException on a non-finite loss or gradient norm (no update is applied then)
      */
@@ -117,6 +129,7 @@ public final class TrainingRun {
         Path lastCheckpoint = resumeFrom.orElse(null);
         long step = state.step();
         long end = Math.min(total, stopStep);
+        boolean stopped = false;
         try (NDManager runManager = manager.newSubManager();
              Gpt2Lm model = Gpt2Lm.create(runManager, shape, source);
              AdamW optimizer = new AdamW(runManager, model.parameters(),
@@ -153,15 +166,39 @@ public final class TrainingRun {
                     epochStart = System.nanoTime();
                     epochTokens = 0;
                 }
-                if (epochEnd || step == end || (options.saveEvery() > 0 && step % options.saveEvery() == 0)) {
+                stopped = step < end && stopRequested.getAsBoolean();
+                if (epochEnd || step == end || stopped || (options.saveEvery() > 0 && step % options.saveEvery() == 0)) {
                     state = new TrainingState(TrainingState.FORMAT, shape, options, train.fingerprint(), metadata, step,
                             losses, epochs);
                     lastCheckpoint = Checkpoint.save(out, model, optimizer, state);
-                    LossPlot.write(out.resolve("loss.png"), state);
+                    writePlot(state);
+                }
+                if (stopped) {
+                    LOG.log(System.Logger.Level.INFO, "stopped on request after step {0} of {1}; checkpoint {2}", step,
+                            total, lastCheckpoint);
+                    break;
                 }
             }
         }
-        return new Result(step, lastCheckpoint, state);
+        return new Result(step, lastCheckpoint, state, stopped);
+    }
+
+    /**
+     * Redraws loss.png, except while the JVM shuts down after a stop request: AWT cannot start then (it registers
+     * a shutdown hook, which fails with "Shutdown in progress"); the resumed run redraws the plot.
+     */
+    private void writePlot(TrainingState state) throws IOException {
+        if (stopRequested.getAsBoolean()) {
+            return;
+        }
+        try {
+            LossPlot.write(out.resolve("loss.png"), state);
+        } catch (IllegalStateException e) {
+            if (!stopRequested.getAsBoolean()) {
+                throw e;
+            }
+            LOG.log(System.Logger.Level.INFO, "loss.png not redrawn while stopping: {0}", e.getMessage());
+        }
     }
 
     private long trainStep(NDManager runManager, Gpt2Lm model, AdamW optimizer, long step,

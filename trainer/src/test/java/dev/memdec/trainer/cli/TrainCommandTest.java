@@ -3,6 +3,8 @@ package dev.memdec.trainer.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.memdec.converter.eval.SlidingWindows;
@@ -10,6 +12,8 @@ import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
+import dev.memdec.converter.gpt2.Gpt2Tensors;
+import dev.memdec.converter.gpt2.Gpt2Weights;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.plugin.cli.Main;
@@ -22,6 +26,8 @@ import dev.memdec.trainer.knn.IndexType;
 import dev.memdec.trainer.knn.KnnBuilder;
 import dev.memdec.trainer.knn.KnnConfig;
 import dev.memdec.trainer.knn.ProbType;
+import dev.memdec.trainer.train.Checkpoint;
+import dev.memdec.trainer.train.TrainingState;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -29,6 +35,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,23 +78,40 @@ class TrainCommandTest {
         return file;
     }
 
-    /** A datastore as the datastore builder lays it out, with random keys standing in for host states. */
-    private static Path datastore(Path dir, Path corpus, long seed) throws Exception {
-        List<Integer> values = new ArrayList<>();
+    /** Corpus lines tokenized one at a time, ids concatenated (the datastore builder's rule). */
+    private static int[] tokens(Path corpus) throws Exception {
         List<int[]> lines = new ArrayList<>();
         for (String line : Files.readString(corpus).split("(?<=\n)")) {
             lines.add(Gpt2Tokenizer.get().encode(line));
         }
-        int[] tokens = lines.stream().flatMapToInt(java.util.Arrays::stream).toArray();
-        for (SlidingWindows.Window w : SlidingWindows.of(tokens.length, CTX, STRIDE)) {
-            for (int p = w.firstScored(); p < w.end(); p++) {
-                values.add(tokens[p]);
+        return lines.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+    }
+
+    /**
+     * A datastore as the datastore builder lays it out, with random keys standing in for host states; with
+     * {@code storeTokens} false it lacks the token streams, like a datastore of an older build.
+     */
+    private static Path datastore(Path dir, long seed, boolean storeTokens, Path... corpus) throws Exception {
+        List<Integer> values = new ArrayList<>();
+        List<int[]> streams = new ArrayList<>();
+        List<SourceFile> files = new ArrayList<>();
+        for (Path file : corpus) {
+            int[] tokens = tokens(file);
+            streams.add(tokens);
+            files.add(SourceFile.of(file));
+            for (SlidingWindows.Window w : SlidingWindows.of(tokens.length, CTX, STRIDE)) {
+                for (int p = w.firstScored(); p < w.end(); p++) {
+                    values.add(tokens[p]);
+                }
             }
         }
         DatastoreSpec spec = new DatastoreSpec(new SourceFile("host.gguf", 1, "ab".repeat(32)),
-                Gpt2Tokenizer.vocabulary().sha256(), KeyType.FFN_INPUT, DIM, List.of(SourceFile.of(corpus)), CTX, STRIDE);
+                Gpt2Tokenizer.vocabulary().sha256(), KeyType.FFN_INPUT, DIM, files, CTX, STRIDE);
         SplittableRandom random = new SplittableRandom(seed);
         try (DatastoreWriter w = DatastoreWriter.open(dir, spec)) {
+            if (storeTokens) {
+                w.tokenStreams(streams);
+            }
             float[] keys = new float[values.size() * DIM];
             for (int i = 0; i < keys.length; i++) {
                 keys[i] = (float) random.nextGaussian();
@@ -109,14 +133,15 @@ class TrainCommandTest {
     @Test
     void trainsOnDatastoreAndExports(@TempDir Path dir) throws Exception {
         Path corpus = corpus(dir, "corpus.txt", 30);
-        Path ds = datastore(dir.resolve("ds"), corpus, 1);
+        Path ds = datastore(dir.resolve("ds"), 1, true, corpus);
         Path knn = knn(ds, dir.resolve("knn"));
         Path out = dir.resolve("run");
         Gpt2Config hostConfig = Gpt2Config.of(1, 32, 2, CTX, Gpt2Tokenizer.VOCAB_SIZE);
         Path host = dir.resolve("host.gguf");
         Gpt2GgufExporter.write(hostConfig, new RandomGpt2Weights(hostConfig, 9), Gpt2Tokenizer.vocabulary(), GgmlType.F16,
                 Map.of(), host);
-        Run r = memdec("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--corpus", corpus.toString(),
+        // No --corpus: the windows come from the token streams stored in the datastore.
+        Run r = memdec("train", "--datastore", ds.toString(), "--knn", knn.toString(),
                 "--shape", "1x32x2", "--batch", "4", "--epochs", "2", "--lr", "1e-2", "--threads", "1",
                 "--host", host.toString(), "--lambda", "0.25", "--out", out.toString(), "--json");
         assertEquals(0, r.code(), r.err());
@@ -139,8 +164,8 @@ class TrainCommandTest {
     @Test
     void refusesKnnOfAnotherDatastoreAndOtherCorpus(@TempDir Path dir) throws Exception {
         Path corpus = corpus(dir, "corpus.txt", 12);
-        Path dsA = datastore(dir.resolve("a"), corpus, 1);
-        Path dsB = datastore(dir.resolve("b"), corpus, 2);
+        Path dsA = datastore(dir.resolve("a"), 1, true, corpus);
+        Path dsB = datastore(dir.resolve("b"), 2, true, corpus);
         Path knnA = knn(dsA, dir.resolve("knn-a"));
         Run mismatch = memdec("train", "--datastore", dsB.toString(), "--knn", knnA.toString(), "--corpus",
                 corpus.toString(), "--shape", "1x32x2", "--out", dir.resolve("run").toString());
@@ -157,5 +182,89 @@ class TrainCommandTest {
                 corpus.toString(), "--shape", "1x32x2", "--seq", "64", "--out", dir.resolve("run").toString());
         assertEquals("memdec train: --seq 64 differs from the datastore's window of 32 tokens; the windows are the "
                 + "datastore's\n", seq.err());
+
+        Path old = datastore(dir.resolve("old"), 1, false, corpus);
+        Path knnOld = knn(old, dir.resolve("knn-old"));
+        Run noStreams = memdec("train", "--datastore", old.toString(), "--knn", knnOld.toString(), "--shape", "1x32x2",
+                "--out", dir.resolve("run").toString());
+        assertEquals(1, noStreams.code());
+        assertEquals("memdec train: --datastore " + old + ": stores 0 token streams in tokens.i32 for 1 corpus files "
+                + "(built without them); give its corpus files with --corpus\n", noStreams.err());
+        Run withCorpus = memdec("train", "--datastore", old.toString(), "--knn", knnOld.toString(), "--corpus",
+                corpus.toString(), "--shape", "1x32x2", "--batch", "4", "--threads", "1", "--out", dir.resolve("old-run").toString());
+        assertEquals(0, withCorpus.code(), withCorpus.err());
+    }
+
+    /**
+     * A real input that turns the loss non-finite after a checkpoint exists: an --init model whose position
+     * embeddings beyond the first window's length are +inf (as a model with weights above 65504 has after an F16
+     * round trip). The first corpus file is shorter than the window, so step 0 reads only finite rows (and leaves
+     * the others untouched: their gradient is 0); step 1 reads a full window of the second file. The run must stop at step 1 naming it and the last good checkpoint, which stays intact and is what a
+     * rerun resumes from.
+     */
+    @Test
+    void nonFiniteLossStopsAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws Exception {
+        Path shortFile = corpus(dir, "short.txt", 2);
+        Path longFile = corpus(dir, "long.txt", 12);
+        int shortLength = tokens(shortFile).length;
+        assertTrue(shortLength > STRIDE && shortLength < CTX, "the short file must give windows [0,16) and [0,length)");
+        Path ds = datastore(dir.resolve("ds"), 1, true, shortFile, longFile);
+        Path knn = knn(ds, dir.resolve("knn"));
+        Gpt2Config config = Gpt2Config.of(1, 32, 2, CTX, Gpt2Tokenizer.VOCAB_SIZE);
+        Gpt2Weights random = new RandomGpt2Weights(config, 9);
+        Gpt2Weights overflowing = name -> name.equals(Gpt2Tensors.POSITION_EMBD)
+                ? (first, dst, count) -> {
+                    random.tensor(name).read(first, dst, count);
+                    for (int i = 0; i < count; i++) {
+                        if ((first + i) / config.embd() >= shortLength) {
+                            dst[i] = Float.POSITIVE_INFINITY;
+                        }
+                    }
+                }
+                : random.tensor(name);
+        Path init = dir.resolve("inf-positions.gguf");
+        Gpt2GgufExporter.write(config, overflowing, Gpt2Tokenizer.vocabulary(), GgmlType.F32, Map.of(), init);
+        Path out = dir.resolve("run");
+        String[] args = {"train", "--datastore", ds.toString(), "--knn", knn.toString(), "--init", init.toString(),
+                "--batch", "1", "--save-every", "1", "--valid-fraction", "0", "--threads", "1", "--out", out.toString()};
+
+        Run r = memdec(args);
+        Path good = out.resolve("checkpoints").resolve("step-000000003");
+        assertEquals(1, r.code(), r.err());
+        assertEquals("memdec train: loss is NaN at step 3 (epoch 1, training windows 3..3); stopped without applying it. "
+                + "The last good checkpoint is " + good + ".\n", r.err());
+        assertEquals(java.util.Optional.of(good), Checkpoint.latest(out));
+        TrainingState state = Checkpoint.readState(good);
+        assertEquals(3, state.step());
+        assertTrue(state.steps().stream().allMatch(l -> Float.isFinite(l.loss())), state.steps().toString());
+        FileTime written = Files.getLastModifiedTime(good.resolve(Checkpoint.MODEL));
+
+        Run again = memdec(args);
+        assertEquals(r.err(), again.err(), "the rerun resumes at step 3 and stops there again");
+        assertEquals(written, Files.getLastModifiedTime(good.resolve(Checkpoint.MODEL)),
+                "a resumed run must not rewrite the checkpoint it started from");
+        Run export = memdec("export", "--checkpoint", out.toString(), "--out", dir.resolve("last-good.gguf").toString(),
+                "--type", "f32");
+        assertEquals(0, export.code(), export.err());
+    }
+
+    @Test
+    void gpuDeviceNeedsACudaEngine(@TempDir Path dir) throws Exception {
+        Path corpus = corpus(dir, "corpus.txt", 12);
+        Path ds = datastore(dir.resolve("ds"), 1, true, corpus);
+        Path knn = knn(ds, dir.resolve("knn"));
+        Run r = memdec("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--shape", "1x32x2",
+                "--threads", "1", "--device", "gpu", "--out", dir.resolve("run").toString());
+        Engine engine = Engine.getEngine("PyTorch");
+        if (engine.hasCapability(StandardCapabilities.CUDA) && engine.getGpuCount() > 0) {
+            assertEquals(0, r.code(), r.err());
+        } else {
+            assertEquals(1, r.code());
+            assertTrue(r.err().startsWith("memdec train: --device gpu: "), r.err());
+            assertTrue(r.err().contains("PYTORCH_FLAVOR=cu128") || r.err().contains("sees no GPU"), r.err());
+        }
+        Run bad = memdec("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--shape", "1x32x2",
+                "--device", "tpu", "--out", dir.resolve("run").toString());
+        assertEquals("memdec train: --device must be cpu or gpu, got 'tpu'\n", bad.err());
     }
 }

@@ -18,9 +18,11 @@ import java.util.stream.Stream;
  * Datastore build speed against the host's own llama.cpp prefill on the same windows, alternated round by round in
  * one run (medians): entries per second of {@link DatastoreBuilder#build} (tokenize, decode with key capture, fp16
  * keys, checksums, atomic files) over prefill tokens per second (the same windows decoded without capture, with one
- * output row, and with every row as output: the build needs the latter, since llama.cpp prunes the last block to
- * output rows, so it also pays the output head on every row). With stride = ctx every token but each window's first is an entry, so the ratio is the build's
- * efficiency; with a smaller stride a window yields only {@code stride} entries for {@code ctx} decoded tokens.
+ * output row: what the build decodes, since its keys come from {@code ffn_inp} of every row and a Java FFN norm; and,
+ * for reference, with every row as output, which is what capturing the {@code ffn_norm-<last>} node would cost, as
+ * llama.cpp prunes the last block to output rows). With stride = ctx every token but each window's first is an
+ * entry, so the ratio is the build's efficiency; with a smaller stride a window yields only {@code stride} entries
+ * for {@code ctx} decoded tokens.
  * Not a test: run it by hand.
  *
  * <pre>java -cp ... dev.memdec.trainer.datastore.DatastoreBenchmark HOST.gguf CORPUS.txt [ctx=512] [stride=ctx]
@@ -88,8 +90,8 @@ public final class DatastoreBenchmark {
     }
 
     /**
-     * Decodes the build's windows (same tokens, context and batch) without capture, with one output row each or, as
-     * the build must (llama.cpp keeps last-block rows only for output tokens), an output row for every token.
+     * Decodes the build's windows (same tokens, context and batch) without capture, with one output row each (as the
+     * build does) or with an output row for every token.
      */
     private static double prefillTokensPerSecond(Path host, Path corpus, DatastoreBuilder.Options o, boolean everyRow,
                                                  long[] decoded)

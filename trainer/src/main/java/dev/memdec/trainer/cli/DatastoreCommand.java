@@ -5,9 +5,11 @@ import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.trainer.datastore.DatastoreBuilder;
 import dev.memdec.trainer.datastore.DatastoreManifest;
 import dev.memdec.trainer.datastore.KeyType;
+import dev.memdec.trainer.stop.GracefulStop;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Option;
 /** {@code memdec datastore}: host hidden states (keys) paired with next tokens (values) over a corpus. */
 @Command(name = "datastore", mixinStandardHelpOptions = true,
         description = "Runs the host over the corpus in sliding windows and stores, for every scored position t, "
-                + "the host's hidden state at t (fp16 key) with token t+1 (value). Resumable: run it again after a kill.")
+                + "the host's hidden state at t (fp16 key) with token t+1 (value). SIGTERM / Ctrl-C stops it after the "
+                + "current window; resumable: run it again after a stop or a kill.")
 public final class DatastoreCommand implements MemdecCommand {
 
     @Option(names = "--host", required = true, paramLabel = "H.gguf", description = "Host model.")
@@ -52,6 +55,10 @@ public final class DatastoreCommand implements MemdecCommand {
 
     @Override
     public Integer call() throws Exception {
+        return GracefulStop.run("datastore", "window", GracefulStop.WAIT, this::build);
+    }
+
+    private int build(BooleanSupplier stop) throws Exception {
         DatastoreBuilder.Options options = new DatastoreBuilder.Options(ctx, stride, KeyType.fromCliName(key),
                 threads == null ? Runtime.getRuntime().availableProcessors() : threads, groupLines);
         long t0 = System.nanoTime();
@@ -72,7 +79,7 @@ public final class DatastoreCommand implements MemdecCommand {
                 public void step(long entries) {
                     bar[0].stepBy(entries);
                 }
-            });
+            }, stop);
         } finally {
             if (bar[0] != null) {
                 bar[0].close();

@@ -8,8 +8,10 @@ import dev.memdec.trainer.knn.KnnBuilder;
 import dev.memdec.trainer.knn.KnnConfig;
 import dev.memdec.trainer.knn.KnnManifest;
 import dev.memdec.trainer.knn.ProbType;
+import dev.memdec.trainer.stop.GracefulStop;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -19,7 +21,7 @@ import picocli.CommandLine.Option;
 /** {@code memdec knn}: the kNN teacher distribution of every datastore entry. */
 @Command(name = "knn", mixinStandardHelpOptions = true,
         description = "Searches every datastore entry's k nearest neighbours (itself excluded by id) and stores "
-                + "softmax(-d/T) summed per next token, sparse and renormalised. Resumable: run it again after a kill.")
+                + "softmax(-d/T) summed per next token, sparse and renormalised. SIGTERM / Ctrl-C stops it after the current chunk; resumable: run it again after a stop or a kill.")
 public final class KnnCommand implements MemdecCommand {
 
     @Option(names = "--datastore", required = true, paramLabel = "DIR", description = "Datastore directory.")
@@ -62,6 +64,10 @@ public final class KnnCommand implements MemdecCommand {
 
     @Override
     public Integer call() throws Exception {
+        return GracefulStop.run("knn", "chunk", GracefulStop.WAIT, this::build);
+    }
+
+    private int build(BooleanSupplier stop) throws Exception {
         KnnConfig config = new KnnConfig(k, temperature, threshold, IndexType.fromCliName(index), nprobe, trainSize,
                 ProbType.fromCliName(probs));
         try (Datastore ds = Datastore.open(datastore)) {
@@ -70,7 +76,7 @@ public final class KnnCommand implements MemdecCommand {
             KnnManifest m;
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("knn").setInitialMax(ds.count())
                     .setStyle(ProgressBarStyle.ASCII).setUnit(" rows", 1).showSpeed().build()) {
-                m = KnnBuilder.build(ds, out, config, bar::stepBy);
+                m = KnnBuilder.build(ds, out, config, bar::stepBy, stop);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (json) {

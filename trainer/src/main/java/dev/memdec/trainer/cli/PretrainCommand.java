@@ -6,7 +6,7 @@ import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.trainer.train.CorpusWindows;
-import dev.memdec.trainer.train.GracefulStop;
+import dev.memdec.trainer.stop.GracefulStop;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingWindows;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ public final class PretrainCommand implements MemdecCommand {
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
         BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
         TrainingRun.Result r;
-        try (GracefulStop stop = GracefulStop.install("training", TrainingFlags.STOP_WAIT);
+        try (GracefulStop stop = GracefulStop.install("training", "step", GracefulStop.WAIT);
              NDManager manager = flags.newManager()) {
             ModelChoice.Start start = ModelChoice.resolve(model, ctx, manager, vocabulary, flags.seed);
             int seq = flags.seq == null ? Math.min(DEFAULT_SEQ, start.config().ctx()) : flags.seq;

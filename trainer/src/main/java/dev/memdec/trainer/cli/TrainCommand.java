@@ -9,7 +9,7 @@ import dev.memdec.trainer.datastore.DatastoreSpec;
 import dev.memdec.trainer.model.GgufModels;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.train.DatastoreWindows;
-import dev.memdec.trainer.train.GracefulStop;
+import dev.memdec.trainer.stop.GracefulStop;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingWindows;
 import java.nio.file.Path;
@@ -69,7 +69,7 @@ public final class TrainCommand implements MemdecCommand {
         BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
         TrainingRun.Result r;
-        try (GracefulStop stop = GracefulStop.install("training", TrainingFlags.STOP_WAIT);
+        try (GracefulStop stop = GracefulStop.install("training", "step", GracefulStop.WAIT);
              DatastoreWindows data = DatastoreWindows.open(datastore, knn, corpus == null ? List.of() : corpus, tokenizer::encode);
              NDManager manager = flags.newManager()) {
             DatastoreSpec spec = data.spec();

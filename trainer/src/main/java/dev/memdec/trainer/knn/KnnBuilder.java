@@ -9,6 +9,7 @@ import dev.memdec.trainer.datastore.AtomicFiles;
 import dev.memdec.trainer.datastore.Datastore;
 import dev.memdec.trainer.datastore.FileChecksum;
 import dev.memdec.trainer.datastore.ResumableOutput;
+import dev.memdec.trainer.stop.StoppedException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -21,12 +22,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 /**
  * Computes the kNN distribution of every datastore entry (reference-spec §4–5) into a directory read by
  * {@link KnnDistributions}. Resumable: the FAISS index is saved first, then rows are written in fixed-size chunks,
- * each followed by a checkpoint; a run started again with the same settings continues after the last chunk.
+ * each followed by a checkpoint; a run started again with the same settings continues after the last chunk, also
+ * after a {@linkplain StoppedException stop request} (checked before every chunk).
  * The output is a deterministic function of the datastore and the settings (the training sample is seeded).
  */
 public final class KnnBuilder {
@@ -56,12 +59,26 @@ public final class KnnBuilder {
      */
     public static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress)
             throws IOException {
-        return build(datastore, out, config, progress, RESULTS_PER_CHUNK);
+        return build(datastore, out, config, progress, () -> false, RESULTS_PER_CHUNK);
     }
 
-    /** As above, with the chunk size given as search results (rows × (k+1)) per chunk; tests use small chunks. */
+    /**
+     * As above, stopping with a {@link StoppedException} before the next chunk once {@code stop} is true; the
+     * chunks completed so far stay checkpointed and the index is closed.
+     */
+    public static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress,
+                                    BooleanSupplier stop) throws IOException {
+        return build(datastore, out, config, progress, stop, RESULTS_PER_CHUNK);
+    }
+
+    /** As the first, with the chunk size given as search results (rows × (k+1)) per chunk; tests use small chunks. */
     static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress,
                              long resultsPerChunk) throws IOException {
+        return build(datastore, out, config, progress, () -> false, resultsPerChunk);
+    }
+
+    private static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress,
+                                     BooleanSupplier stop, long resultsPerChunk) throws IOException {
         long count = datastore.count();
         if (count < 2) {
             throw new IllegalArgumentException(datastore.directory() + ": datastore has " + count
@@ -105,6 +122,8 @@ public final class KnnBuilder {
                     config.probType());
             float[] queries = new float[chunkRows * datastore.dimension()];
             for (long first = output.unitsDone(); first < count; first += chunkRows) {
+                long done = first;
+                StoppedException.check(stop, () -> "after row " + done + " of " + count + " (" + out + ")");
                 int n = (int) Math.min(chunkRows, count - first);
                 datastore.readKeys(first, n, queries);
                 Neighbours nb = index.search(queries, n, searchK);

@@ -83,7 +83,7 @@ public final class TrainingRun {
 
     /**
      * Checks {@code stop} after every step: once it is true the run writes a checkpoint of that step and returns
-     * (see {@link GracefulStop}).
+     * (see {@link dev.memdec.trainer.stop.GracefulStop}).
      */
     public TrainingRun stopWhen(BooleanSupplier stop) {
         this.stopRequested = stop;

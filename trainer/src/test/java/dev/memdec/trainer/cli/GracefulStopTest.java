@@ -1,24 +1,21 @@
 package dev.memdec.trainer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import dev.memdec.plugin.cli.Main;
 import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.stop.StoppableProcess;
 import dev.memdec.trainer.train.Checkpoint;
 import dev.memdec.trainer.train.TrainingState;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -42,20 +39,6 @@ class GracefulStopTest {
         assertEquals(0, cl.execute(args), err.toString());
     }
 
-    /** Starts the launcher's main class in a new JVM with this test's classpath, in {@code cwd}. */
-    private static Process start(Path cwd, Path stdout, Path stderr, String... args) throws Exception {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true",
-                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", classpath, Main.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile())
-                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-        pb.environment().put("OPT_OUT_TRACKING", "true");
-        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-        return pb.start();
-    }
-
     private static Map<String, float[]> parameters(Path out) throws Exception {
         Path checkpoint = Checkpoint.latest(out).orElseThrow();
         TrainingState state = Checkpoint.readState(checkpoint);
@@ -76,30 +59,14 @@ class GracefulStopTest {
         Path corpus = dir.resolve("corpus.txt");
         Files.writeString(corpus, text);
         Path out = dir.resolve("interrupted");
-        Path cwd = Files.createDirectories(dir.resolve("cwd"));
-        Path stdout = dir.resolve("stdout.txt");
-        Path stderr = dir.resolve("stderr.txt");
 
-        Process p = start(cwd, stdout, stderr, pretrain(corpus, out));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (Checkpoint.latest(out).isEmpty()) {
-            assertTrue(p.isAlive(), () -> "training exited early: " + read(stderr));
-            assertTrue(System.nanoTime() < deadline, "no checkpoint within 180 s");
-            Thread.sleep(20);
-        }
-        p.destroy();   // SIGTERM
-        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "the process did not exit after SIGTERM");
-        String err = read(stderr);
-        assertEquals(143, p.exitValue(), err);
-        assertTrue(err.contains("memdec: stop requested; training stops at the next step boundary"), err);
-        assertFalse(err.contains("A fatal error has been detected"), err);
-        try (Stream<Path> files = Files.list(cwd)) {
-            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList());
-        }
+        StoppableProcess p = StoppableProcess.start(dir, Main.class, pretrain(corpus, out));
+        p.terminateWhen(() -> Checkpoint.latest(out).isPresent());
+        p.assertStoppedGracefully("memdec: stop requested; training stops at the next step boundary");
         Optional<Path> checkpoint = Checkpoint.latest(out);
         long stoppedAt = Checkpoint.readState(checkpoint.orElseThrow()).step();
         assertTrue(stoppedAt >= 5, "stopped at step " + stoppedAt);
-        assertTrue(read(stdout).contains("stopped on request after step " + stoppedAt), read(stdout));
+        assertTrue(p.stdout().contains("stopped on request after step " + stoppedAt), p.stdout());
 
         memdec(pretrain(corpus, out));
         Path straight = dir.resolve("straight");
@@ -118,14 +85,6 @@ class GracefulStopTest {
             for (int i = 0; i < x.length; i++) {
                 assertEquals(x[i], y[i], 1e-6, name + "[" + i + "]");
             }
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (java.io.IOException e) {
-            return "(unreadable: " + e + ")";
         }
     }
 }

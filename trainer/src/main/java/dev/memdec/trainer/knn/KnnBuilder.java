@@ -77,8 +77,9 @@ public final class KnnBuilder {
         return build(datastore, out, config, progress, () -> false, resultsPerChunk);
     }
 
-    private static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress,
-                                     BooleanSupplier stop, long resultsPerChunk) throws IOException {
+    /** As the one with {@code stop}, with the chunk size of the one with {@code resultsPerChunk}. */
+    static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress,
+                             BooleanSupplier stop, long resultsPerChunk) throws IOException {
         long count = datastore.count();
         if (count < 2) {
             throw new IllegalArgumentException(datastore.directory() + ": datastore has " + count

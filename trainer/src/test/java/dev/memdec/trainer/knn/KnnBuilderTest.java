@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.memdec.natives.faiss.FaissIndex;
 import dev.memdec.trainer.datastore.Datastore;
 import dev.memdec.trainer.datastore.TestDatastores;
+import dev.memdec.trainer.stop.StoppedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -105,6 +106,31 @@ class KnnBuilderTest {
         final double z = total;
         p.replaceAll((token, w) -> w / z);
         return p;
+    }
+
+    @Test
+    void aStopRequestEndsTheRunBeforeAChunkAndTheRerunGivesTheSameBytes() throws IOException {
+        try (Datastore ds = uniqueValues("ds")) {
+            KnnConfig config = flat(16, 16);
+            KnnBuilder.build(ds, tmp.resolve("straight"), config, n -> { }, 1000);
+            long[] rows = {0};
+            StoppedException e = assertThrows(StoppedException.class, () -> KnnBuilder.build(ds,
+                    tmp.resolve("stopped"), config, n -> rows[0] += n, () -> rows[0] >= 100, 1000));
+            assertTrue(rows[0] >= 100 && rows[0] < N, "stopped after " + rows[0] + " rows");
+            assertTrue(e.getMessage().startsWith("stopped on request after row " + rows[0] + " of " + N), e.getMessage());
+            assertFalse(Files.exists(tmp.resolve("stopped/knn.json")));
+            long[] resumedFrom = {-1};
+            KnnBuilder.build(ds, tmp.resolve("stopped"), config, n -> {
+                if (resumedFrom[0] < 0) {
+                    resumedFrom[0] = n;
+                }
+            }, 1000);
+            assertEquals(rows[0], resumedFrom[0], "the rerun resumes where the stop left off");
+            for (String f : List.of("knn.json", "index.faiss", "offsets.i64", "tokens.i32", "probs.f16", "labels.i32")) {
+                assertArrayEquals(Files.readAllBytes(tmp.resolve("straight").resolve(f)),
+                        Files.readAllBytes(tmp.resolve("stopped").resolve(f)), f);
+            }
+        }
     }
 
     @Test

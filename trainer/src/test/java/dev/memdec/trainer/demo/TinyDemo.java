@@ -14,11 +14,11 @@ import java.util.List;
  */
 final class TinyDemo {
 
+    static final SplitPlan GENERAL = new SplitPlan(10, 6_000, 800, 800);
+    static final SplitPlan DOMAIN = new SplitPlan(10, 4_000, 800, 800);
+
     private TinyDemo() {
     }
-
-    static final SplitPlan GENERAL = new SplitPlan(10, 6_000, 1_500, 1_500);
-    static final SplitPlan DOMAIN = new SplitPlan(10, 4_000, 1_500, 1_500);
 
     static DemoConfig config() {
         return new DemoConfig("tiny", GENERAL, DOMAIN, "1x32x2", 32, 1, 1, 4, 1e-2f, 3e-3f, 0.5f, 16, 16,

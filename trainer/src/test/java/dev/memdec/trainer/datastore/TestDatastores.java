@@ -49,4 +49,23 @@ public final class TestDatastores {
         }
         return Datastore.open(dir);
     }
+
+    /**
+     * Writes {@code n} entries with {@code key(r)} and value {@code r % vocab} in one batch and one checkpoint (a
+     * datastore big enough that kNN over it takes seconds, written in well under one).
+     */
+    public static Datastore large(Path dir, int dimension, int n, int vocab) throws IOException {
+        try (DatastoreWriter w = DatastoreWriter.open(dir, spec(dimension))) {
+            float[] keys = new float[n * dimension];
+            int[] values = new int[n];
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(key(r, dimension), 0, keys, r * dimension, dimension);
+                values[r] = r % vocab;
+            }
+            w.append(keys, values, n);
+            w.checkpoint(1);
+            w.finish();
+        }
+        return Datastore.open(dir);
+    }
 }

@@ -65,7 +65,7 @@ final class RunReport {
             out.printf(Locale.ROOT, "stopped on request after step %d; run the same command again to resume from the checkpoint%n",
                     r.steps());
         }
-        out.printf(Locale.ROOT, "trained %s for %d steps: loss %s -> %s, %s tokens/s; validation perplexity %s (memory)%s%n",
+        out.printf(Locale.ROOT, "trained %s for %d steps: loss %s -> %s, %s tokens/s; validation perplexity %s (model)%s%n",
                 m.get("shape"), r.steps(), m.get("first_loss"), m.get("last_loss"), m.get("tokens_per_second"),
                 m.get("valid_ppl_memory"), m.get("valid_ppl_joint") == null ? "" : ", " + m.get("valid_ppl_joint") + " (joint)");
         out.println("checkpoint: " + r.checkpoint());

@@ -159,9 +159,12 @@ public final class TrainingRun {
                     int epoch = (int) (step / stepsPerEpoch());
                     Perplexity ppl = validate(runManager, model);
                     epochs.add(new TrainingState.EpochResult(epoch, step, ppl.memory(), ppl.joint(), tokensPerSecond));
+                    // Without validation windows (the demo holds out its own text) there is no perplexity to report.
                     LOG.log(System.Logger.Level.INFO, () -> String.format(java.util.Locale.ROOT,
-                            "epoch %d: validation perplexity %.3f (memory)%s, %.0f tokens/s", epoch, ppl.memory(),
-                            Double.isNaN(ppl.joint()) ? "" : String.format(java.util.Locale.ROOT, ", %.3f (joint)", ppl.joint()),
+                            "epoch %d: %s, %.0f tokens/s", epoch, Double.isNaN(ppl.memory()) ? "no validation windows"
+                                    : String.format(java.util.Locale.ROOT, "validation perplexity %.3f (model)%s", ppl.memory(),
+                                    Double.isNaN(ppl.joint()) ? ""
+                                            : String.format(java.util.Locale.ROOT, ", %.3f (joint)", ppl.joint())),
                             tokensPerSecond));
                     epochStart = System.nanoTime();
                     epochTokens = 0;

@@ -157,6 +157,22 @@ class BlockQuantTest {
     }
 
     @Test
+    void largeEncodesSplitAcrossThreadsGiveTheBytesOfBlockByBlockEncodes() {
+        float[] x = randomNormal((1 << 18) + 1024 * 7, 5); // big enough to be split, not a power of two
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F16, GgmlType.BF16}) {
+            byte[] whole = new byte[(int) TensorCodec.encodedSize(type, x.length) + 3];
+            TensorCodec.encode(type, x, 0, x.length, MemorySegment.ofArray(whole), 3);
+            byte[] blockwise = new byte[whole.length];
+            int block = type.blockSize() * 32; // 32 elements for F16/BF16, small enough never to be split
+            for (int first = 0; first < x.length; first += block) {
+                TensorCodec.encode(type, x, first, block, MemorySegment.ofArray(blockwise),
+                        3 + TensorCodec.encodedSize(type, first));
+            }
+            assertArrayEquals(blockwise, whole, type.toString());
+        }
+    }
+
+    @Test
     void rejectsPartialBlocksAndUnsupportedTypes() {
         assertThrows(IllegalArgumentException.class,
                 () -> TensorCodec.encode(GgmlType.Q8_0, new float[40], 0, 40, MemorySegment.ofArray(new byte[100]), 0));

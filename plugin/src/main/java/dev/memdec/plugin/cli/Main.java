@@ -53,7 +53,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = commandLine().execute(args);
+        CommandLine cl = commandLine();
+        int code = cl.execute(args);
+        cl.getOut().flush();
         // java-llama.cpp leaves a non-daemon native worker thread behind, so return explicitly.
         System.exit(code);
     }

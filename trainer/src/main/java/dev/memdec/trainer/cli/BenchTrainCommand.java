@@ -7,12 +7,15 @@ import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.trainer.demo.DemoConfig;
 import dev.memdec.trainer.model.ShapeSpec;
 import dev.memdec.trainer.train.TrainingBenchmark;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code memdec bench-train}: training tokens/s of the DJL trainer next to PyTorch eager, same shape and batch. */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
@@ -59,8 +62,12 @@ public final class BenchTrainCommand implements MemdecCommand {
     @Option(names = "--json", description = "Print a JSON summary instead of sentences.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
         DemoConfig demo = switch (preset) {
             case "quick" -> DemoConfig.quick(threads);
             case "full" -> DemoConfig.full(threads);
@@ -97,16 +104,16 @@ public final class BenchTrainCommand implements MemdecCommand {
             m.put("djl_over_torch", ratio);
             m.put("djl_over_torch_cpu", cpuRatio);
             m.put("load_average", new double[] {loadBefore, loadAfter});
-            System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+            stdout.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
             return 0;
         }
-        System.out.printf(Locale.ROOT, "shape %s, seq %d, batch %d, k %d, vocab %d, %d threads, %d timed steps after %d warm-up:%n",
+        stdout.printf(Locale.ROOT, "shape %s, seq %d, batch %d, k %d, vocab %d, %d threads, %d timed steps after %d warm-up:%n",
                 ShapeSpec.of(config), window, setup.batch(), setup.k(), vocab, threads, steps, warmup);
         for (TrainingBenchmark.Measurement m : new TrainingBenchmark.Measurement[] {djl, torch}) {
-            System.out.printf(Locale.ROOT, "  %-24s %8.0f tokens/s  %8.0f ms/step wall  %8.0f ms/step CPU  (%d threads)%n",
+            stdout.printf(Locale.ROOT, "  %-24s %8.0f tokens/s  %8.0f ms/step wall  %8.0f ms/step CPU  (%d threads)%n",
                     m.engine(), m.tokensPerSecond(), m.millisPerStep(), m.cpuMillisPerStep(), m.threads());
         }
-        System.out.printf(Locale.ROOT, "  DJL/PyTorch eager speed: %.2f by wall time, %.2f by CPU time (DJL steps include "
+        stdout.printf(Locale.ROOT, "  DJL/PyTorch eager speed: %.2f by wall time, %.2f by CPU time (DJL steps include "
                 + "%.0f ms of Java-side batch packing); load average %.1f -> %.1f%n", ratio, cpuRatio, 1000 * pack,
                 loadBefore, loadAfter);
         return 0;

@@ -6,6 +6,7 @@ import dev.memdec.trainer.datastore.DatastoreBuilder;
 import dev.memdec.trainer.datastore.DatastoreManifest;
 import dev.memdec.trainer.datastore.KeyType;
 import dev.memdec.trainer.stop.GracefulStop;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +15,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code memdec datastore}: host hidden states (keys) paired with next tokens (values) over a corpus. */
 @Command(name = "datastore", mixinStandardHelpOptions = true,
@@ -53,12 +56,16 @@ public final class DatastoreCommand implements MemdecCommand {
     @Option(names = "--json", description = "Print the manifest as JSON.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         return GracefulStop.run("datastore", "window", GracefulStop.WAIT, this::build);
     }
 
     private int build(BooleanSupplier stop) throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
         DatastoreBuilder.Options options = new DatastoreBuilder.Options(ctx, stride, KeyType.fromCliName(key),
                 threads == null ? Runtime.getRuntime().availableProcessors() : threads, groupLines);
         long t0 = System.nanoTime();
@@ -87,9 +94,9 @@ public final class DatastoreCommand implements MemdecCommand {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (json) {
-            System.out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m));
+            stdout.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m));
         } else {
-            System.out.printf(Locale.ROOT, "datastore: %d entries × d=%d (%s keys), %.1f s, %.0f entries/s -> %s%n",
+            stdout.printf(Locale.ROOT, "datastore: %d entries × d=%d (%s keys), %.1f s, %.0f entries/s -> %s%n",
                     m.count(), m.spec().dimension(), m.spec().keyType(), seconds,
                     (m.count() - resumedAt[0]) / seconds, out);
         }

@@ -15,13 +15,16 @@ import dev.memdec.trainer.train.Checkpoint;
 import dev.memdec.trainer.train.TorchThreads;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingState;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code memdec export}: writes a training checkpoint as a llama.cpp-loadable gpt2 GGUF with memdec.* metadata. */
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -57,8 +60,12 @@ public final class ExportCommand implements MemdecCommand {
     @Option(names = "--json", description = "Print a JSON summary instead of a sentence.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
         GgmlType storage = parseType(type);
         if (!(lambda > 0 && lambda < 1)) {
             throw new IllegalArgumentException("--lambda must be in (0, 1), got " + lambda);
@@ -105,9 +112,9 @@ public final class ExportCommand implements MemdecCommand {
             m.put("type", storage.name());
             m.put("bytes", bytes);
             m.put("metadata", meta);
-            System.out.println(new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(m));
+            stdout.println(new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(m));
         } else {
-            System.out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes) from %s, step %d%n", out, storage, bytes, dir, state.step());
+            stdout.printf(Locale.ROOT, "wrote %s (%s, %,d bytes) from %s, step %d%n", out, storage, bytes, dir, state.step());
         }
         return 0;
     }

@@ -9,6 +9,7 @@ import dev.memdec.trainer.knn.KnnConfig;
 import dev.memdec.trainer.knn.KnnManifest;
 import dev.memdec.trainer.knn.ProbType;
 import dev.memdec.trainer.stop.GracefulStop;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
@@ -16,7 +17,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code memdec knn}: the kNN teacher distribution of every datastore entry. */
 @Command(name = "knn", mixinStandardHelpOptions = true,
@@ -62,12 +65,16 @@ public final class KnnCommand implements MemdecCommand {
     @Option(names = "--json", description = "Print the manifest as JSON.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         return GracefulStop.run("knn", "chunk", GracefulStop.WAIT, this::build);
     }
 
     private int build(BooleanSupplier stop) throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
         KnnConfig config = new KnnConfig(k, temperature, threshold, IndexType.fromCliName(index), nprobe, trainSize,
                 ProbType.fromCliName(probs));
         try (Datastore ds = Datastore.open(datastore)) {
@@ -80,9 +87,9 @@ public final class KnnCommand implements MemdecCommand {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (json) {
-                System.out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m));
+                stdout.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m));
             } else {
-                System.out.printf(Locale.ROOT, "knn: %d entries, k=%d, T=%s, index %s (%d bytes), %d stored tokens "
+                stdout.printf(Locale.ROOT, "knn: %d entries, k=%d, T=%s, index %s (%d bytes), %d stored tokens "
                                 + "(%.1f per entry), %.1f s -> %s%n", m.count(), m.neighbours(), m.temperature(),
                         m.index().factory(), m.index().bytes(), m.entries(), m.entries() / (double) m.count(), seconds, out);
             }

@@ -2,13 +2,14 @@ package dev.memdec.trainer.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
-import dev.memdec.converter.gguf.GgufKeys;
-import dev.memdec.trainer.train.CorpusWindows;
 import dev.memdec.trainer.stop.GracefulStop;
+import dev.memdec.trainer.train.CorpusWindows;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingWindows;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,9 @@ import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code memdec pretrain}: trains a small GPT-2 host on text with cross-entropy (no kNN targets). */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
@@ -42,8 +45,12 @@ public final class PretrainCommand implements MemdecCommand {
     @Mixin
     TrainingFlags flags;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
         if (ctx < 2 || ctx > 32768) {
             throw new IllegalArgumentException("--ctx must be in [2, 32768], got " + ctx);
         }
@@ -69,7 +76,7 @@ public final class PretrainCommand implements MemdecCommand {
             metadata.put("memdec.init", start.provenance());
             r = new TrainingRun(manager, start.config(), start.tensors(), split[0], split[1],
                     flags.options(0f, 0.5f), out, metadata, null).stopWhen(stop).run();
-            RunReport.print(r, flags.json, System.out);
+            RunReport.print(r, flags.json, stdout);
         }
         return RunReport.exitCode(r);
     }

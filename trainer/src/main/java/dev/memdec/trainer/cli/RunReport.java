@@ -3,7 +3,7 @@ package dev.memdec.trainer.cli;
 import com.google.gson.GsonBuilder;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingState;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -55,7 +55,7 @@ final class RunReport {
         return r.stopped() ? 130 : 0;
     }
 
-    static void print(TrainingRun.Result r, boolean json, PrintStream out) {
+    static void print(TrainingRun.Result r, boolean json, PrintWriter out) {
         Map<String, Object> m = summary(r);
         if (json) {
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));

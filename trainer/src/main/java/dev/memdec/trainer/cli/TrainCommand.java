@@ -8,10 +8,11 @@ import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.trainer.datastore.DatastoreSpec;
 import dev.memdec.trainer.model.GgufModels;
 import dev.memdec.trainer.model.Gpt2Lm;
-import dev.memdec.trainer.train.DatastoreWindows;
 import dev.memdec.trainer.stop.GracefulStop;
+import dev.memdec.trainer.train.DatastoreWindows;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingWindows;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,9 @@ import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code memdec train}: trains a Memory Decoder on a datastore's windows with its kNN distributions. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -63,8 +66,12 @@ public final class TrainCommand implements MemdecCommand {
     @Mixin
     TrainingFlags flags;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
         flags.applyThreads();
         BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
@@ -100,7 +107,7 @@ public final class TrainCommand implements MemdecCommand {
             metadata.put("memdec.init", start.provenance());
             r = new TrainingRun(manager, start.config(), start.tensors(), split[0], split[1],
                     flags.options(beta, lambda), out, metadata, hostModel).stopWhen(stop).run();
-            RunReport.print(r, flags.json, System.out);
+            RunReport.print(r, flags.json, stdout);
         }
         return RunReport.exitCode(r);
     }

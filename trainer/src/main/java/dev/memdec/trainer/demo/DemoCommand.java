@@ -4,13 +4,16 @@ import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.trainer.corpus.DemoCorpora;
 import dev.memdec.trainer.stop.GracefulStop;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code memdec demo}: the whole mission on two public corpora, with one table at the end. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -40,6 +43,9 @@ public final class DemoCommand implements MemdecCommand {
     @Option(names = "--json", description = "Print report.json instead of the table.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
@@ -59,27 +65,28 @@ public final class DemoCommand implements MemdecCommand {
     }
 
     private int print(DemoReport report, DemoConfig config, Path dir) {
+        PrintWriter stdout = spec.commandLine().getOut();
         if (json) {
-            System.out.println(StageDir.GSON.toJson(report));
+            stdout.println(StageDir.GSON.toJson(report));
             return 0;
         }
-        System.out.println();
-        System.out.printf(Locale.ROOT, "memdec demo (%s): host trained on %s; memory on %s%n", config.name(),
+        stdout.println();
+        stdout.printf(Locale.ROOT, "memdec demo (%s): host trained on %s; memory on %s%n", config.name(),
                 report.generalCorpus(), report.domainCorpus());
-        System.out.print(report.formatTable());
-        System.out.printf(Locale.ROOT, "at lambda 0 joint = host within %.1e%n", report.lambdaZeroCheck());
-        System.out.println();
-        System.out.println("continuations, " + report.sampling() + ":");
+        stdout.print(report.formatTable());
+        stdout.printf(Locale.ROOT, "at lambda 0 joint = host within %.1e%n", report.lambdaZeroCheck());
+        stdout.println();
+        stdout.println("continuations, " + report.sampling() + ":");
         for (DemoReport.Continuation c : report.continuations()) {
-            System.out.println();
-            System.out.println("prompt:        " + c.prompt());
-            System.out.println("host:          " + oneLine(c.host()));
-            System.out.println("DAPT host:     " + oneLine(c.dapt()));
-            System.out.println("host + memory: " + oneLine(c.withMemory()));
+            stdout.println();
+            stdout.println("prompt:        " + c.prompt());
+            stdout.println("host:          " + oneLine(c.host()));
+            stdout.println("DAPT host:     " + oneLine(c.dapt()));
+            stdout.println("host + memory: " + oneLine(c.withMemory()));
         }
-        System.out.println();
-        report.stageSeconds().forEach((stage, s) -> System.out.printf(Locale.ROOT, "  %-14s %7.1f s%n", stage, s));
-        System.out.printf(Locale.ROOT, "total %.1f s; report %s, plot %s%n", report.totalSeconds(),
+        stdout.println();
+        report.stageSeconds().forEach((stage, s) -> stdout.printf(Locale.ROOT, "  %-14s %7.1f s%n", stage, s));
+        stdout.printf(Locale.ROOT, "total %.1f s; report %s, plot %s%n", report.totalSeconds(),
                 dir.resolve("report.json"), dir.resolve("lambda-sweep.png"));
         return 0;
     }

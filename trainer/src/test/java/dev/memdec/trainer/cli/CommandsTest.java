@@ -1,5 +1,6 @@
 package dev.memdec.trainer.cli;
 
+import static dev.memdec.plugin.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,12 +16,10 @@ import dev.memdec.converter.gpt2.Gpt2ReferenceModel;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
-import dev.memdec.plugin.cli.Main;
+import dev.memdec.plugin.cli.CliRun;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.model.OwnedArrays;
 import dev.memdec.trainer.train.Checkpoint;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,28 +27,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** pretrain → export → reference forward, and the commands' refusals, on a 1-layer 32-wide model. */
 class CommandsTest {
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run memdec(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        java.io.PrintStream old = System.out;
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            int code = cl.execute(args);
-            return new Run(code, out.toString(java.nio.charset.StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(old);
-        }
-    }
 
     private static Path corpus(Path dir) throws Exception {
         Path text = dir.resolve("corpus.txt");
@@ -64,7 +44,7 @@ class CommandsTest {
     @Test
     void pretrainExportAndReferenceLogitsAgree(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
-        Run train = memdec("pretrain", "--corpus", corpus(dir).toString(), "--shape", "1x32x2", "--ctx", "32",
+        CliRun train = run("pretrain", "--corpus", corpus(dir).toString(), "--shape", "1x32x2", "--ctx", "32",
                 "--seq", "32", "--batch", "2", "--epochs", "2", "--lr", "1e-2", "--threads", "1", "--out", out.toString(), "--json");
         assertEquals(0, train.code(), train.err());
         JsonObject summary = JsonParser.parseString(train.out()).getAsJsonObject();
@@ -72,7 +52,7 @@ class CommandsTest {
         assertTrue(Files.size(out.resolve("loss.png")) > 1000);
 
         Path gguf = dir.resolve("memory.gguf");
-        Run export = memdec("export", "--checkpoint", out.toString(), "--out", gguf.toString(), "--type", "f32");
+        CliRun export = run("export", "--checkpoint", out.toString(), "--out", gguf.toString(), "--type", "f32");
         assertEquals(0, export.code(), export.err());
 
         int[] tokens = Gpt2Tokenizer.get().encode("The whale swam 3 leagues north");
@@ -115,7 +95,7 @@ class CommandsTest {
         Gpt2Config config = Gpt2Config.of(1, 32, 2, 32, tokens.size());
         Path init = dir.resolve("other.gguf");
         Gpt2GgufExporter.write(config, new RandomGpt2Weights(config, 1), other, GgmlType.F32, Map.of(), init);
-        Run r = memdec("pretrain", "--corpus", corpus(dir).toString(), "--init", init.toString(), "--seq", "32",
+        CliRun r = run("pretrain", "--corpus", corpus(dir).toString(), "--init", init.toString(), "--seq", "32",
                 "--out", dir.resolve("run").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("memdec pretrain: --init " + init + ": its tokenizer (sha256 "), r.err());
@@ -124,14 +104,14 @@ class CommandsTest {
 
     @Test
     void rejectsBadFlags(@TempDir Path dir) throws Exception {
-        Run seq = memdec("pretrain", "--corpus", corpus(dir).toString(), "--shape", "1x32x2", "--ctx", "16", "--seq", "32",
+        CliRun seq = run("pretrain", "--corpus", corpus(dir).toString(), "--shape", "1x32x2", "--ctx", "16", "--seq", "32",
                 "--out", dir.resolve("a").toString());
         assertEquals("memdec pretrain: --seq must be in [2, 16] (the model context), got 32\n", seq.err());
-        Run shape = memdec("pretrain", "--corpus", corpus(dir).toString(), "--shape", "1x30x4", "--out", dir.toString());
+        CliRun shape = run("pretrain", "--corpus", corpus(dir).toString(), "--shape", "1x30x4", "--out", dir.toString());
         assertTrue(shape.err().contains("--shape 1x30x4: "), shape.err());
-        Run both = memdec("pretrain", "--corpus", "x", "--shape", "1x32x2", "--init", "y.gguf", "--out", dir.toString());
+        CliRun both = run("pretrain", "--corpus", "x", "--shape", "1x32x2", "--init", "y.gguf", "--out", dir.toString());
         assertEquals(2, both.code());
-        Run type = memdec("export", "--checkpoint", dir.toString(), "--out", dir.resolve("m.gguf").toString(), "--type", "q5");
+        CliRun type = run("export", "--checkpoint", dir.toString(), "--out", dir.resolve("m.gguf").toString(), "--type", "q5");
         assertEquals("memdec export: --type: expected f32, f16, q8_0 or q4_0, got 'q5'\n", type.err());
     }
 }

@@ -1,5 +1,6 @@
 package dev.memdec.trainer.cli;
 
+import static dev.memdec.plugin.cli.CliRun.succeed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,14 +14,11 @@ import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.plugin.cli.Main;
 import dev.memdec.trainer.datastore.DatastoreManifest;
 import dev.memdec.trainer.stop.StoppableProcess;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * SIGTERM to a real {@code memdec datastore} process while it decodes windows in llama.cpp: it stops after a
@@ -32,13 +30,6 @@ class DatastoreGracefulStopTest {
     private static String[] datastore(Path host, Path corpus, Path out) {
         return new String[] {"datastore", "--host", host.toString(), "--corpus", corpus.toString(), "--out",
                 out.toString(), "--ctx", "16", "--stride", "4", "--threads", "1"};
-    }
-
-    private static void memdec(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        assertEquals(0, cl.execute(args), err.toString());
     }
 
     @Test
@@ -59,9 +50,9 @@ class DatastoreGracefulStopTest {
                 "memdec: datastore stopped on request after window ");
         assertFalse(Files.exists(out.resolve(DatastoreManifest.FILE)), "the interrupted datastore must not be finished");
 
-        memdec(datastore(host, corpus, out));
+        succeed(datastore(host, corpus, out));
         Path straight = dir.resolve("straight");
-        memdec(datastore(host, corpus, straight));
+        succeed(datastore(host, corpus, straight));
         for (String file : new String[] {DatastoreManifest.KEYS_FILE, DatastoreManifest.VALUES_FILE,
                 DatastoreManifest.TOKENS_FILE}) {
             assertTrue(Files.exists(straight.resolve(file)), file);

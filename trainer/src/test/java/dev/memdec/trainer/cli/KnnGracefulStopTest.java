@@ -1,5 +1,6 @@
 package dev.memdec.trainer.cli;
 
+import static dev.memdec.plugin.cli.CliRun.succeed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,14 +9,11 @@ import dev.memdec.plugin.cli.Main;
 import dev.memdec.trainer.datastore.TestDatastores;
 import dev.memdec.trainer.knn.KnnManifest;
 import dev.memdec.trainer.stop.StoppableProcess;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * SIGTERM to a real {@code memdec knn} process between FAISS searches: it stops before a chunk with the chunks
@@ -26,13 +24,6 @@ class KnnGracefulStopTest {
     private static String[] knn(Path datastore, Path out) {
         return new String[] {"knn", "--datastore", datastore.toString(), "--out", out.toString(), "--index", "flat",
                 "--k", "1024"};
-    }
-
-    private static void memdec(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        assertEquals(0, cl.execute(args), err.toString());
     }
 
     @Test
@@ -48,9 +39,9 @@ class KnnGracefulStopTest {
                 "memdec: knn stopped on request after row ");
         assertFalse(Files.exists(out.resolve(KnnManifest.FILE)), "the interrupted run must not be finished");
 
-        memdec(knn(datastore, out));
+        succeed(knn(datastore, out));
         Path straight = dir.resolve("straight");
-        memdec(knn(datastore, straight));
+        succeed(knn(datastore, straight));
         for (String f : List.of(KnnManifest.FILE, KnnManifest.INDEX_FILE, "offsets.i64", "tokens.i32",
                 "probs.f16", "labels.i32")) {
             assertArrayEquals(Files.readAllBytes(straight.resolve(f)), Files.readAllBytes(out.resolve(f)), f);

@@ -1,5 +1,6 @@
 package dev.memdec.trainer.cli;
 
+import static dev.memdec.plugin.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +17,7 @@ import dev.memdec.converter.gpt2.Gpt2Tensors;
 import dev.memdec.converter.gpt2.Gpt2Weights;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
-import dev.memdec.plugin.cli.Main;
+import dev.memdec.plugin.cli.CliRun;
 import dev.memdec.trainer.datastore.Datastore;
 import dev.memdec.trainer.datastore.DatastoreSpec;
 import dev.memdec.trainer.datastore.DatastoreWriter;
@@ -28,11 +29,6 @@ import dev.memdec.trainer.knn.KnnConfig;
 import dev.memdec.trainer.knn.ProbType;
 import dev.memdec.trainer.train.Checkpoint;
 import dev.memdec.trainer.train.TrainingState;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -42,7 +38,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** train over a small real datastore + kNN directory, then export; and the refusals on mismatched inputs. */
 class TrainCommandTest {
@@ -50,23 +45,6 @@ class TrainCommandTest {
     private static final int CTX = 32;
     private static final int STRIDE = 16;
     private static final int DIM = 8;
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run memdec(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            return new Run(cl.execute(args), out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(old);
-        }
-    }
 
     private static Path corpus(Path dir, String name, int lines) throws Exception {
         StringBuilder sb = new StringBuilder();
@@ -141,7 +119,7 @@ class TrainCommandTest {
         Gpt2GgufExporter.write(hostConfig, new RandomGpt2Weights(hostConfig, 9), Gpt2Tokenizer.vocabulary(), GgmlType.F16,
                 Map.of(), host);
         // No --corpus: the windows come from the token streams stored in the datastore.
-        Run r = memdec("train", "--datastore", ds.toString(), "--knn", knn.toString(),
+        CliRun r = run("train", "--datastore", ds.toString(), "--knn", knn.toString(),
                 "--shape", "1x32x2", "--batch", "4", "--epochs", "2", "--lr", "1e-2", "--threads", "1",
                 "--host", host.toString(), "--lambda", "0.25", "--out", out.toString(), "--json");
         assertEquals(0, r.code(), r.err());
@@ -152,7 +130,7 @@ class TrainCommandTest {
         assertTrue(summary.get("valid_ppl_joint").getAsDouble() > 1, r.out());
 
         Path gguf = dir.resolve("memory.gguf");
-        Run export = memdec("export", "--checkpoint", out.toString(), "--out", gguf.toString(), "--type", "q8_0");
+        CliRun export = run("export", "--checkpoint", out.toString(), "--out", gguf.toString(), "--type", "q8_0");
         assertEquals(0, export.code(), export.err());
         try (GgufFile f = GgufFile.open(gguf)) {
             assertEquals("memory", f.getString("memdec.kind"));
@@ -167,30 +145,30 @@ class TrainCommandTest {
         Path dsA = datastore(dir.resolve("a"), 1, true, corpus);
         Path dsB = datastore(dir.resolve("b"), 2, true, corpus);
         Path knnA = knn(dsA, dir.resolve("knn-a"));
-        Run mismatch = memdec("train", "--datastore", dsB.toString(), "--knn", knnA.toString(), "--corpus",
+        CliRun mismatch = run("train", "--datastore", dsB.toString(), "--knn", knnA.toString(), "--corpus",
                 corpus.toString(), "--shape", "1x32x2", "--out", dir.resolve("run").toString());
         assertEquals(1, mismatch.code());
         assertTrue(mismatch.err().contains("these distributions belong to another datastore"), mismatch.err());
 
         Path other = corpus(dir, "other.txt", 13);
-        Run wrongCorpus = memdec("train", "--datastore", dsA.toString(), "--knn", knnA.toString(), "--corpus",
+        CliRun wrongCorpus = run("train", "--datastore", dsA.toString(), "--knn", knnA.toString(), "--corpus",
                 other.toString(), "--shape", "1x32x2", "--out", dir.resolve("run").toString());
         assertEquals(1, wrongCorpus.code());
         assertTrue(wrongCorpus.err().startsWith("memdec train: --corpus " + other + ": SHA-256 "), wrongCorpus.err());
 
-        Run seq = memdec("train", "--datastore", dsA.toString(), "--knn", knnA.toString(), "--corpus",
+        CliRun seq = run("train", "--datastore", dsA.toString(), "--knn", knnA.toString(), "--corpus",
                 corpus.toString(), "--shape", "1x32x2", "--seq", "64", "--out", dir.resolve("run").toString());
         assertEquals("memdec train: --seq 64 differs from the datastore's window of 32 tokens; the windows are the "
                 + "datastore's\n", seq.err());
 
         Path old = datastore(dir.resolve("old"), 1, false, corpus);
         Path knnOld = knn(old, dir.resolve("knn-old"));
-        Run noStreams = memdec("train", "--datastore", old.toString(), "--knn", knnOld.toString(), "--shape", "1x32x2",
+        CliRun noStreams = run("train", "--datastore", old.toString(), "--knn", knnOld.toString(), "--shape", "1x32x2",
                 "--out", dir.resolve("run").toString());
         assertEquals(1, noStreams.code());
         assertEquals("memdec train: --datastore " + old + ": stores 0 token streams in tokens.i32 for 1 corpus files "
                 + "(built without them); give its corpus files with --corpus\n", noStreams.err());
-        Run withCorpus = memdec("train", "--datastore", old.toString(), "--knn", knnOld.toString(), "--corpus",
+        CliRun withCorpus = run("train", "--datastore", old.toString(), "--knn", knnOld.toString(), "--corpus",
                 corpus.toString(), "--shape", "1x32x2", "--batch", "4", "--threads", "1", "--out", dir.resolve("old-run").toString());
         assertEquals(0, withCorpus.code(), withCorpus.err());
     }
@@ -228,7 +206,7 @@ class TrainCommandTest {
         String[] args = {"train", "--datastore", ds.toString(), "--knn", knn.toString(), "--init", init.toString(),
                 "--batch", "1", "--save-every", "1", "--valid-fraction", "0", "--threads", "1", "--out", out.toString()};
 
-        Run r = memdec(args);
+        CliRun r = run(args);
         Path good = out.resolve("checkpoints").resolve("step-000000003");
         assertEquals(1, r.code(), r.err());
         assertEquals("memdec train: loss is NaN at step 3 (epoch 1, training windows 3..3); stopped without applying it. "
@@ -239,11 +217,11 @@ class TrainCommandTest {
         assertTrue(state.steps().stream().allMatch(l -> Float.isFinite(l.loss())), state.steps().toString());
         FileTime written = Files.getLastModifiedTime(good.resolve(Checkpoint.MODEL));
 
-        Run again = memdec(args);
+        CliRun again = run(args);
         assertEquals(r.err(), again.err(), "the rerun resumes at step 3 and stops there again");
         assertEquals(written, Files.getLastModifiedTime(good.resolve(Checkpoint.MODEL)),
                 "a resumed run must not rewrite the checkpoint it started from");
-        Run export = memdec("export", "--checkpoint", out.toString(), "--out", dir.resolve("last-good.gguf").toString(),
+        CliRun export = run("export", "--checkpoint", out.toString(), "--out", dir.resolve("last-good.gguf").toString(),
                 "--type", "f32");
         assertEquals(0, export.code(), export.err());
     }
@@ -253,7 +231,7 @@ class TrainCommandTest {
         Path corpus = corpus(dir, "corpus.txt", 12);
         Path ds = datastore(dir.resolve("ds"), 1, true, corpus);
         Path knn = knn(ds, dir.resolve("knn"));
-        Run r = memdec("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--shape", "1x32x2",
+        CliRun r = run("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--shape", "1x32x2",
                 "--threads", "1", "--device", "gpu", "--out", dir.resolve("run").toString());
         Engine engine = Engine.getEngine("PyTorch");
         if (engine.hasCapability(StandardCapabilities.CUDA) && engine.getGpuCount() > 0) {
@@ -263,7 +241,7 @@ class TrainCommandTest {
             assertTrue(r.err().startsWith("memdec train: --device gpu: "), r.err());
             assertTrue(r.err().contains("PYTORCH_FLAVOR=cu128") || r.err().contains("sees no GPU"), r.err());
         }
-        Run bad = memdec("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--shape", "1x32x2",
+        CliRun bad = run("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--shape", "1x32x2",
                 "--device", "tpu", "--out", dir.resolve("run").toString());
         assertEquals("memdec train: --device must be cpu or gpu, got 'tpu'\n", bad.err());
     }

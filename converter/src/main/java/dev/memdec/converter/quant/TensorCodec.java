@@ -31,7 +31,9 @@ public final class TensorCodec {
     }
 
     /**
-     * Encodes {@code src[from .. from+count)} into {@code dst} starting at byte {@code at}.
+     * Encodes {@code src[from .. from+count)} into {@code dst} starting at byte {@code at}. Large runs are split
+     * across the common fork-join pool, so {@code dst} must be accessible from any thread (a heap, global or
+     * shared-arena segment, not a confined one).
      *
      * @throws IllegalArgumentException if the type cannot be encoded or {@code count} is not a whole
      *     number of blocks

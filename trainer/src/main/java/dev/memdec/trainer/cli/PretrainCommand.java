@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.ByteLevelBpeTokenizer;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.trainer.stop.GracefulStop;
 import dev.memdec.trainer.train.CorpusWindows;
@@ -55,7 +56,7 @@ public final class PretrainCommand implements MemdecCommand {
             throw new IllegalArgumentException("--ctx must be in [2, 32768], got " + ctx);
         }
         flags.applyThreads();
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
+        ByteLevelBpeTokenizer tokenizer = Gpt2Tokenizer.get();
         BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
         TrainingRun.Result r;
         try (GracefulStop stop = GracefulStop.install("training", "step", GracefulStop.WAIT);

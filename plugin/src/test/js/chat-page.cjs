@@ -1,5 +1,5 @@
 // Opens the chat page in headless Chromium, sends a message, waits until both columns (host only, host + memory)
-// have an answer, moves the λ slider, sends another, and saves a screenshot. Prints one JSON line.
+// have an answer, moves the λ slider and fills the sampling fields, sends another, and saves a screenshot. Prints one JSON line.
 // Usage: MEMDEC_BASE_URL=... MEMDEC_NODE_MODULES=... node chat-page.cjs SCREENSHOT.png
 "use strict";
 const fs = require("node:fs");
@@ -44,10 +44,15 @@ async function main() {
 
     await page.fill("#lambda", "0.8");
     const lambdaLabel = await page.textContent("#lambda-value");
+    for (const [field, value] of [["temperature", "0.7"], ["top-k", "12"], ["top-p", "0.9"], ["min-p", "0.1"],
+      ["seed", "4242"]]) {
+      await page.fill(`#${field}`, value);
+    }
     await page.fill("#message", "And more?");
     await page.click("#send");
     await waitForAnswers(page, 2);
-    const second = { host: (await answers(page, "host"))[1], memory: (await answers(page, "memory"))[1] };
+    const second = { host: (await answers(page, "host"))[1], memory: (await answers(page, "memory"))[1],
+      stats: await page.$$eval("#memory-log .msg.assistant .stats", (els) => els[1].textContent) };
 
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(JSON.stringify({ initialLambda, lambdaLabel, first, second, errors,

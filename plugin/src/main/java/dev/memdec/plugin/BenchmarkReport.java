@@ -67,4 +67,9 @@ public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double
     public double bandwidthLimitFraction() {
         return bandwidthBoundMs() / jointDecodeMs;
     }
+
+    /** As {@link #bandwidthLimitFraction()} for the host alone: its weights at the measured bandwidth / its step. */
+    public double hostBandwidthLimitFraction() {
+        return hostBytes / readBandwidth * 1000 / hostDecodeMs;
+    }
 }

@@ -41,7 +41,7 @@ public final class DecodeBenchmark {
             host.attach(memory);
         }
         KnnRetriever knn = host.knnRetriever().orElse(null);
-        double bandwidth = MemoryBandwidth.measure(BANDWIDTH_PROBE_BYTES, threads, 3);
+        double bandwidth = MemoryBandwidth.measure(BANDWIDTH_PROBE_BYTES, threads, 5);
         int shared = Math.min(host.vocabSize(), memory.tokenizer().vocabSize());
         int[] prompt = new Random(42).ints(promptTokens, 0, shared).toArray();
         Mixing mixing = Mixing.of(Mixing.DEFAULT_LAMBDA);

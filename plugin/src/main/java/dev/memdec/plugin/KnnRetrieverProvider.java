@@ -14,7 +14,8 @@ public interface KnnRetrieverProvider {
      * What to retrieve from and for which host.
      *
      * @param knnDir       output of {@code memdec knn} (its {@code index.faiss} and {@code knn.json})
-     * @param datastoreDir the datastore that index was built over (its values are the neighbours' tokens)
+     * @param datastoreDir the datastore that index was built over (its values are the neighbours' tokens); null for
+     *                     the one {@code knn.json} records
      * @param host         the host GGUF whose keys will query it (tokenizer and key width must match)
      * @param k            neighbours per query, 0 for the kNN build's k
      * @param temperature  softmax temperature, 0 for the kNN build's T

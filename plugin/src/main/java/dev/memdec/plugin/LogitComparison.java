@@ -1,10 +1,7 @@
 package dev.memdec.plugin;
 
 import dev.memdec.converter.eval.SlidingWindows;
-import dev.memdec.converter.gguf.GgufFile;
-import dev.memdec.converter.gguf.GgufValue;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -108,17 +105,10 @@ public final class LogitComparison {
     }
 
     private static void checkWindow(Path file, String flag, int window) throws IOException {
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw new IllegalArgumentException(flag + " file not found or not readable: " + file);
-        }
-        try (GgufFile gguf = GgufFile.open(file)) {
-            String key = gguf.architecture() + ".context_length";
-            long trained = gguf.find(key).map(GgufValue::asLong).orElseThrow(() ->
-                    new IllegalArgumentException(flag + " " + file + ": metadata key " + key + " is missing"));
-            if (window > trained) {
-                throw new IllegalArgumentException("--ctx " + window + " exceeds the training context " + trained
-                        + " of " + flag + " " + file);
-            }
+        int trained = TrainingContext.of(file, flag);
+        if (window > trained) {
+            throw new IllegalArgumentException("--ctx " + window + " exceeds the training context " + trained
+                    + " of " + flag + " " + file);
         }
     }
 

@@ -141,16 +141,14 @@ public final class TerminalChat {
 
     private void turn(SlotScheduler scheduler, String message) throws InterruptedException {
         history.add(new ChatMessage("user", message));
-        String rendered;
+        int[] prompt;
         try {
-            rendered = template.render(history);
+            prompt = template.prompt(history, engine);
         } catch (IllegalArgumentException e) {
             history.removeLast();
             out.println("error: " + e.getMessage());
             return;
         }
-        boolean addSpecial = engine.bosText().isEmpty() || !rendered.startsWith(engine.bosText());
-        int[] prompt = engine.tokenize(rendered, addSpecial);
         int room = engine.contextLength() - prompt.length;
         if (room < 1) {
             history.removeLast();

@@ -7,6 +7,7 @@ import dev.memdec.plugin.DecodeBenchmark;
 import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.KnnRetriever;
 import dev.memdec.plugin.MemoryModel;
+import dev.memdec.plugin.TrainingContext;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,19 +24,25 @@ import picocli.CommandLine.Spec;
                 + "decoding gets to the bandwidth limit.")
 public final class BenchCommand implements MemdecCommand {
 
+    static final int DEFAULT_TOKENS = 64;
+    static final int DEFAULT_PROMPT = 128;
+    static final int CONTEXT_SLACK = 8;
+
     @Spec
     CommandSpec spec;
 
     @Mixin
     RuntimeFlags runtime;
 
-    @Option(names = "--tokens", paramLabel = "N", defaultValue = "64",
-            description = "Decode steps per phase and round (default: ${DEFAULT-VALUE}).")
-    int tokens;
+    @Option(names = "--tokens", paramLabel = "N",
+            description = "Decode steps per phase and round (default: " + DEFAULT_TOKENS + ", capped so that prompt, "
+                    + "decode and " + CONTEXT_SLACK + " spare tokens fit the models' training context).")
+    Integer tokensFlag;
 
-    @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "128",
-            description = "Prefill length per phase (default: ${DEFAULT-VALUE}).")
-    int promptTokens;
+    @Option(names = "--prompt-tokens", paramLabel = "N",
+            description = "Prefill length per phase (default: " + DEFAULT_PROMPT + ", capped like --tokens: two "
+                    + "thirds of what the training context leaves).")
+    Integer promptFlag;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
             description = "Rounds of alternating phases; medians are reported (default: ${DEFAULT-VALUE}).")
@@ -52,11 +59,24 @@ public final class BenchCommand implements MemdecCommand {
         if (runtime.memory == null) {
             throw new IllegalArgumentException("bench needs --memory");
         }
+        int promptTokens;
+        int tokens;
+        if (promptFlag != null && tokensFlag != null) {
+            promptTokens = promptFlag;
+            tokens = tokensFlag;
+        } else {
+            int room = TrainingContext.min(runtime.host, "--host", runtime.memory, "--memory") - CONTEXT_SLACK;
+            // At least one token each: an explicit length that leaves no room is refused by HostModel.open, naming
+            // the context size and the host's training context.
+            promptTokens = promptFlag != null ? promptFlag
+                    : Math.max(1, Math.min(DEFAULT_PROMPT, tokensFlag != null ? room - tokensFlag : room * 2 / 3));
+            tokens = tokensFlag != null ? tokensFlag : Math.max(1, Math.min(DEFAULT_TOKENS, room - promptTokens));
+        }
         if (tokens < 1 || promptTokens < 1 || rounds < 1) {
             throw new IllegalArgumentException("--tokens, --prompt-tokens and --rounds must be >= 1");
         }
         knnFlags.validate();
-        int ctx = promptTokens + tokens + 8;
+        int ctx = promptTokens + tokens + CONTEXT_SLACK;
         BenchmarkReport r;
         try (KnnRetriever knn = knnFlags.open(runtime.host);
              HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn);
@@ -66,7 +86,9 @@ public final class BenchCommand implements MemdecCommand {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(toJson(r)));
+            Map<String, Object> m = toJson(r);
+            m.put("prompt_tokens", promptTokens);
+            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
         } else {
             out.printf("| measure | value |%n|---|---:|%n");
             out.printf("| host decode (tok/s, ms/step) | %.2f, %.2f |%n", r.hostTps(), r.hostDecodeMs());
@@ -86,8 +108,10 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| read bandwidth (GB/s, %d threads) | %.2f |%n", r.threads(), r.readBandwidth() / 1e9);
             out.printf("| weights read per joint token (MB) | %.1f |%n", (r.hostBytes() + r.memoryBytes()) / 1e6);
             out.printf("| bandwidth-bound joint step (ms) | %.2f |%n", r.bandwidthBoundMs());
-            out.printf("| bandwidth-limit fraction | %.2f |%n", r.bandwidthLimitFraction());
-            out.printf("(vocab %d, %d steps x %d rounds, %d threads)%n", r.vocab(), r.tokens(), r.rounds(), r.threads());
+            out.printf("| bandwidth-limit fraction (joint step) | %.2f |%n", r.bandwidthLimitFraction());
+            out.printf("| bandwidth-limit fraction (host step) | %.2f |%n", r.hostBandwidthLimitFraction());
+            out.printf("(vocab %d, %d-token prompt, %d steps x %d rounds, %d threads)%n", r.vocab(), promptTokens, r.tokens(),
+                    r.rounds(), r.threads());
         }
         out.flush();
         return 0;
@@ -119,6 +143,7 @@ public final class BenchCommand implements MemdecCommand {
         m.put("memory_bytes", r.memoryBytes());
         m.put("bandwidth_bound_ms_per_token", r.bandwidthBoundMs());
         m.put("bandwidth_limit_fraction", r.bandwidthLimitFraction());
+        m.put("host_bandwidth_limit_fraction", r.hostBandwidthLimitFraction());
         m.put("vocab", r.vocab());
         m.put("tokens", r.tokens());
         m.put("rounds", r.rounds());

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.plugin.LogitComparison;
 import dev.memdec.plugin.RuntimeOptions;
+import dev.memdec.plugin.TrainingContext;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +26,8 @@ import picocli.CommandLine.Spec;
                         + "rate, and both perplexities. Both models must share the tokenizer."})
 public final class CompareLogitsCommand implements MemdecCommand {
 
+    private static final int DEFAULT_CTX = 512;
+
     @Spec
     CommandSpec spec;
 
@@ -38,9 +41,10 @@ public final class CompareLogitsCommand implements MemdecCommand {
     @Option(names = "--text", required = true, paramLabel = "FILE", description = "UTF-8 text to score.")
     Path text;
 
-    @Option(names = "--ctx", paramLabel = "N", defaultValue = "512",
-            description = "Window length in tokens, in [2, training context] (default: ${DEFAULT-VALUE}).")
-    int ctx;
+    @Option(names = "--ctx", paramLabel = "N",
+            description = "Window length in tokens, in [2, training context] (default: 512, capped by both models' "
+                    + "training context).")
+    Integer ctxFlag;
 
     @Option(names = "--stride", paramLabel = "N",
             description = "Window stride in tokens, in [1, ctx] (default: half of --ctx, as the reference scores).")
@@ -58,6 +62,8 @@ public final class CompareLogitsCommand implements MemdecCommand {
 
     @Override
     public Integer call() throws Exception {
+        int ctx = ctxFlag != null ? ctxFlag
+                : Math.min(DEFAULT_CTX, TrainingContext.min(ref, "--ref", test, "--test"));
         int stride = this.stride != null ? this.stride : Math.max(1, ctx / 2);
         // --ctx, --stride and --max-tokens are checked by LogitComparison.compare before any model is loaded.
         if (threads != null && threads < 1) {

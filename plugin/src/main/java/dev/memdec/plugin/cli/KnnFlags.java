@@ -11,10 +11,11 @@ public final class KnnFlags {
 
     @Option(names = "--knn", paramLabel = "DIR",
             description = "Also evaluate a kNN-LM: the kNN directory written by 'memdec knn' (index.faiss, knn.json). "
-                    + "Needs --datastore and the trainer module.")
+                    + "Finds its datastore through knn.json (checked by hash); needs the trainer module.")
     Path knn;
 
-    @Option(names = "--datastore", paramLabel = "DIR", description = "The datastore the --knn index was built over.")
+    @Option(names = "--datastore", paramLabel = "DIR", description = "The datastore the --knn index was built over "
+            + "(default: the one recorded in the kNN directory's knn.json).")
     Path datastore;
 
     @Option(names = "--knn-k", paramLabel = "K", description = "Neighbours per position (default: the kNN build's k).")
@@ -35,10 +36,6 @@ public final class KnnFlags {
                 throw new IllegalArgumentException("--datastore, --knn-k and --knn-temp need --knn");
             }
             return;
-        }
-        if (datastore == null) {
-            throw new IllegalArgumentException("--knn " + knn + " needs --datastore DIR (the datastore its index "
-                    + "was built over: the neighbours' next tokens are read there)");
         }
         if (k != null && k < 1) {
             throw new IllegalArgumentException("--knn-k must be >= 1, got " + k);

@@ -7,6 +7,7 @@ import dev.memdec.plugin.KnnRetriever;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.PerplexityPlot;
 import dev.memdec.plugin.PerplexityReport;
+import dev.memdec.plugin.TrainingContext;
 import dev.memdec.plugin.mix.Mixing;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,8 @@ import picocli.CommandLine.Spec;
                 + "mixed with a memory, and mixed with live kNN retrieval (--knn, a kNN-LM) at one or more lambdas, "
                 + "each window decoded once per model.")
 public final class PerplexityCommand implements MemdecCommand {
+
+    static final int DEFAULT_CTX = 1024;
 
     @Spec
     CommandSpec spec;
@@ -59,9 +62,10 @@ public final class PerplexityCommand implements MemdecCommand {
     @Option(names = "--text", required = true, paramLabel = "FILE", description = "UTF-8 text to score.")
     Path text;
 
-    @Option(names = "--ctx", paramLabel = "N", defaultValue = "1024",
-            description = "Window length in tokens (default: ${DEFAULT-VALUE}).")
-    int ctx;
+    @Option(names = "--ctx", paramLabel = "N",
+            description = "Window length in tokens (default: " + DEFAULT_CTX + ", capped by the training context of "
+                    + "--host and --memory).")
+    Integer ctxFlag;
 
     @Option(names = "--stride", paramLabel = "N",
             description = "Window stride in tokens, in [1, ctx] (default: half of --ctx, as the reference scores).")
@@ -79,6 +83,8 @@ public final class PerplexityCommand implements MemdecCommand {
 
     @Override
     public Integer call() throws Exception {
+        int ctx = ctxFlag != null ? ctxFlag
+                : Math.min(DEFAULT_CTX, TrainingContext.min(runtime.host, "--host", runtime.memory, "--memory"));
         if (ctx < 2) {
             throw new IllegalArgumentException("--ctx must be >= 2, got " + ctx);
         }

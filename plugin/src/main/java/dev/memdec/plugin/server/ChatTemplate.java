@@ -77,6 +77,18 @@ public final class ChatTemplate {
     }
 
     /**
+     * The prompt tokens of the conversation: {@link #render} tokenized by {@code engine}, with its BOS added unless
+     * the template already wrote it.
+     *
+     * @throws IllegalArgumentException as {@link #render}
+     */
+    public int[] prompt(List<ChatMessage> messages, CompletionEngine engine) {
+        String rendered = render(messages);
+        boolean addSpecial = engine.bosText().isEmpty() || !rendered.startsWith(engine.bosText());
+        return engine.tokenize(rendered, addSpecial);
+    }
+
+    /**
      * Renders the conversation followed by the assistant's turn prefix.
      *
      * @throws IllegalArgumentException when the template rejects the conversation (raise_exception, say, for

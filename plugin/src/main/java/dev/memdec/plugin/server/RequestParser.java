@@ -49,14 +49,12 @@ public final class RequestParser {
 
     public CompletionJob chat(JsonObject body) {
         List<ChatMessage> messages = messages(required(body, "messages"));
-        String rendered;
+        int[] prompt;
         try {
-            rendered = template.render(messages);
+            prompt = template.prompt(messages, engine);
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("messages", e.getMessage());
         }
-        boolean addSpecial = engine.bosText().isEmpty() || !rendered.startsWith(engine.bosText());
-        int[] prompt = engine.tokenize(rendered, addSpecial);
         int maxTokens = optionalInt(body, "max_completion_tokens", 1, Integer.MAX_VALUE,
                 optionalInt(body, "max_tokens", 1, Integer.MAX_VALUE, Integer.MAX_VALUE));
         int topLogprobs = -1;
@@ -88,6 +86,12 @@ public final class RequestParser {
         }
         double temperature = optionalDouble(body, "temperature", 0, 2, 1.0);
         double topP = optionalDouble(body, "top_p", Double.MIN_VALUE, 1, 1.0);
+        // top_k and min_p are llama.cpp server extensions to OpenAI's fields (0 = off).
+        int topK = optionalInt(body, "top_k", 0, Integer.MAX_VALUE, 0);
+        double minP = optionalDouble(body, "min_p", 0, 1, 0);
+        if (minP == 1) {
+            throw ApiException.invalid("min_p", "min_p must be in [0, 1), got " + body.get("min_p"));
+        }
         long seed = present(body, "seed") ? longValue(body.get("seed"), "seed")
                 : ThreadLocalRandom.current().nextLong();
         List<String> stops = new ArrayList<>(stops(body));
@@ -99,7 +103,7 @@ public final class RequestParser {
             includeUsage = optionalBoolean(options, "include_usage", false, "stream_options.include_usage");
         }
         String model = present(body, "model") ? string(body.get("model"), "model") : engine.modelId();
-        return new CompletionJob(chat, model, prompt, new SamplingParams(temperature, topP, seed, topLogprobs),
+        return new CompletionJob(chat, model, prompt, new SamplingParams(temperature, topK, topP, minP, seed, topLogprobs),
                 memory(body), Math.min(maxTokens, room), stops, topLogprobs, stream, includeUsage);
     }
 

@@ -244,7 +244,8 @@ public final class RuntimeEngine implements CompletionEngine {
             }
             // The seed of llama.cpp's dist sampler is a 32-bit value; -1 would mean "random".
             int seed = (int) (sampling.seed() & 0x7fffffffL);
-            Sampling s = new Sampling((float) sampling.temperature(), 0, (float) sampling.topP(), 0f, seed, 1f, 0,
+            Sampling s = new Sampling((float) sampling.temperature(), sampling.topK(), (float) sampling.topP(),
+                    (float) sampling.minP(), seed, 1f, 0,
                     Optional.empty(), Map.of());
             // Stop strings and max tokens are the server's (CompletionRun, SlotScheduler): the runtime only samples.
             GenerationRequest request = new GenerationRequest("", Integer.MAX_VALUE, s, mixing, List.of(),

@@ -66,6 +66,14 @@ class CompareLogitsCommandTest {
     }
 
     @Test
+    void defaultWindowIsCappedByTheTrainingContext() {
+        CliRun r = run("compare-logits", "--ref", f32.toString(), "--test", q8.toString(), "--text", text.toString(),
+                "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(ctx 64, stride 32)"), "default 512 capped to the training context 64: " + r.out());
+    }
+
+    @Test
     void badFlagsExitWithAMessage() {
         CliRun missing = run("compare-logits", "--ref", dir.resolve("none.gguf").toString(), "--test", q8.toString(),
                 "--text", text.toString());

@@ -47,12 +47,14 @@ class KnnFlagsTest {
         refused("needs the memdec trainer module", "bench", "--host", host.toString(),
                 "--memory", memory.toString(), "--knn", dir.toString(), "--datastore",
                 dir.toString(), "--tokens", "2");
+        // --datastore is optional (knn.json records it), so --knn alone gets as far as the missing provider.
+        refused("needs the memdec trainer module", "perplexity", "--host", host.toString(),
+                "--knn", dir.toString(), "--text", text.toString(), "--lambda", "0.5");
     }
 
     @Test
     void badKnnFlagsAreRefusedBeforeLoading() {
         String host = KnnFlagsTest.host.toString();
-        refused("needs --datastore", "perplexity", "--host", host, "--knn", dir.toString(), "--text", text.toString());
         refused("need --knn", "perplexity", "--host", host, "--knn-k", "4", "--text", text.toString());
         refused("--knn-k must be >= 1", "perplexity", "--host", host, "--knn", dir.toString(), "--datastore",
                 dir.toString(), "--knn-k", "0", "--text", text.toString());

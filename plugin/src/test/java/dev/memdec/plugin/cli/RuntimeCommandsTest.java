@@ -92,6 +92,33 @@ class RuntimeCommandsTest {
         }
     }
 
+    /** Both models were trained with a context of 128: the defaults fit it, explicit values that do not are refused. */
+    @Test
+    void defaultsAreCappedByTheTrainingContext() throws Exception {
+        CliRun bench = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--rounds", "1",
+                "--threads", "1", "--json");
+        assertEquals(0, bench.code(), bench.err());
+        JsonObject o = JsonParser.parseString(bench.out()).getAsJsonObject();
+        assertEquals(80, o.get("prompt_tokens").getAsInt(), "two thirds of 128 - 8");
+        assertEquals(40, o.get("tokens").getAsInt(), "the rest of 128 - 8");
+        CliRun tooLong = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--prompt-tokens",
+                "200", "--rounds", "1", "--threads", "1");
+        assertEquals(1, tooLong.code());
+        assertTrue(tooLong.err().contains("exceeds the host's training context 128"), tooLong.err());
+
+        Path text = Files.writeString(dir.resolve("long.txt"), "It was the age of wisdom, it was the age of foolishness. "
+                .repeat(30));
+        CliRun byDefault = run("perplexity", "--host", host.toString(), "--memory", memory.toString(), "--text",
+                text.toString(), "--threads", "1", "--json");
+        CliRun explicit = run("perplexity", "--host", host.toString(), "--memory", memory.toString(), "--text",
+                text.toString(), "--threads", "1", "--json", "--ctx", "128", "--stride", "64");
+        assertEquals(0, byDefault.code(), byDefault.err());
+        assertEquals(explicit.out(), byDefault.out(), "default window 1024 capped to 128, stride half of it");
+        CliRun wide = run("perplexity", "--host", host.toString(), "--text", text.toString(), "--ctx", "512");
+        assertEquals(1, wide.code());
+        assertTrue(wide.err().contains("context size 512 exceeds the host's training context 128"), wide.err());
+    }
+
     @Test
     void badInputIsAClearErrorNotACrash() {
         CliRun lambda = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "1.5",

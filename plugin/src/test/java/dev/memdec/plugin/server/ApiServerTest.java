@@ -164,6 +164,10 @@ class ApiServerTest {
         assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":0}"), 400, "invalid_value", "max_tokens");
         assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":2.5}"), 400, "invalid_value", "max_tokens");
         assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"top_p\":0}"), 400, "invalid_value", "top_p");
+        assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"top_k\":-1}"), 400, "invalid_value", "top_k");
+        assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"top_k\":2.5}"), 400, "invalid_value", "top_k");
+        assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"min_p\":1}"), 400, "invalid_value", "min_p");
+        assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"min_p\":-0.1}"), 400, "invalid_value", "min_p");
         assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"n\":2}"), 400, "invalid_value", "n");
         assertError(server.post("/v1/completions", "{\"prompt\":[1,99999]}"), 400, "invalid_value", "prompt[1]");
         assertError(server.post("/v1/completions", "{\"prompt\":\"\"}"), 400, "invalid_value", "prompt");

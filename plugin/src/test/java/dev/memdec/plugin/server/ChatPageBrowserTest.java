@@ -8,12 +8,14 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * The chat page in headless Chromium (Debian's, installed by scripts/setup.sh) driven by Playwright: both
- * columns fill, the λ slider changes the next memory answer (fake engine, exact texts), and the page works over
+ * columns fill, the λ slider changes the next memory answer (fake engine, exact texts), the sampling fields
+ * (temperature, top-k, top-p, min-p, seed) reach the engine for both columns, and the page works over
  * the real runtime. Saves target/chat-page.png and target/chat-page-runtime.png.
  */
 class ChatPageBrowserTest {
@@ -24,7 +26,8 @@ class ChatPageBrowserTest {
                 NodeScripts.CHROMIUM + " is missing: run scripts/setup.sh (installs Debian's chromium)");
         Path screenshot = Path.of("target", "chat-page.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
-        try (TestServer server = TestServer.fake(TestServer.fakeEngine())) {
+        FakeEngine engine = TestServer.fakeEngine();
+        try (TestServer server = TestServer.fake(engine)) {
             NodeScripts.Result r = NodeScripts.node("chat-page.cjs",
                     Map.of("MEMDEC_BASE_URL", server.server.baseUri().toString()), 180, screenshot.toString());
             assertEquals(0, r.exitCode(), r.output());
@@ -37,6 +40,16 @@ class ChatPageBrowserTest {
             assertEquals("memory law at lambda 0.8.", seen.getAsJsonObject("second").get("memory").getAsString());
             assertEquals("law, λ = 0.80", seen.get("memoryLabel").getAsString());
             assertEquals(0, seen.getAsJsonArray("errors").size(), r.output());
+            // First message: the page's defaults (llama.cpp's), one random seed shared by both columns; second: the
+            // values typed into the sampling fields, in both columns.
+            List<SamplingParams> sent = List.copyOf(engine.samplings);
+            assertEquals(4, sent.size(), sent.toString());
+            SamplingParams first = sent.get(0);
+            assertEquals(new SamplingParams(0.8, 40, 0.95, 0.05, first.seed(), -1), first);
+            assertEquals(first, sent.get(1), "both columns sample alike");
+            SamplingParams typed = new SamplingParams(0.7, 12, 0.9, 0.1, 4242, -1);
+            assertEquals(List.of(typed, typed), sent.subList(2, 4));
+            assertTrue(seen.getAsJsonObject("second").get("stats").getAsString().contains("seed 4242"), seen.toString());
             assertTrue(Files.size(screenshot) > 10_000, "a screenshot was saved");
         }
     }

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 
@@ -23,6 +25,8 @@ public final class FakeEngine implements CompletionEngine {
     private volatile long stepMillis;
     public final AtomicInteger decodedPromptTokens = new AtomicInteger();
     public final AtomicInteger openStreams = new AtomicInteger();
+    /** The sampling settings of every stream opened, in order. */
+    public final Queue<SamplingParams> samplings = new ConcurrentLinkedQueue<>();
     final List<Thread> generatingThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public FakeEngine(List<String> memories, int contextLength, Optional<String> chatTemplate) {
@@ -135,6 +139,7 @@ public final class FakeEngine implements CompletionEngine {
             generatingThreads.add(Thread.currentThread());
             int reuse = SlotScheduler.commonPrefix(cached, prompt);
             decodedPromptTokens.addAndGet(prompt.length - reuse);
+            samplings.add(sampling);
             streaming = true;
             openStreams.incrementAndGet();
             byte[] bytes = answer.apply(new String(bytesOf(prompt), StandardCharsets.UTF_8), memory)

@@ -2,11 +2,13 @@ package dev.memdec.trainer.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.plugin.TrainingContext;
 import dev.memdec.trainer.datastore.DatastoreBuilder;
 import dev.memdec.trainer.datastore.DatastoreManifest;
 import dev.memdec.trainer.datastore.KeyType;
 import dev.memdec.trainer.stop.GracefulStop;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -26,6 +28,9 @@ import picocli.CommandLine.Spec;
                 + "current window; resumable: run it again after a stop or a kill.")
 public final class DatastoreCommand implements MemdecCommand {
 
+    static final int DEFAULT_CTX = 1024;
+    static final int DEFAULT_STRIDE = 512;
+
     @Option(names = "--host", required = true, paramLabel = "H.gguf", description = "Host model.")
     Path host;
 
@@ -35,11 +40,13 @@ public final class DatastoreCommand implements MemdecCommand {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
-    @Option(names = "--ctx", defaultValue = "1024", description = "Window length in tokens (default: ${DEFAULT-VALUE}).")
-    int ctx;
+    @Option(names = "--ctx", description = "Window length in tokens (default: " + DEFAULT_CTX
+            + ", capped by the host's training context).")
+    Integer ctx;
 
-    @Option(names = "--stride", defaultValue = "512", description = "Window stride (default: ${DEFAULT-VALUE}).")
-    int stride;
+    @Option(names = "--stride", description = "Window stride (default: " + DEFAULT_STRIDE + ", or half the window "
+            + "when the window is shorter).")
+    Integer stride;
 
     @Option(names = "--key", defaultValue = "ffn-input", paramLabel = "ffn-input|final",
             description = "Key: last block's FFN input (reference) or the final normed state (default: ${DEFAULT-VALUE}).")
@@ -66,7 +73,12 @@ public final class DatastoreCommand implements MemdecCommand {
 
     private int build(BooleanSupplier stop) throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
-        DatastoreBuilder.Options options = new DatastoreBuilder.Options(ctx, stride, KeyType.fromCliName(key),
+        KeyType keyType = KeyType.fromCliName(key);
+        // A missing host is left to the builder, which names it after checking the corpus.
+        int window = ctx != null ? ctx
+                : Files.isRegularFile(host) ? Math.min(DEFAULT_CTX, TrainingContext.of(host, "--host")) : DEFAULT_CTX;
+        int step = stride != null ? stride : window >= DEFAULT_STRIDE ? DEFAULT_STRIDE : Math.max(1, window / 2);
+        DatastoreBuilder.Options options = new DatastoreBuilder.Options(window, step, keyType,
                 threads == null ? Runtime.getRuntime().availableProcessors() : threads, groupLines);
         long t0 = System.nanoTime();
         DatastoreManifest m;

@@ -138,7 +138,8 @@ public final class KnnBuilder {
                     sums.get(TOKENS).bytes() / 4,
                     new KnnManifest.IndexInfo(plan.type(), FaissIndex.normalizeFactory(plan.factory()), nprobe,
                             plan.trainSize(), KnnManifest.INDEX_FILE, Files.size(indexFile), AtomicFiles.sha256(indexFile)),
-                    new KnnManifest.DatastoreRef(datastore.manifestSha256(), count, datastore.dimension()), sums);
+                    new KnnManifest.DatastoreRef(datastore.manifestSha256(), count, datastore.dimension(),
+                            KnnManifest.DatastoreRef.pathFrom(out, datastore.directory())), sums);
             AtomicFiles.write(out.resolve(KnnManifest.FILE), GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8));
             output.complete();
             return manifest;

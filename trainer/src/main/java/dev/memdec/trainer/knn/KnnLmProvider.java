@@ -36,22 +36,25 @@ public final class KnnLmProvider implements KnnRetrieverProvider {
             hostDimension = (int) host.getUInt32(host.architecture() + ".embedding_length");
             hostLayers = (int) host.getUInt32(host.architecture() + ".block_count");
         }
-        Datastore ds = Datastore.open(r.datastoreDir());
+        Path dsDir = r.datastoreDir() != null ? r.datastoreDir() : recordedDatastore(r.knnDir(), knn);
+        Datastore ds = Datastore.open(dsDir);
         FaissIndex index = null;
         try {
             if (!ds.manifestSha256().equals(knn.datastore().manifestSha256())) {
                 throw new IllegalArgumentException("--knn " + r.knnDir() + " was built over another datastore: "
                         + KnnManifest.FILE + " field 'datastore.manifestSha256' is " + knn.datastore().manifestSha256()
-                        + " but " + r.datastoreDir().resolve(DatastoreManifest.FILE) + " hashes to " + ds.manifestSha256());
+                        + " but " + dsDir.resolve(DatastoreManifest.FILE) + " hashes to " + ds.manifestSha256()
+                        + (r.datastoreDir() == null ? " (the datastore recorded in field 'datastore.path'; pass "
+                        + "--datastore DIR to name the right one)" : ""));
             }
             String dsTokenizer = ds.manifest().spec().tokenizerSha256();
             if (!dsTokenizer.equals(hostTokenizer)) {
-                throw new IllegalArgumentException("--datastore " + r.datastoreDir() + " was built with another tokenizer "
+                throw new IllegalArgumentException("--datastore " + dsDir + " was built with another tokenizer "
                         + "than the host " + r.host() + ": " + DatastoreManifest.FILE + " field 'spec.tokenizerSha256' is "
                         + dsTokenizer + ", the host's tokenizer hashes to " + hostTokenizer);
             }
             if (ds.dimension() != hostDimension) {
-                throw new IllegalArgumentException("--datastore " + r.datastoreDir() + " has keys of " + ds.dimension()
+                throw new IllegalArgumentException("--datastore " + dsDir + " has keys of " + ds.dimension()
                         + " dimensions (" + DatastoreManifest.FILE + " field 'spec.dimension') but the host " + r.host()
                         + " has embedding_length " + hostDimension + "; build the datastore with this host");
             }
@@ -73,5 +76,18 @@ public final class KnnLmProvider implements KnnRetrieverProvider {
             ds.close();
             throw e;
         }
+    }
+
+    /** The datastore {@code knn.json} names (field 'datastore.path'), which must still hold a datastore. */
+    private static Path recordedDatastore(Path knnDir, KnnManifest knn) {
+        Path dir = knn.datastore().resolve(knnDir).orElseThrow(() -> new IllegalArgumentException("--knn " + knnDir
+                + ": " + KnnManifest.FILE + " has no field 'datastore.path' (written before memdec recorded it); "
+                + "pass --datastore DIR, the datastore its index was built over"));
+        if (!Files.isRegularFile(dir.resolve(DatastoreManifest.FILE))) {
+            throw new IllegalArgumentException("--knn " + knnDir + ": the datastore recorded in " + KnnManifest.FILE
+                    + " field 'datastore.path' (" + dir + ") has no " + DatastoreManifest.FILE + "; pass --datastore "
+                    + "DIR, the datastore its index was built over");
+        }
+        return dir;
     }
 }

@@ -1,7 +1,9 @@
 package dev.memdec.trainer.knn;
 
 import dev.memdec.trainer.datastore.FileChecksum;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code knn.json} of finished kNN distributions. Row r belongs to datastore entry r. All files are
@@ -36,7 +38,29 @@ public record KnnManifest(String format, int version, long count, int k, int nei
                             String sha256) {
     }
 
-    /** Which datastore the distributions were computed over. */
-    public record DatastoreRef(String manifestSha256, long count, int dimension) {
+    /**
+     * Which datastore the distributions were computed over.
+     *
+     * @param path where it was, relative to the kNN directory (absolute when no relative path exists); null in
+     *             manifests written before it was recorded. The runtime finds the datastore there when no
+     *             {@code --datastore} is given, and trusts it only when its manifest hashes to {@code manifestSha256}.
+     */
+    public record DatastoreRef(String manifestSha256, long count, int dimension, String path) {
+
+        /** The recorded datastore directory of the kNN directory {@code knnDir}; empty when none was recorded. */
+        public Optional<Path> resolve(Path knnDir) {
+            return Optional.ofNullable(path).map(p -> knnDir.resolve(p).normalize());
+        }
+
+        /** {@code datastoreDir} as recorded in the manifest written to {@code knnDir}. */
+        static String pathFrom(Path knnDir, Path datastoreDir) {
+            Path k = knnDir.toAbsolutePath().normalize();
+            Path d = datastoreDir.toAbsolutePath().normalize();
+            try {
+                return k.relativize(d).toString();
+            } catch (IllegalArgumentException e) {
+                return d.toString();
+            }
+        }
     }
 }

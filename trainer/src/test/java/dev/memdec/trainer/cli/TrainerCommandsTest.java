@@ -4,12 +4,20 @@ import static dev.memdec.plugin.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.converter.gpt2.Gpt2GgufExporter;
+import dev.memdec.converter.gpt2.RandomGpt2Weights;
+import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.plugin.cli.CliRun;
 import dev.memdec.plugin.cli.Main;
 import dev.memdec.trainer.datastore.TestDatastores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +36,26 @@ class TrainerCommandsTest {
         CliRun ok = run("knn", "--datastore", ds.toString(), "--out", tmp.resolve("knn").toString(), "--k", "8");
         assertEquals(0, ok.code(), ok.err());
         assertTrue(Files.exists(tmp.resolve("knn/knn.json")));
+    }
+
+    /** The host was trained with a context of 64: the default window 1024 is capped to it, the stride to half. */
+    @Test
+    void datastoreDefaultsFitTheHostsTrainingContext() throws IOException {
+        Gpt2Config c = Gpt2Config.of(1, 32, 2, 64, Gpt2Tokenizer.VOCAB_SIZE);
+        Path host = tmp.resolve("host.gguf");
+        Gpt2GgufExporter.write(c, new RandomGpt2Weights(c, 5), Gpt2Tokenizer.vocabulary(), GgmlType.F32, Map.of(), host);
+        Path corpus = Files.writeString(tmp.resolve("c.txt"), "The whale swam past the ship, and the ship sailed on. "
+                .repeat(4));
+        CliRun ok = run("datastore", "--host", host.toString(), "--corpus", corpus.toString(), "--out",
+                tmp.resolve("ds").toString(), "--threads", "1", "--json");
+        assertEquals(0, ok.code(), ok.err());
+        JsonObject spec = JsonParser.parseString(ok.out()).getAsJsonObject().getAsJsonObject("spec");
+        assertEquals(64, spec.get("windowCtx").getAsInt(), ok.out());
+        assertEquals(32, spec.get("windowStride").getAsInt(), ok.out());
+        CliRun wide = run("datastore", "--host", host.toString(), "--corpus", corpus.toString(), "--out",
+                tmp.resolve("ds2").toString(), "--ctx", "128");
+        assertEquals(1, wide.code());
+        assertTrue(wide.err().contains("--ctx 128 exceeds the host's training context 64"), wide.err());
     }
 
     @Test

@@ -20,6 +20,7 @@ import dev.memdec.plugin.KnnRetrieverProvider;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.PerplexityReport;
 import dev.memdec.plugin.RuntimeOptions;
+import dev.memdec.plugin.cli.CliRun;
 import dev.memdec.trainer.datastore.Datastore;
 import dev.memdec.trainer.datastore.DatastoreBuilder;
 import dev.memdec.trainer.datastore.KeyType;
@@ -201,5 +202,54 @@ class KnnLmTest {
         IOException missing = assertThrows(IOException.class, () -> KnnRetrieverProvider.open(
                 new KnnRetrieverProvider.Request(dir.resolve("nope"), datastore, host, 0, 0)));
         assertTrue(missing.getMessage().contains("knn.json"), missing.getMessage());
+    }
+
+    /**
+     * {@code --knn DIR} alone: the datastore is the one knn.json records (relative to the kNN directory), trusted only
+     * when its manifest hashes as recorded. Also the runtime commands' capped defaults: this host's training context
+     * is 64, below perplexity's default window of 1024 and bench's default 128 + 64 + 8 tokens.
+     */
+    @Test
+    void knnAloneFindsItsDatastoreThroughTheManifest() throws IOException {
+        Path text = Files.writeString(dir.resolve("score.txt"), "Line 3: the whale swam past ship number 21.\n");
+        CliRun viaManifest = CliRun.succeed("perplexity", "--host", host.toString(), "--knn", knn.toString(),
+                "--lambda", "0.5", "--text", text.toString(), "--threads", "2", "--json");
+        CliRun explicit = CliRun.succeed("perplexity", "--host", host.toString(), "--knn", knn.toString(),
+                "--datastore", datastore.toString(), "--lambda", "0.5", "--text", text.toString(), "--threads", "2",
+                "--json", "--ctx", "64");
+        assertTrue(viaManifest.out().contains("knn_lm"), viaManifest.out());
+        assertEquals(explicit.out(), viaManifest.out(), "default window = the host's training context 64");
+        CliRun bench = CliRun.succeed("bench", "--host", host.toString(), "--memory", host.toString(), "--knn",
+                knn.toString(), "--rounds", "1", "--threads", "2", "--json");
+        assertTrue(bench.out().contains("\"prompt_tokens\": 37") && bench.out().contains("\"tokens\": 19"),
+                bench.out());
+
+        // The kNN directory moved away from its datastore: the recorded path holds nothing.
+        Path moved = dir.resolve("moved");
+        Path movedKnn = moved.resolve("knn");
+        Files.createDirectories(movedKnn);
+        try (var files = Files.list(knn)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, movedKnn.resolve(f.getFileName()));
+            }
+        }
+        CliRun lost = CliRun.run("perplexity", "--host", host.toString(), "--knn", movedKnn.toString(),
+                "--lambda", "0.5", "--text", text.toString());
+        assertEquals(1, lost.code(), lost.out() + lost.err());
+        assertTrue(lost.err().contains("field 'datastore.path'") && lost.err().contains("--datastore"), lost.err());
+
+        // Another datastore where the recorded one was: refused by hash, naming the field and the override.
+        Path corpus = Files.writeString(dir.resolve("other-corpus.txt"), "A different text about ships and whales.\n");
+        DatastoreBuilder.build(host, List.of(corpus), moved.resolve("ds"),
+                new DatastoreBuilder.Options(CTX, STRIDE, KeyType.FFN_INPUT, 2), QUIET);
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> KnnRetrieverProvider.open(
+                new KnnRetrieverProvider.Request(movedKnn, null, host, 0, 0)));
+        assertTrue(other.getMessage().contains("another datastore") && other.getMessage().contains("--datastore DIR"),
+                other.getMessage());
+        // --datastore overrides the recorded path.
+        try (KnnRetriever r = KnnRetrieverProvider.open(new KnnRetrieverProvider.Request(movedKnn, datastore, host, 0,
+                0))) {
+            assertEquals(64, r.dimension());
+        }
     }
 }

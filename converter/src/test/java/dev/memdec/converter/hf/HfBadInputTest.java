@@ -188,7 +188,7 @@ class HfBadInputTest {
     void malformedAddedTokenIsRefused() throws IOException {
         Path ckpt = checkpoint(HfArchitecture.QWEN2);
         editJson(ckpt.resolve("tokenizer.json"), t -> t.getAsJsonArray("added_tokens").get(0).getAsJsonObject().remove("id"));
-        assertRefused(ckpt, "malformed tokenizer files");
+        assertRefused(ckpt, "tokenizer.json", "added_tokens id is null");
     }
 
     @Test

@@ -25,7 +25,8 @@ import java.util.Random;
 public final class Mutator {
 
     /** Integers that break size arithmetic: zero, edges of 32 and 64 bits, and a 2^40-byte claim. */
-    public static final long[] INTERESTING = {0, 1, 2, 3, 4, 7, 8, 16, 63, 64, 255, 256, 0x7FFF_FFFFL, 0x8000_0000L,
+    public static final long[] INTERESTING = {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 16, 31, 32, 33, 63, 64, 255, 256,
+            0x7FFF_FFFFL, 0x8000_0000L,
             0xFFFF_FFFFL, 1L << 32, 1L << 40, 1L << 62, Long.MAX_VALUE, -1, -8, Long.MIN_VALUE};
     /** The same as JSON number literals, plus ones no 64-bit or double parse can hold. */
     private static final String[] NUMBERS = {"0", "-0", "1", "-1", "2", "0.5", "1.5e3", "2147483647", "2147483648",

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Mutated request bodies for the two endpoints that take one, through the server's own parsing layer
  * ({@link RequestParser#body} then {@link RequestParser#completion} or {@link RequestParser#chat}) in-process:
  * each must become a job or an {@link ApiException} with a 4xx status and a message. The other endpoints take
- * no body; their methods, paths and headers are abused over real sockets in {@link ServerAbuseTest}.
+ * no body; their methods, paths and headers are abused over real sockets in
+ * {@link ServerLoadTest#abuseIsRefusedWhileRealClientsAreAnswered}.
  */
 class HttpBodyFuzzTest {
 

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,15 +108,15 @@ class ServerLoadTest {
                     .getBytes(StandardCharsets.US_ASCII), -1), 400);
             assertJson4xx(post(port, "/v1/chat/completions", "{\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}"
                     .getBytes(StandardCharsets.US_ASCII), -1), 400);
-            assertJson4xx(raw(port, "GET /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            assertJson4xx(TestServer.raw(port, "GET /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII)), 405);
-            assertJson4xx(raw(port, "DELETE /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            assertJson4xx(TestServer.raw(port, "DELETE /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII)), 404);
             // an unknown top-level field is ignored, as llama-server and OpenAI's clients expect
             assertTrue(post(port, "/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":1,\"frobnicate\":[1]}"
                     .getBytes(StandardCharsets.US_ASCII), -1).startsWith("HTTP/1.1 200"));
             // a request line that is not HTTP never reaches memdec: the JDK's server answers 400 or hangs up
-            String garbage = raw(port, "\u0001\u0002 GARBAGE\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            String garbage = TestServer.raw(port, "\u0001\u0002 GARBAGE\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             assertTrue(garbage.isEmpty() || garbage.startsWith("HTTP/1.1 400"), garbage);
             assertEquals(List.of(200, 200, 200, 200, 200, 200, 200, 200), real.get());
         } finally {
@@ -147,33 +145,7 @@ class ServerLoadTest {
         byte[] request = new byte[head.length + body.length];
         System.arraycopy(head, 0, request, 0, head.length);
         System.arraycopy(body, 0, request, head.length, body.length);
-        return raw(port, request);
-    }
-
-    /** Sends bytes on a fresh loopback connection, half-closes it, and returns everything the server answers. */
-    private static String raw(int port, byte[] request) throws IOException {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout(60_000);
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    OutputStream out = s.getOutputStream();
-                    out.write(request);
-                    out.flush();
-                    s.shutdownOutput();
-                } catch (IOException e) {
-                    // the server may answer (413) and hang up before reading everything
-                }
-            });
-            InputStream in = s.getInputStream();
-            String response;
-            try {
-                response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (java.net.SocketException reset) {
-                response = "";
-            }
-            writer.join();
-            return response;
-        }
+        return TestServer.raw(port, request);
     }
 
     private static void assertJson4xx(String response, int status) {

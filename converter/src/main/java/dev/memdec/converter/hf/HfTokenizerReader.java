@@ -62,6 +62,7 @@ final class HfTokenizerReader {
             throws IOException {
         Map<String, Integer> vocab;
         List<String> merges;
+        Path mergesFile;
         Map<Integer, AddedToken> added = new TreeMap<>();
         Path tokenizerJson = dir.resolve(TOKENIZER_JSON);
         Optional<JsonObject> tokenizerConfig = readOptionalObject(dir.resolve(TOKENIZER_CONFIG));
@@ -80,6 +81,7 @@ final class HfTokenizerReader {
             }
             vocab = readVocab(tokenizerJson, object(tokenizerJson, model, "vocab"));
             merges = readJsonMerges(tokenizerJson, model.get("merges"));
+            mergesFile = tokenizerJson;
             if (root.has("added_tokens") && root.get("added_tokens").isJsonArray()) {
                 for (JsonElement e : root.getAsJsonArray("added_tokens")) {
                     JsonObject t = e.getAsJsonObject();
@@ -94,6 +96,7 @@ final class HfTokenizerReader {
             }
             vocab = readVocab(dir.resolve(VOCAB_JSON), readObject(dir.resolve(VOCAB_JSON)));
             merges = readMergesTxt(dir.resolve(MERGES_TXT));
+            mergesFile = dir.resolve(MERGES_TXT);
         } else {
             throw new IllegalArgumentException(dir + ": no " + TOKENIZER_JSON + " and no " + VOCAB_JSON + " + " + MERGES_TXT);
         }
@@ -105,7 +108,32 @@ final class HfTokenizerReader {
                     added.putIfAbsent(id, new AddedToken(t.get("content").getAsString(),
                             t.has("special") && t.get("special").getAsBoolean()));
                 }));
+        checkMerges(mergesFile, merges, vocab);
         return assemble(dir, config, architecture, vocabRows, vocab, merges, added, tokenizerConfig);
+    }
+
+    /**
+     * Every merge joins two tokens into a token, as HF tokenizers requires when it loads a BPE model
+     * ({@code MergeTokenOutOfVocabulary}); llama.cpp does not check and silently drops the bytes of a merge result
+     * it cannot find. Two merges of the same pair are refused too: the second could never apply.
+     */
+    private static void checkMerges(Path file, List<String> merges, Map<String, Integer> vocab) {
+        java.util.Set<String> seen = new java.util.HashSet<>(merges.size() * 2);
+        for (int i = 0; i < merges.size(); i++) {
+            String merge = merges.get(i);
+            int space = merge.indexOf(' ', 1);
+            String a = merge.substring(0, space);
+            String b = merge.substring(space + 1);
+            for (String part : new String[] {a, b, a + b}) {
+                if (!vocab.containsKey(part)) {
+                    throw new IllegalArgumentException(file + ": merge #" + i + " '" + merge + "': '" + part
+                            + "' is not in the vocabulary");
+                }
+            }
+            if (!seen.add(merge)) {
+                throw new IllegalArgumentException(file + ": merge #" + i + " '" + merge + "' appears twice");
+            }
+        }
     }
 
     private static BpeVocabulary assemble(Path dir, HfConfig config, HfArchitecture architecture, int vocabRows,

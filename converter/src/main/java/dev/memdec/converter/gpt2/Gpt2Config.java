@@ -84,10 +84,17 @@ public record Gpt2Config(int layers, int embd, int heads, int ctx, int vocab, in
         return embd / heads;
     }
 
-    /** Parameters counted once (the tied output matrix is not counted twice). */
+    /**
+     * Parameters counted once (the tied output matrix is not counted twice).
+     *
+     * @throws ArithmeticException when the count does not fit 64 bits (a shape read from a corrupt file)
+     */
     public long parameterCount() {
         long e = embd;
-        long perLayer = 2 * e + (3 * e * e + 3 * e) + (e * e + e) + 2 * e + (ff * e + ff) + (ff * e + e);
-        return (long) vocab * e + (long) ctx * e + layers * perLayer + 2 * e;
+        // per layer: 2 LayerNorms (2e each), QKV (3e² + 3e), attention out (e² + e), MLP up (ff·e + ff), down (ff·e + e)
+        long perLayer = Math.addExact(Math.multiplyExact(4, Math.multiplyExact(e, e)),
+                Math.multiplyExact(2L * ff, e) + 9 * e + ff);
+        return Math.addExact(Math.addExact(Math.multiplyExact(vocab, e), Math.multiplyExact(ctx, e)),
+                Math.multiplyExact(layers, perLayer) + 2 * e);
     }
 }

@@ -4,10 +4,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.memdec.converter.io.TextFiles;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -23,7 +22,7 @@ public record HfConfig(Path file, JsonObject json) {
     public static HfConfig read(Path checkpointDir) throws IOException {
         Path file = checkpointDir.resolve(FILE_NAME);
         try {
-            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            JsonElement root = JsonParser.parseString(TextFiles.readUtf8(file));
             if (!root.isJsonObject()) {
                 throw new IllegalArgumentException(file + ": expected a JSON object");
             }
@@ -70,8 +69,13 @@ public record HfConfig(Path file, JsonObject json) {
 
     /** An id-valued key (0 allowed), e.g. {@code bos_token_id}. */
     public Optional<Integer> optionalId(String key) {
-        return value(key).filter(e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()).map(JsonElement::getAsInt)
-                .filter(i -> i >= 0);
+        return value(key).filter(e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()).map(e -> {
+            try {
+                return e.getAsBigDecimal().intValueExact();   // getAsInt would wrap 2^32 to 0, a valid id
+            } catch (ArithmeticException | NumberFormatException notAnInt) {
+                throw new IllegalArgumentException(file + ": '" + key + "' is " + e + ", expected a token id");
+            }
+        }).filter(i -> i >= 0);
     }
 
     public Optional<Double> optionalNumber(String key) {

@@ -6,9 +6,9 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.ByteLevelUnicode;
+import dev.memdec.converter.io.TextFiles;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +62,7 @@ final class HfTokenizerReader {
             throws IOException {
         Map<String, Integer> vocab;
         List<String> merges;
+        Path mergesFile;
         Map<Integer, AddedToken> added = new TreeMap<>();
         Path tokenizerJson = dir.resolve(TOKENIZER_JSON);
         Optional<JsonObject> tokenizerConfig = readOptionalObject(dir.resolve(TOKENIZER_CONFIG));
@@ -80,10 +81,11 @@ final class HfTokenizerReader {
             }
             vocab = readVocab(tokenizerJson, object(tokenizerJson, model, "vocab"));
             merges = readJsonMerges(tokenizerJson, model.get("merges"));
+            mergesFile = tokenizerJson;
             if (root.has("added_tokens") && root.get("added_tokens").isJsonArray()) {
                 for (JsonElement e : root.getAsJsonArray("added_tokens")) {
                     JsonObject t = e.getAsJsonObject();
-                    added.put(t.get("id").getAsInt(), new AddedToken(t.get("content").getAsString(),
+                    added.put(tokenId(tokenizerJson, "added_tokens id", t.get("id")), new AddedToken(t.get("content").getAsString(),
                             t.has("special") && t.get("special").getAsBoolean()));
                 }
             }
@@ -94,6 +96,7 @@ final class HfTokenizerReader {
             }
             vocab = readVocab(dir.resolve(VOCAB_JSON), readObject(dir.resolve(VOCAB_JSON)));
             merges = readMergesTxt(dir.resolve(MERGES_TXT));
+            mergesFile = dir.resolve(MERGES_TXT);
         } else {
             throw new IllegalArgumentException(dir + ": no " + TOKENIZER_JSON + " and no " + VOCAB_JSON + " + " + MERGES_TXT);
         }
@@ -105,7 +108,32 @@ final class HfTokenizerReader {
                     added.putIfAbsent(id, new AddedToken(t.get("content").getAsString(),
                             t.has("special") && t.get("special").getAsBoolean()));
                 }));
+        checkMerges(mergesFile, merges, vocab);
         return assemble(dir, config, architecture, vocabRows, vocab, merges, added, tokenizerConfig);
+    }
+
+    /**
+     * Every merge joins two tokens into a token, as HF tokenizers requires when it loads a BPE model
+     * ({@code MergeTokenOutOfVocabulary}); llama.cpp does not check and silently drops the bytes of a merge result
+     * it cannot find. Two merges of the same pair are refused too: the second could never apply.
+     */
+    private static void checkMerges(Path file, List<String> merges, Map<String, Integer> vocab) {
+        java.util.Set<String> seen = new java.util.HashSet<>(merges.size() * 2);
+        for (int i = 0; i < merges.size(); i++) {
+            String merge = merges.get(i);
+            int space = merge.indexOf(' ', 1);
+            String a = merge.substring(0, space);
+            String b = merge.substring(space + 1);
+            for (String part : new String[] {a, b, a + b}) {
+                if (!vocab.containsKey(part)) {
+                    throw new IllegalArgumentException(file + ": merge #" + i + " '" + merge + "': '" + part
+                            + "' is not in the vocabulary");
+                }
+            }
+            if (!seen.add(merge)) {
+                throw new IllegalArgumentException(file + ": merge #" + i + " '" + merge + "' appears twice");
+            }
+        }
     }
 
     private static BpeVocabulary assemble(Path dir, HfConfig config, HfArchitecture architecture, int vocabRows,
@@ -216,12 +244,24 @@ final class HfTokenizerReader {
     private static Map<String, Integer> readVocab(Path file, JsonObject vocab) {
         Map<String, Integer> out = new HashMap<>(vocab.size() * 2);
         for (Map.Entry<String, JsonElement> e : vocab.entrySet()) {
-            if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isNumber()) {
-                throw new IllegalArgumentException(file + ": vocab entry '" + e.getKey() + "' is not an id");
-            }
-            out.put(e.getKey(), e.getValue().getAsInt());
+            out.put(e.getKey(), tokenId(file, "vocab entry '" + e.getKey() + "'", e.getValue()));
         }
         return out;
+    }
+
+    /** A token id: an integer in [0, 2^31), read exactly (Gson's getAsInt wraps larger numbers into range). */
+    private static int tokenId(Path file, String what, JsonElement e) {
+        if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            try {
+                int id = e.getAsBigDecimal().intValueExact();
+                if (id >= 0) {
+                    return id;
+                }
+            } catch (ArithmeticException | NumberFormatException notAnInt) {
+                // reported below
+            }
+        }
+        throw new IllegalArgumentException(file + ": " + what + " is " + e + ", expected a token id (an integer >= 0)");
     }
 
     private static List<String> readJsonMerges(Path file, JsonElement merges) {
@@ -245,7 +285,7 @@ final class HfTokenizerReader {
 
     private static List<String> readMergesTxt(Path file) throws IOException {
         List<String> out = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = TextFiles.readUtf8(file).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || (i == 0 && line.startsWith("#"))) {
@@ -260,11 +300,16 @@ final class HfTokenizerReader {
     }
 
     private static int parseId(Path file, String key) {
+        int id;
         try {
-            return Integer.parseInt(key);
+            id = Integer.parseInt(key);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(file + ": added_tokens_decoder key '" + key + "' is not a token id", e);
         }
+        if (id < 0) {
+            throw new IllegalArgumentException(file + ": added_tokens_decoder key '" + key + "' is not a token id (negative)");
+        }
+        return id;
     }
 
     private static JsonObject object(Path file, JsonObject parent, String key) {
@@ -277,7 +322,7 @@ final class HfTokenizerReader {
 
     private static JsonObject readObject(Path file) throws IOException {
         try {
-            JsonElement e = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            JsonElement e = JsonParser.parseString(TextFiles.readUtf8(file));
             if (!e.isJsonObject()) {
                 throw new IllegalArgumentException(file + ": expected a JSON object");
             }

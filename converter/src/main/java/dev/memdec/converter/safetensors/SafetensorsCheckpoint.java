@@ -4,10 +4,11 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.memdec.converter.io.TextFiles;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -60,8 +61,8 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         try {
             Map<String, SafetensorsTensor> tensors = new LinkedHashMap<>();
             for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
-                Path shardPath = directory.resolve(e.getKey()).normalize();
-                if (!shardPath.startsWith(directory.normalize()) || !Files.isRegularFile(shardPath)) {
+                Path shardPath = shardPath(directory, e.getKey());
+                if (shardPath == null || !shardPath.startsWith(directory.normalize()) || !Files.isRegularFile(shardPath)) {
                     throw new SafetensorsFormatException(index, "weight_map names shard '" + e.getKey()
                             + "' (for tensor '" + e.getValue().getFirst() + "'), which is not a file in " + directory);
                 }
@@ -86,10 +87,19 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         }
     }
 
+    /** The shard's path inside {@code directory}, or null for a name no file system accepts (a NUL byte, say). */
+    private static Path shardPath(Path directory, String shard) {
+        try {
+            return directory.resolve(shard).normalize();
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
     private static Map<String, String> readWeightMap(Path index) throws IOException {
         JsonObject root;
         try {
-            JsonElement parsed = JsonParser.parseString(Files.readString(index, StandardCharsets.UTF_8));
+            JsonElement parsed = JsonParser.parseString(TextFiles.readUtf8(index));
             if (!parsed.isJsonObject() || !parsed.getAsJsonObject().has("weight_map")
                     || !parsed.getAsJsonObject().get("weight_map").isJsonObject()) {
                 throw new SafetensorsFormatException(index, "expected a JSON object with a 'weight_map' object");

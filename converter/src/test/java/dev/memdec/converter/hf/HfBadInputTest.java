@@ -185,10 +185,24 @@ class HfBadInputTest {
     }
 
     @Test
+    void mergeOfTokensOutsideTheVocabularyIsRefused() throws IOException {
+        Path ckpt = checkpoint(HfArchitecture.QWEN2);
+        editJson(ckpt.resolve("tokenizer.json"), t -> t.getAsJsonObject("model").getAsJsonArray("merges").add("zq xw"));
+        assertRefused(ckpt, "tokenizer.json", "'zq xw'", "'zq' is not in the vocabulary");
+    }
+
+    @Test
+    void repeatedMergeIsRefused() throws IOException {
+        Path ckpt = checkpoint(HfArchitecture.GPT2);
+        Files.writeString(ckpt.resolve("merges.txt"), "\nĠ t\n", java.nio.file.StandardOpenOption.APPEND);
+        assertRefused(ckpt, "merges.txt", "'Ġ t' appears twice");
+    }
+
+    @Test
     void malformedAddedTokenIsRefused() throws IOException {
         Path ckpt = checkpoint(HfArchitecture.QWEN2);
         editJson(ckpt.resolve("tokenizer.json"), t -> t.getAsJsonArray("added_tokens").get(0).getAsJsonObject().remove("id"));
-        assertRefused(ckpt, "malformed tokenizer files");
+        assertRefused(ckpt, "tokenizer.json", "added_tokens id is null");
     }
 
     @Test

@@ -3,19 +3,12 @@ package dev.memdec.plugin.server;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -197,27 +190,17 @@ public final class ApiServer implements AutoCloseable {
         byte[] body;
         try (InputStream in = exchange.getRequestBody()) {
             body = in.readNBytes(options.maxBodyBytes() + 1);
+        } catch (IOException e) {
+            // the client half-closed before sending Content-Length bytes; it may still be reading
+            throw new ApiException(400, "invalid_request_error", null, "truncated_body",
+                    "request body ended before its Content-Length (" + exchange.getRequestHeaders()
+                            .getFirst("Content-Length") + " bytes): " + e.getMessage());
         }
         if (body.length > options.maxBodyBytes()) {
             throw new ApiException(413, "invalid_request_error", null, "request_too_large",
                     "request body is larger than " + options.maxBodyBytes() + " bytes");
         }
-        JsonElement json;
-        try {
-            JsonReader reader = new JsonReader(new StringReader(new String(body, StandardCharsets.UTF_8)));
-            reader.setStrictness(Strictness.STRICT);
-            json = JsonParser.parseReader(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new JsonParseException("trailing data after the JSON value");
-            }
-        } catch (JsonParseException | IOException | IllegalStateException | StackOverflowError e) {
-            throw new ApiException(400, "invalid_request_error", null, "invalid_json",
-                    "request body is not valid JSON: " + e.getMessage());
-        }
-        if (!json.isJsonObject()) {
-            throw new ApiException(400, "invalid_request_error", null, "invalid_json", "request body must be a JSON object");
-        }
-        return json.getAsJsonObject();
+        return RequestParser.body(body);
     }
 
     private void serve(HttpExchange exchange, CompletionJob job) throws IOException, InterruptedException {

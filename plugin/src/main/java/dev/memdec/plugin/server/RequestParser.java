@@ -3,8 +3,17 @@ package dev.memdec.plugin.server;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import dev.memdec.converter.io.TextFiles;
+import java.io.IOException;
+import java.io.StringReader;
 import java.math.BigDecimal;
+import java.nio.charset.CharacterCodingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +47,31 @@ public final class RequestParser {
         this.engine = engine;
         this.template = template;
         this.defaultLambda = defaultLambda;
+    }
+
+    /**
+     * A request body as a JSON object: strict UTF-8 (a replacement character would silently change the prompt),
+     * strict JSON with Gson's nesting limit, one value and nothing after it; anything else is a 400.
+     */
+    public static JsonObject body(byte[] body) {
+        JsonElement json;
+        try {
+            JsonReader reader = new JsonReader(new StringReader(TextFiles.decodeUtf8("request body", body)));
+            reader.setStrictness(Strictness.STRICT);
+            json = JsonParser.parseReader(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new JsonParseException("trailing data after the JSON value");
+            }
+        } catch (CharacterCodingException e) {
+            throw new ApiException(400, "invalid_request_error", null, "invalid_utf8", e.getMessage());
+        } catch (JsonParseException | IOException | IllegalStateException | StackOverflowError e) {
+            throw new ApiException(400, "invalid_request_error", null, "invalid_json",
+                    "request body is not valid JSON: " + e.getMessage());
+        }
+        if (!json.isJsonObject()) {
+            throw new ApiException(400, "invalid_request_error", null, "invalid_json", "request body must be a JSON object");
+        }
+        return json.getAsJsonObject();
     }
 
     public CompletionJob completion(JsonObject body) {

@@ -2,13 +2,13 @@ package dev.memdec.trainer.datastore;
 
 import com.google.gson.JsonParseException;
 import dev.memdec.converter.eval.SlidingWindows;
+import dev.memdec.converter.io.TextFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -70,7 +70,7 @@ public final class Datastore implements AutoCloseable {
         }
         DatastoreManifest m;
         try {
-            m = DatastoreWriter.GSON.fromJson(new String(raw, StandardCharsets.UTF_8),
+            m = DatastoreWriter.GSON.fromJson(TextFiles.decodeUtf8(manifestFile.toString(), raw),
                     DatastoreManifest.class);
         } catch (RuntimeException e) {   // Gson's JsonParseException, or a record constructor rejecting a field
             Throwable cause = e.getCause() != null && !(e instanceof JsonParseException) ? e.getCause() : e;
@@ -80,10 +80,21 @@ public final class Datastore implements AutoCloseable {
         int d = m.spec().dimension();
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment k = map(dir, m.keys(), m.count() * d * 2, "count × dimension × 2", arena);
-            MemorySegment v = map(dir, m.values(), m.count() * 4, "count × 4", arena);
-            long tokens = m.streamLengths().stream().mapToLong(Integer::longValue).sum();
+            // sizes first: the windows over 'streamLengths' are only counted once the tokens file is known to hold them
+            MemorySegment k = map(dir, m.keys(), bytes(manifestFile, m.count(), (long) d * 2), "count × dimension × 2", arena);
+            MemorySegment v = map(dir, m.values(), bytes(manifestFile, m.count(), 4), "count × 4", arena);
+            long tokens = 0;
+            for (Integer length : m.streamLengths()) {
+                if (length == null || length < 0) {
+                    throw new IOException(manifestFile + ": field 'streamLengths' holds " + length
+                            + ", expected token counts >= 0");
+                }
+                tokens += length;
+            }
             MemorySegment t = map(dir, m.tokens(), tokens * 4, "sum of streamLengths × 4", arena);
+            checkScoredCount(manifestFile, m);
+            checkNonNegative(dir.resolve(m.values().file()), v, "value");
+            checkNonNegative(dir.resolve(m.tokens().file()), t, "token");
             return new Datastore(dir, m, AtomicFiles.sha256(raw), arena, k, v, t);
         } catch (IOException | RuntimeException e) {
             arena.close();
@@ -111,6 +122,27 @@ public final class Datastore implements AutoCloseable {
             throw new IOException(file + ": fields 'keys.file'/'values.file'/'tokens.file' must be "
                     + DatastoreManifest.KEYS_FILE + "/" + DatastoreManifest.VALUES_FILE + "/" + DatastoreManifest.TOKENS_FILE);
         }
+    }
+
+    private static long bytes(Path file, long count, long perEntry) throws IOException {
+        try {
+            return Math.multiplyExact(count, perEntry);
+        } catch (ArithmeticException overflow) {
+            throw new IOException(file + ": field 'count' " + count + " overflows a 64-bit file size");
+        }
+    }
+
+    /** Token ids index the host's vocabulary (and, in training, libtorch tensors): none may be negative. */
+    private static void checkNonNegative(Path file, MemorySegment ids, String what) throws IOException {
+        for (long i = 0; i < ids.byteSize() / 4; i++) {
+            int id = ids.get(I32, 4 * i);
+            if (id < 0) {
+                throw new IOException(file + ": " + what + " " + i + " is " + id + ", expected a token id >= 0");
+            }
+        }
+    }
+
+    private static void checkScoredCount(Path file, DatastoreManifest m) throws IOException {
         if (!m.streamLengths().isEmpty()) {
             long scored = 0;
             for (int length : m.streamLengths()) {

@@ -1,5 +1,6 @@
 package dev.memdec.trainer.knn;
 
+import dev.memdec.converter.io.TextFiles;
 import dev.memdec.trainer.datastore.AtomicFiles;
 import dev.memdec.trainer.datastore.Datastore;
 import dev.memdec.trainer.datastore.FileChecksum;
@@ -51,7 +52,7 @@ public final class KnnDistributions implements AutoCloseable {
         Path file = dir.resolve(KnnManifest.FILE);
         KnnManifest m;
         try {
-            m = KnnBuilder.GSON.fromJson(Files.readString(file), KnnManifest.class);
+            m = KnnBuilder.GSON.fromJson(TextFiles.readUtf8(file), KnnManifest.class);
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": not found; " + dir + " holds no finished kNN distributions", e);
         } catch (RuntimeException e) {
@@ -64,13 +65,28 @@ public final class KnnDistributions implements AutoCloseable {
         if (m.probType() == null || m.files() == null || m.datastore() == null || m.count() <= 0) {
             throw new IOException(file + ": fields 'probType', 'files', 'datastore' and a positive 'count' are required");
         }
-        Map<String, Long> expected = Map.of(KnnManifest.OFFSETS, 8 * (m.count() + 1), KnnManifest.TOKENS, 4 * m.entries(),
-                KnnManifest.probsFile(m.probType()), (long) m.probType().bytes() * m.entries(),
-                KnnManifest.LABELS, 4 * m.count());
+        if (m.entries() < 0 || m.vocabSize() <= 0 || m.datastore().manifestSha256() == null) {
+            throw new IOException(file + ": fields 'entries' (>= 0), 'vocabSize' (> 0) and 'datastore.manifestSha256' "
+                    + "are required, got " + m.entries() + ", " + m.vocabSize() + ", " + m.datastore().manifestSha256());
+        }
+        Map<String, Long> expected;
+        try {
+            expected = Map.of(KnnManifest.OFFSETS, Math.multiplyExact(8, Math.addExact(m.count(), 1)),
+                    KnnManifest.TOKENS, Math.multiplyExact(4, m.entries()),
+                    KnnManifest.probsFile(m.probType()), Math.multiplyExact((long) m.probType().bytes(), m.entries()),
+                    KnnManifest.LABELS, Math.multiplyExact(4, m.count()));
+        } catch (ArithmeticException overflow) {
+            throw new IOException(file + ": fields 'count' " + m.count() + " and 'entries' " + m.entries()
+                    + " overflow a 64-bit file size");
+        }
         Arena arena = Arena.ofShared();
         try {
             Map<String, MemorySegment> segments = new HashMap<>();
             for (FileChecksum sum : m.files()) {
+                if (sum == null || sum.file() == null || segments.containsKey(sum.file())) {
+                    throw new IOException(file + ": 'files' holds " + (sum == null ? "null" : sum.file() == null
+                            ? "an entry without 'file'" : "'" + sum.file() + "' twice"));
+                }
                 Long want = expected.get(sum.file());
                 if (want == null) {
                     throw new IOException(file + ": unexpected file '" + sum.file() + "' in 'files'");
@@ -91,10 +107,47 @@ public final class KnnDistributions implements AutoCloseable {
             if (segments.size() != expected.size()) {
                 throw new IOException(file + ": 'files' must list " + expected.keySet());
             }
-            return new KnnDistributions(dir, m, arena, segments);
+            KnnDistributions knn = new KnnDistributions(dir, m, arena, segments);
+            knn.checkRows();
+            return knn;
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * Checks once, at the boundary, what {@link #row} and training rely on: the offsets climb from 0 to
+     * {@code entries}, every token id lies in [0, vocabSize) and every probability is finite and in [0, 1].
+     */
+    private void checkRows() throws IOException {
+        long previous = offsets.get(I64, 0);
+        if (previous != 0) {
+            throw new IOException(dir.resolve(KnnManifest.OFFSETS) + ": offset 0 is " + previous + ", expected 0");
+        }
+        for (long r = 1; r <= count(); r++) {
+            long next = offsets.get(I64, 8 * r);
+            if (next < previous || next > manifest.entries()) {
+                throw new IOException(dir.resolve(KnnManifest.OFFSETS) + ": offset " + r + " is " + next
+                        + ", expected a value in [" + previous + ", " + manifest.entries() + "] (rows must not overlap)");
+            }
+            previous = next;
+        }
+        if (previous != manifest.entries()) {
+            throw new IOException(dir.resolve(KnnManifest.OFFSETS) + ": the last offset is " + previous + " but "
+                    + KnnManifest.FILE + " says 'entries' " + manifest.entries());
+        }
+        for (long i = 0; i < manifest.entries(); i++) {
+            int t = tokens.get(I32, 4 * i);
+            if (t < 0 || t >= manifest.vocabSize()) {
+                throw new IOException(dir.resolve(KnnManifest.TOKENS) + ": entry " + i + " is token " + t
+                        + ", outside [0, vocabSize " + manifest.vocabSize() + ")");
+            }
+            float p = manifest.probType() == ProbType.F16 ? Float.float16ToFloat(probs.get(F16, 2 * i)) : probs.get(F32, 4 * i);
+            if (!(p >= 0 && p <= 1)) {
+                throw new IOException(dir.resolve(KnnManifest.probsFile(manifest.probType())) + ": entry " + i
+                        + " has probability " + p + ", expected a number in [0, 1]");
+            }
         }
     }
 

@@ -123,7 +123,8 @@ public final class Gpt2Lm implements AutoCloseable {
         return out;
     }
 
-    static long count(long[] shape) {
+    /** Elements of a tensor of {@code shape}. */
+    public static long count(long[] shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;

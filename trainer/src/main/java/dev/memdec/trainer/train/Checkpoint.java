@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
+import dev.memdec.converter.io.TextFiles;
 import dev.memdec.trainer.model.Gpt2Lm;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
@@ -95,20 +96,37 @@ public final class Checkpoint {
 
     public static TrainingState readState(Path checkpoint) throws IOException {
         Path file = checkpoint.resolve(STATE);
+        TrainingState s;
         try {
-            TrainingState s = GSON.fromJson(Files.readString(file), TrainingState.class);
-            if (s == null || s.format() != TrainingState.FORMAT || s.shape() == null || s.options() == null) {
-                throw new IllegalArgumentException(file + ": not a memdec training state of format " + TrainingState.FORMAT);
-            }
-            return s;
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(file + ": malformed JSON: " + e.getMessage(), e);
+            s = GSON.fromJson(TextFiles.readUtf8(file), TrainingState.class);
+        } catch (RuntimeException e) {
+            // Gson's JsonParseException, its NumberFormatException/IllegalStateException for a value of the wrong
+            // kind, or a record constructor (Gpt2Config, TrainingOptions) refusing a field
+            throw new IllegalArgumentException(file + ": malformed training state: " + e.getMessage(), e);
         }
+        if (s == null || s.format() != TrainingState.FORMAT || s.shape() == null || s.options() == null) {
+            throw new IllegalArgumentException(file + ": not a memdec training state of format " + TrainingState.FORMAT);
+        }
+        // the shape decides what is allocated next: it must fit the parameters the model file really holds
+        long modelBytes = Files.size(checkpoint.resolve(MODEL));
+        long parameters;
+        try {
+            parameters = s.shape().parameterCount();
+        } catch (ArithmeticException overflow) {
+            parameters = Long.MAX_VALUE;
+        }
+        if (parameters > modelBytes / 4) {
+            throw new IllegalArgumentException(file + ": field 'shape' " + s.shape() + " needs "
+                    + (parameters == Long.MAX_VALUE ? "more than 2^63" : parameters) + " float parameters but "
+                    + MODEL + " holds only " + modelBytes + " bytes");
+        }
+        return s;
     }
 
     /** The saved parameters as a tensor source for {@link Gpt2Lm#create}. */
     public static Gpt2Lm.TensorSource modelTensors(NDManager manager, Path checkpoint) throws IOException {
         Path file = checkpoint.resolve(MODEL);
+        NdListFile.check(file);
         Map<String, float[]> values = new HashMap<>();
         try (NDManager scratch = manager.newSubManager(); InputStream in = Files.newInputStream(file)) {
             for (NDArray a : NDList.decode(scratch, in)) {
@@ -120,12 +138,17 @@ public final class Checkpoint {
             if (v == null) {
                 throw new IllegalArgumentException(file + ": tensor " + name + " is missing");
             }
+            if (v.length != Gpt2Lm.count(shape)) {
+                throw new IllegalArgumentException(file + ": tensor " + name + " holds " + v.length
+                        + " values, its shape " + java.util.Arrays.toString(shape) + " needs " + Gpt2Lm.count(shape));
+            }
             return v;
         };
     }
 
     public static void loadOptimizer(NDManager manager, Path checkpoint, AdamW optimizer) throws IOException {
         Path file = checkpoint.resolve(OPTIMIZER);
+        NdListFile.check(file);
         try (NDManager scratch = manager.newSubManager(); InputStream in = Files.newInputStream(file)) {
             optimizer.load(NDList.decode(scratch, in), file.toString());
         }

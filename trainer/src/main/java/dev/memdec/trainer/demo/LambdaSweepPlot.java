@@ -25,9 +25,10 @@ final class LambdaSweepPlot {
     /**
      * @param hostValid the host alone on the validation texts
      * @param hostTest  the host alone on the test texts
+     * @param baselines models that are not mixed (n-grams), drawn as horizontal lines on the test texts
      */
     static void write(Path png, List<DemoReport.SweepPoint> sweep, DemoReport.Row hostValid, DemoReport.Row hostTest,
-                      LambdaRule rule, double chosen) throws IOException {
+                      List<DemoReport.Row> baselines, LambdaRule rule, double chosen) throws IOException {
         System.setProperty("java.awt.headless", "true");
         double[] x = sweep.stream().mapToDouble(DemoReport.SweepPoint::lambda).toArray();
         XYChart chart = new XYChartBuilder().width(800).height(500)
@@ -38,10 +39,17 @@ final class LambdaSweepPlot {
         series(chart, "domain test", x, sweep, p -> p.domainTest() / hostTest.domainPpl());
         series(chart, "general test", x, sweep, p -> p.generalTest() / hostTest.generalPpl());
         double bound = rule.maxGeneralRatio();
-        chart.addSeries(String.format(Locale.ROOT, "general bound (%.2f x host)", bound),
-                        new double[] {x[0], x[x.length - 1]}, new double[] {bound, bound})
-                .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line).setMarker(SeriesMarkers.NONE);
+        level(chart, String.format(Locale.ROOT, "general bound (%.2f x host)", bound), x, bound);
+        for (DemoReport.Row b : baselines) {
+            level(chart, b.model() + ", domain test", x, b.domainPpl() / hostTest.domainPpl());
+            level(chart, b.model() + ", general test", x, b.generalPpl() / hostTest.generalPpl());
+        }
         AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    private static void level(XYChart chart, String name, double[] x, double y) {
+        chart.addSeries(name, new double[] {x[0], x[x.length - 1]}, new double[] {y, y})
+                .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line).setMarker(SeriesMarkers.NONE);
     }
 
     private static void series(XYChart chart, String name, double[] x, List<DemoReport.SweepPoint> sweep,

@@ -49,6 +49,11 @@ final class StageDir {
         return dir;
     }
 
+    /** The JSON of the inputs this stage is keyed by. */
+    String inputsJson() {
+        return key;
+    }
+
     Path resolve(String name) {
         return dir.resolve(name);
     }

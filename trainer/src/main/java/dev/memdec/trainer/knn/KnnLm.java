@@ -149,8 +149,23 @@ public final class KnnLm implements KnnRetriever {
         }
     }
 
-    /** Per scored token: the host's log-probability and p_kNN of the token that follows. */
+    /**
+     * Per scored token: the host's log-probability and the probability another model gives the same token (p_kNN
+     * here; any per-token distribution, e.g. an n-gram's, mixes the same way).
+     */
     public record Scores(double[] hostLogProb, double[] knnProb) {
+
+        public Scores {
+            if (hostLogProb.length != knnProb.length) {
+                throw new IllegalArgumentException("scores of " + hostLogProb.length + " and " + knnProb.length
+                        + " tokens cannot be mixed");
+            }
+        }
+
+        /** The same host scores mixed with {@code otherProb} instead. */
+        public Scores with(double[] otherProb) {
+            return new Scores(hostLogProb, otherProb);
+        }
 
         public double hostPerplexity() {
             return perplexity(0);

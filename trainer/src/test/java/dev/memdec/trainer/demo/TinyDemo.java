@@ -21,7 +21,7 @@ final class TinyDemo {
     }
 
     static DemoConfig config() {
-        return new DemoConfig("tiny", GENERAL, DOMAIN, "1x32x2", 32, 1, 1, 4, 1e-2f, 3e-3f, 0.5f, 16, 16,
+        return new DemoConfig("tiny", GENERAL, DOMAIN, 300, "1x32x2", 32, 1, 4, 1, 4, 1e-2f, 3e-3f, 0.5f, 16, 16,
                 DemoConfig.LAMBDAS, LambdaRule.DEFAULT, List.of("And the LORD"), 4, 1, 42);
     }
 
@@ -39,7 +39,7 @@ final class TinyDemo {
         Path g = Files.writeString(dir.resolve("general.txt"), general);
         Path d = Files.writeString(dir.resolve("domain.txt"), domain);
         DemoCorpora corpora = DemoCorpora.fromFiles(g, GENERAL, d, DOMAIN, 4, dir.resolve("corpora"));
-        return new DemoPipeline(config(), corpora, dir.resolve("work"), System.err);
+        return new DemoPipeline(config(), corpora, dir.resolve("work"), System.err).rebuildHost(true);
     }
 
     /** {@code TinyDemo DIR}: runs (or resumes) the tiny demo in {@code DIR} and exits with the command's status. */

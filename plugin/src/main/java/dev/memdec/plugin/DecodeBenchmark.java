@@ -4,6 +4,7 @@ import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.SamplerChain;
 import dev.memdec.plugin.bench.MemoryBandwidth;
 import dev.memdec.plugin.bench.PeakRss;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import java.util.Arrays;
 import java.util.Random;
@@ -21,15 +22,22 @@ public final class DecodeBenchmark {
     private DecodeBenchmark() {
     }
 
+    /** {@link #run(HostModel, MemoryModel, int, int, int, int, MixMode)} mixing in probability space. */
+    public static BenchmarkReport run(HostModel host, MemoryModel memory, int promptTokens, int tokens, int rounds,
+            int threads) {
+        return run(host, memory, promptTokens, tokens, rounds, threads, MixMode.PROB);
+    }
+
     /**
      * Runs the benchmark on an attached pair.
      *
      * @param promptTokens tokens prefilled per phase (random ids from a fixed seed)
      * @param tokens       decode steps per phase, &gt;= 1
      * @param rounds       rounds of the three phases, &gt;= 1
+     * @param mode         how the joint phase mixes (λ = {@link Mixing#DEFAULT_LAMBDA})
      */
     public static BenchmarkReport run(HostModel host, MemoryModel memory, int promptTokens, int tokens, int rounds,
-            int threads) {
+            int threads, MixMode mode) {
         if (tokens < 1 || rounds < 1 || promptTokens < 1) {
             throw new IllegalArgumentException("tokens, rounds and prompt tokens must be >= 1");
         }
@@ -44,7 +52,7 @@ public final class DecodeBenchmark {
         double bandwidth = MemoryBandwidth.measure(BANDWIDTH_PROBE_BYTES, threads, 5);
         int shared = Math.min(host.vocabSize(), memory.tokenizer().vocabSize());
         int[] prompt = new Random(42).ints(promptTokens, 0, shared).toArray();
-        Mixing mixing = Mixing.of(Mixing.DEFAULT_LAMBDA);
+        Mixing mixing = new Mixing(Mixing.DEFAULT_LAMBDA, 1.0, mode);
         double[][] ms = new double[6][rounds];
         double[][] prefill = new double[2][rounds];
         JointDecoder decoder = host.decoder();

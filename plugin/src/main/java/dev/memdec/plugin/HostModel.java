@@ -5,6 +5,7 @@ import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.LlamaModel;
 import dev.memdec.natives.llama.ModelOptions;
 import dev.memdec.natives.llama.Vocab;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -247,9 +248,15 @@ public final class HostModel implements AutoCloseable {
      */
     public PerplexityReport perplexity(String text, int window, int stride, List<Double> lambdas,
             double memoryTemperature, IntConsumer progress) {
+        return perplexity(text, window, stride, lambdas, memoryTemperature, MixMode.PROB, progress);
+    }
+
+    /** {@link #perplexity(String, int, int, List, double, IntConsumer)} with the memory mixed in {@code mode}. */
+    public PerplexityReport perplexity(String text, int window, int stride, List<Double> lambdas,
+            double memoryTemperature, MixMode mode, IntConsumer progress) {
         checkOpen();
         int[] tokens = model.vocab().tokenize(text, false, false);
-        return perplexity(tokens, window, stride, lambdas, memoryTemperature, progress);
+        return perplexity(tokens, window, stride, lambdas, memoryTemperature, mode, progress);
     }
 
     /** The kNN retriever this host was opened with, if any. */
@@ -258,8 +265,14 @@ public final class HostModel implements AutoCloseable {
     }
 
     /** {@link #perplexity(String, int, int, List, double, IntConsumer)} over already tokenized text. */
-    public synchronized PerplexityReport perplexity(int[] tokens, int window, int stride, List<Double> lambdas,
+    public PerplexityReport perplexity(int[] tokens, int window, int stride, List<Double> lambdas,
             double memoryTemperature, IntConsumer progress) {
+        return perplexity(tokens, window, stride, lambdas, memoryTemperature, MixMode.PROB, progress);
+    }
+
+    /** {@link #perplexity(int[], int, int, List, double, IntConsumer)} with the memory mixed in {@code mode}. */
+    public synchronized PerplexityReport perplexity(int[] tokens, int window, int stride, List<Double> lambdas,
+            double memoryTemperature, MixMode mode, IntConsumer progress) {
         checkOpen();
         if (window > decoder.nCtx()) {
             throw new IllegalArgumentException("window " + window + " exceeds the context of " + decoder.nCtx()
@@ -268,7 +281,7 @@ public final class HostModel implements AutoCloseable {
         List<Mixing> mixings = new ArrayList<>();
         if (memory != null) {
             for (double l : lambdas) {
-                mixings.add(new Mixing(l, memoryTemperature));
+                mixings.add(new Mixing(l, memoryTemperature, mode));
             }
         }
         int sharedVocab = memory == null ? vocabSize() : Math.min(vocabSize(), memory.tokenizer().vocabSize());
@@ -287,7 +300,8 @@ public final class HostModel implements AutoCloseable {
     public PerplexityReport score(String text, Mixing mixing) {
         Mixing m = resolveMixing(Optional.of(mixing));
         int window = decoder.nCtx();
-        return perplexity(text, window, Math.max(1, window / 2), List.of(m.lambda()), m.memoryTemperature(), null);
+        return perplexity(text, window, Math.max(1, window / 2), List.of(m.lambda()), m.memoryTemperature(), m.mode(),
+                null);
     }
 
     private Mixing resolveMixing(Optional<Mixing> requested) {

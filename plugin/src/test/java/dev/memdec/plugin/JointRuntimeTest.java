@@ -7,11 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.memdec.converter.eval.SlidingWindowPerplexity;
+import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.natives.llama.JavaSampler;
 import dev.memdec.natives.llama.SamplerChain;
 import dev.memdec.natives.llama.TokenDataArray;
+import dev.memdec.plugin.cli.CliRun;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -88,8 +96,13 @@ class JointRuntimeTest {
 
     @Test
     void memorySamplerWritesTheMixedDistributionForTheSamplersAfterIt() {
+        for (MixMode mode : MixMode.values()) {
+            samplerWritesTheMixedDistribution(new Mixing(0.4, 0.7, mode));
+        }
+    }
+
+    private static void samplerWritesTheMixedDistribution(Mixing mixing) {
         int[] tokens = models.joint().tokenize(PROMPT);
-        Mixing mixing = new Mixing(0.4, 0.7);
         float[][] host = stepLogits(models.hostAlone(), tokens, false);
         float[][] mem = stepLogits(models.memoryAlone(), tokens, false);
         float[] seen = new float[TestModels.HOST.vocab()];
@@ -114,16 +127,96 @@ class JointRuntimeTest {
             }
             d.clear();
         });
-        double[] ph = softmax(host[tokens.length - 1], 1);
-        double[] pm = softmax(mem[tokens.length - 1], 1 / 0.7);
+        double[] expected = jointLogProbs(host[tokens.length - 1], mem[tokens.length - 1], mixing);
         double[] mixed = softmax(seen, 1);
         double maxError = 0;
         for (int i = 0; i < seen.length; i++) {
-            double expected = 0.6 * ph[i] + 0.4 * pm[i];
-            maxError = Math.max(maxError, Math.abs(expected - mixed[i]));
-            assertEquals(Math.log(expected), seen[i], 1e-4, "log-probability of token " + i);
+            maxError = Math.max(maxError, Math.abs(Math.exp(expected[i]) - mixed[i]));
+            assertEquals(expected[i], seen[i], 1e-4, mixing + ": log-probability of token " + i);
         }
-        assertTrue(maxError <= 1e-5, "max probability error " + maxError);
+        assertTrue(maxError <= 1e-5, mixing + ": max probability error " + maxError);
+    }
+
+    /**
+     * The joint log-probabilities straight from the definitions, in double: log((1-λ)·p_host + λ·p_mem) or
+     * log_softmax((1-λ)·z_host + λ·z_mem / T).
+     */
+    private static double[] jointLogProbs(float[] host, float[] mem, Mixing m) {
+        double l = m.lambda();
+        double[] out = new double[host.length];
+        if (m.mode() == MixMode.PROB) {
+            double[] ph = softmax(host, 1);
+            double[] pm = softmax(mem, 1 / m.memoryTemperature());
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Math.log((1 - l) * ph[i] + l * pm[i]);
+            }
+            return out;
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (1 - l) * host[i] + l * mem[i] / m.memoryTemperature();
+            max = Math.max(max, out[i]);
+        }
+        double sum = 0;
+        for (double z : out) {
+            sum += Math.exp(z - max);
+        }
+        double lse = max + Math.log(sum);
+        for (int i = 0; i < out.length; i++) {
+            out[i] -= lse;
+        }
+        return out;
+    }
+
+    /**
+     * The CLI's joint perplexity (one decode, every λ from it) against the formula over separately decoded host and
+     * memory logits, in both mix modes; λ = 0 is the host's perplexity exactly.
+     */
+    @Test
+    void cliJointPerplexityMatchesTheFormulaInBothMixModes() throws Exception {
+        String text = (PROMPT + " ").repeat(12);
+        Path file = TestModels.dir().resolve("parity-text.txt");
+        Files.writeString(file, text);
+        int[] tokens = models.hostAlone().tokenize(text);
+        double temp = 0.8;
+        for (MixMode mode : MixMode.values()) {
+            CliRun r = CliRun.succeed("perplexity", "--host", TestModels.host().toString(), "--memory",
+                    TestModels.memory().toString(), "--lambda-sweep", "0,0.3,0.7,1", "--memory-temp", "" + temp,
+                    "--mix", mode.jsonName(), "--text", file.toString(), "--ctx", "64", "--stride", "32", "--threads",
+                    "1", "--json");
+            JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+            assertEquals(mode.jsonName(), o.get("mix").getAsString());
+            assertEquals(tokens.length - 1, o.get("tokens").getAsLong());
+            JsonArray joint = o.getAsJsonArray("joint");
+            double hostPpl = o.get("host_ppl").getAsDouble();
+            assertEquals(hostPpl, joint.get(0).getAsJsonObject().get("ppl").getAsDouble(), 0.0,
+                    mode + ": lambda 0 is the host exactly");
+            for (int k = 0; k < joint.size(); k++) {
+                double lambda = joint.get(k).getAsJsonObject().get("lambda").getAsDouble();
+                double cli = joint.get(k).getAsJsonObject().get("ppl").getAsDouble();
+                double formula = formulaPerplexity(tokens, 64, 32, new Mixing(lambda, temp, mode));
+                System.out.printf("mix %s lambda %.1f: CLI ppl %.6f, formula %.6f, relative difference %.2e%n",
+                        mode.jsonName(), lambda, cli, formula, Math.abs(cli - formula) / formula);
+                assertTrue(Math.abs(cli - formula) <= 1e-5 * formula,
+                        mode + " lambda " + lambda + ": CLI " + cli + " vs formula " + formula);
+            }
+        }
+    }
+
+    /** Sliding-window perplexity of the joint model from the two models' logits decoded apart. */
+    private static double formulaPerplexity(int[] tokens, int window, int stride, Mixing m) {
+        double nll = 0;
+        long scored = 0;
+        for (SlidingWindows.Window w : SlidingWindows.of(tokens.length, window, stride)) {
+            int[] slice = Arrays.copyOfRange(tokens, w.begin(), w.end());
+            float[][] host = allLogits(models.hostAlone(), slice);
+            float[][] mem = allLogits(models.memoryAlone(), slice);
+            for (int p = Math.max(w.begin(), w.firstScored() - 1); p + 1 < w.end(); p++) {
+                nll -= jointLogProbs(host[p - w.begin()], mem[p - w.begin()], m)[tokens[p + 1]];
+                scored++;
+            }
+        }
+        return Math.exp(nll / scored);
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.KnnRetriever;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.TrainingContext;
+import dev.memdec.plugin.mix.MixMode;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,6 +35,9 @@ public final class BenchCommand implements MemdecCommand {
     @Mixin
     RuntimeFlags runtime;
 
+    @Mixin
+    MixFlag mix;
+
     @Option(names = "--tokens", paramLabel = "N",
             description = "Decode steps per phase and round (default: " + DEFAULT_TOKENS + ", capped so that prompt, "
                     + "decode and " + CONTEXT_SLACK + " spare tokens fit the models' training context).")
@@ -59,6 +63,7 @@ public final class BenchCommand implements MemdecCommand {
         if (runtime.memory == null) {
             throw new IllegalArgumentException("bench needs --memory");
         }
+        MixMode mode = mix.mode();
         int promptTokens;
         int tokens;
         if (promptFlag != null && tokensFlag != null) {
@@ -82,12 +87,13 @@ public final class BenchCommand implements MemdecCommand {
              HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn);
              MemoryModel memory = MemoryModel.open(runtime.memory, runtime.options(ctx))) {
             host.attach(memory);
-            r = DecodeBenchmark.run(host, memory, promptTokens, tokens, rounds, runtime.threads());
+            r = DecodeBenchmark.run(host, memory, promptTokens, tokens, rounds, runtime.threads(), mode);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = toJson(r);
             m.put("prompt_tokens", promptTokens);
+            m.put("mix", mode.jsonName());
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
         } else {
             out.printf("| measure | value |%n|---|---:|%n");
@@ -110,8 +116,8 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| bandwidth-bound joint step (ms) | %.2f |%n", r.bandwidthBoundMs());
             out.printf("| bandwidth-limit fraction (joint step) | %.2f |%n", r.bandwidthLimitFraction());
             out.printf("| bandwidth-limit fraction (host step) | %.2f |%n", r.hostBandwidthLimitFraction());
-            out.printf("(vocab %d, %d-token prompt, %d steps x %d rounds, %d threads)%n", r.vocab(), promptTokens, r.tokens(),
-                    r.rounds(), r.threads());
+            out.printf("(vocab %d, %d-token prompt, %d steps x %d rounds, %d threads, mix %s)%n", r.vocab(), promptTokens,
+                    r.tokens(), r.rounds(), r.threads(), mode.jsonName());
         }
         out.flush();
         return 0;

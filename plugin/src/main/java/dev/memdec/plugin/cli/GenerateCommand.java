@@ -9,6 +9,7 @@ import dev.memdec.plugin.GenerationResult;
 import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.Sampling;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -33,6 +34,9 @@ public final class GenerateCommand implements MemdecCommand {
 
     @Mixin
     RuntimeFlags runtime;
+
+    @Mixin
+    MixFlag mix;
 
     @Option(names = "--lambda", paramLabel = "L",
             description = "Memory weight in [0, 1] (default 0.55 with --memory).")
@@ -89,13 +93,14 @@ public final class GenerateCommand implements MemdecCommand {
 
     @Override
     public Integer call() throws Exception {
+        MixMode mode = mix.mode();
         GenerationRequest request = GenerationRequest.of(prompt).withMaxTokens(checkMaxTokens())
                 .withSampling(sampling()).withStop(stop.toArray(String[]::new));
         if (runtime.memory == null && lambda != null && lambda != 0) {
             throw new IllegalArgumentException("--lambda " + lambda + " needs --memory");
         }
         if (runtime.memory != null) {
-            request = request.withMixing(new Mixing(lambda != null ? lambda : Mixing.DEFAULT_LAMBDA, memoryTemp));
+            request = request.withMixing(new Mixing(lambda != null ? lambda : Mixing.DEFAULT_LAMBDA, memoryTemp, mode));
         }
         PrintWriter out = spec.commandLine().getOut();
         try (HostModel host = HostModel.open(runtime.host, runtime.options(ctx));

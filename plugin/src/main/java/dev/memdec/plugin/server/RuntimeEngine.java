@@ -238,7 +238,7 @@ public final class RuntimeEngine implements CompletionEngine {
                     host.attach(m);
                     cached = new int[0];
                 }
-                mixing = Optional.of(new Mixing(memory.lambda(), memory.temperature()));
+                mixing = Optional.of(new Mixing(memory.lambda(), memory.temperature(), memory.mix()));
             } else if (host.memory().isPresent()) {
                 mixing = Optional.of(Mixing.hostOnly());
             }

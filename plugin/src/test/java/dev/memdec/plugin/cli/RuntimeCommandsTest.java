@@ -58,6 +58,11 @@ class RuntimeCommandsTest {
                 "--prompt", "Hello world", "--max-tokens", "5", "--greedy", "--threads", "1", "--ctx", "64");
         assertEquals(0, streamed.code(), streamed.err());
         assertEquals(o.get("text").getAsString() + System.lineSeparator(), streamed.out());
+        CliRun logit = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
+                "--mix", "logit", "--prompt", "Hello world", "--max-tokens", "5", "--greedy", "--threads", "1",
+                "--ctx", "64", "--json");
+        assertEquals(0, logit.code(), logit.err());
+        assertEquals(5, JsonParser.parseString(logit.out()).getAsJsonObject().getAsJsonArray("token_ids").size());
     }
 
     @Test
@@ -82,9 +87,10 @@ class RuntimeCommandsTest {
     @Test
     void benchReportsEveryMeasure() {
         CliRun r = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "3",
-                "--prompt-tokens", "8", "--rounds", "1", "--threads", "1", "--json");
+                "--prompt-tokens", "8", "--rounds", "1", "--threads", "1", "--json", "--mix", "logit");
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals("logit", o.get("mix").getAsString());
         for (String key : new String[] {"host_tokens_per_second", "joint_tokens_per_second", "mix_share",
                 "joint_over_host_plus_memory", "peak_rss_bytes", "read_bandwidth_bytes_per_second",
                 "bandwidth_limit_fraction", "host_prefill_tokens_per_second"}) {
@@ -139,6 +145,14 @@ class RuntimeCommandsTest {
                 "--threads", "1");
         assertEquals(1, tooLong.code());
         assertTrue(tooLong.err().contains("context"), tooLong.err());
+        for (String[] command : new String[][] {{"generate", "--prompt", "x"}, {"perplexity", "--text", "x"},
+                {"bench"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command));
+            args.addAll(java.util.List.of("--host", host.toString(), "--memory", memory.toString(), "--mix", "sum"));
+            CliRun mix = run(args.toArray(String[]::new));
+            assertEquals(1, mix.code(), command[0] + ": " + mix.err());
+            assertEquals("memdec " + command[0] + ": --mix must be 'prob' or 'logit', got 'sum'", mix.err().strip());
+        }
         CliRun noMemory = run("perplexity", "--host", host.toString(), "--lambda", "0.5", "--text", "x");
         assertEquals(1, noMemory.code());
         assertTrue(noMemory.err().contains("--memory"), noMemory.err());

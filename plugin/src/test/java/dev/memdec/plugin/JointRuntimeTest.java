@@ -11,6 +11,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.memdec.converter.eval.SlidingWindowPerplexity;
+import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.mlp.MlpMemoryConfig;
+import dev.memdec.converter.mlp.MlpMemoryGguf;
+import dev.memdec.converter.mlp.RandomMlpWeights;
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.natives.llama.JavaSampler;
 import dev.memdec.natives.llama.SamplerChain;
@@ -18,6 +22,7 @@ import dev.memdec.natives.llama.TokenDataArray;
 import dev.memdec.plugin.cli.CliRun;
 import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
+import dev.memdec.plugin.mlp.MlpMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -201,6 +206,95 @@ class JointRuntimeTest {
                         mode + " lambda " + lambda + ": CLI " + cli + " vs formula " + formula);
             }
         }
+    }
+
+    /**
+     * An MLP memory through the CLI: its joint perplexity (key captured from the host's own decode, MLP run in the
+     * sampler's place) against the formula over the host's logits and the MLP run apart on keys captured by another
+     * host instance; λ = 0 is the host exactly; a memory trained for a host of another width is refused.
+     */
+    @Test
+    void cliPerplexityWithAnMlpMemoryMatchesTheFormula() throws Exception {
+        String key = dev.memdec.natives.llama.LlamaContext.ffnInput(TestModels.HOST.layers() - 1);
+        MlpMemoryConfig config = MlpMemoryConfig.gpt2(32, 2, TestModels.HOST.vocab(),
+                new MlpMemoryConfig.Host("gpt2", TestModels.HOST.embd(), key, ""),
+                dev.memdec.converter.tokenizer.Gpt2Tokenizer.vocabulary().sha256());
+        Path file = TestModels.dir().resolve("mlp-memory.gguf");
+        MlpMemoryGguf.write(config, new RandomMlpWeights(config, 4), GgmlType.F32, Map.of(), file);
+        String text = (PROMPT + " ").repeat(12);
+        Path textFile = TestModels.dir().resolve("mlp-text.txt");
+        Files.writeString(textFile, text);
+        int[] tokens = models.hostAlone().tokenize(text);
+        MlpMemory mlp = MlpMemory.open(file);
+        try (HostModel keyHost = HostModel.open(TestModels.host(), TestModels.options(), null, MlpMemory.open(file))) {
+            List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, 64, 32);
+            for (MixMode mode : MixMode.values()) {
+                CliRun r = CliRun.succeed("perplexity", "--host", TestModels.host().toString(), "--memory",
+                        file.toString(), "--lambda-sweep", "0,0.4,1", "--mix", mode.jsonName(), "--text",
+                        textFile.toString(), "--ctx", "64", "--stride", "32", "--threads", "1", "--json");
+                JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+                JsonArray joint = o.getAsJsonArray("joint");
+                assertEquals(o.get("host_ppl").getAsDouble(), joint.get(0).getAsJsonObject().get("ppl").getAsDouble(), 0.0);
+                for (int k = 0; k < joint.size(); k++) {
+                    double lambda = joint.get(k).getAsJsonObject().get("lambda").getAsDouble();
+                    Mixing m = new Mixing(lambda, 1, mode);
+                    double nll = 0;
+                    long scored = 0;
+                    for (SlidingWindows.Window w : windows) {
+                        int[] slice = Arrays.copyOfRange(tokens, w.begin(), w.end());
+                        float[][] host = allLogits(models.hostAlone(), slice);
+                        float[][] keys = allCaptured(keyHost, slice, key);
+                        for (int p = Math.max(w.begin(), w.firstScored() - 1); p + 1 < w.end(); p++) {
+                            float[] memLogits = new float[config.vocab()];
+                            mlp.logits(keys[p - w.begin()], 0, memLogits);
+                            nll -= jointLogProbs(host[p - w.begin()], memLogits, m)[tokens[p + 1]];
+                            scored++;
+                        }
+                    }
+                    double formula = Math.exp(nll / scored);
+                    double cli = joint.get(k).getAsJsonObject().get("ppl").getAsDouble();
+                    System.out.printf("MLP memory, mix %s lambda %.1f: CLI ppl %.6f, formula %.6f, relative difference %.2e%n",
+                            mode.jsonName(), lambda, cli, formula, Math.abs(cli - formula) / formula);
+                    assertTrue(Math.abs(cli - formula) <= 1e-5 * formula, mode + " " + lambda + ": " + cli + " vs " + formula);
+                }
+            }
+        }
+        CliRun generated = CliRun.succeed("generate", "--host", TestModels.host().toString(), "--memory", file.toString(),
+                "--prompt", PROMPT, "--max-tokens", "4", "--greedy", "--threads", "1", "--ctx", "64", "--json");
+        assertEquals(4, JsonParser.parseString(generated.out()).getAsJsonObject().getAsJsonArray("token_ids").size());
+
+        MlpMemoryConfig narrow = MlpMemoryConfig.gpt2(32, 1, TestModels.HOST.vocab(),
+                new MlpMemoryConfig.Host("gpt2", 32, key, ""), "x");
+        Path other = TestModels.dir().resolve("mlp-other-host.gguf");
+        MlpMemoryGguf.write(narrow, new RandomMlpWeights(narrow, 4), GgmlType.F32, Map.of(), other);
+        CliRun refused = CliRun.run("perplexity", "--host", TestModels.host().toString(), "--memory", other.toString(),
+                "--text", textFile.toString(), "--ctx", "64", "--threads", "1");
+        assertEquals(1, refused.code(), refused.err());
+        assertTrue(refused.err().contains("32-wide hidden states (memdec.host.embedding_length), but the host's n_embd is 64"),
+                refused.err());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+    }
+
+    /** The rows of a captured host tensor for every position of one window decoded from an empty cache. */
+    private static float[][] allCaptured(HostModel model, int[] window, String tensor) {
+        return InferenceThread.call(() -> {
+            JointDecoder d = model.decoder();
+            d.clear();
+            float[][] rows = new float[window.length][];
+            for (int start = 0; start < window.length; start += d.nBatch()) {
+                int[] chunk = Arrays.copyOfRange(window, start, Math.min(window.length, start + d.nBatch()));
+                boolean[] all = new boolean[chunk.length];
+                Arrays.fill(all, true);
+                d.decode(chunk, all);
+                float[] captured = d.hostCaptured(tensor);
+                int width = captured.length / chunk.length;
+                for (int i = 0; i < chunk.length; i++) {
+                    rows[start + i] = Arrays.copyOfRange(captured, i * width, (i + 1) * width);
+                }
+            }
+            d.clear();
+            return rows;
+        });
     }
 
     /** Sliding-window perplexity of the joint model from the two models' logits decoded apart. */

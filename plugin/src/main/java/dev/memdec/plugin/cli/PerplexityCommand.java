@@ -10,6 +10,7 @@ import dev.memdec.plugin.PerplexityReport;
 import dev.memdec.plugin.TrainingContext;
 import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
+import dev.memdec.plugin.mlp.MlpMemory;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -97,7 +98,9 @@ public final class PerplexityCommand implements MemdecCommand {
             throw new IllegalArgumentException("--stride must be in [1, --ctx=" + ctx + "], got " + stride);
         }
         MixMode mode = mix.mode();
-        List<Double> lambdaList = lambdas == null ? List.of(Mixing.DEFAULT_LAMBDA) : lambdas.values();
+        MlpMemory mlp = runtime.mlpMemory();
+        List<Double> lambdaList = lambdas != null ? lambdas.values()
+                : List.of(mlp != null ? (double) mlp.config().defaultLambda() : Mixing.DEFAULT_LAMBDA);
         if (runtime.memory == null && !knnFlags.present() && lambdas != null) {
             throw new IllegalArgumentException("--lambda/--lambda-sweep need --memory or --knn");
         }
@@ -116,8 +119,8 @@ public final class PerplexityCommand implements MemdecCommand {
         PrintWriter err = spec.commandLine().getErr();
         PerplexityReport report;
         try (KnnRetriever knn = knnFlags.open(runtime.host);
-             HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn);
-             MemoryModel memory = runtime.memory == null ? null
+             HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn, mlp);
+             MemoryModel memory = runtime.memory == null || mlp != null ? null
                      : MemoryModel.open(runtime.memory, runtime.options(ctx))) {
             if (memory != null) {
                 host.attach(memory);

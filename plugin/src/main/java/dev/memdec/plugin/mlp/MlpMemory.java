@@ -22,7 +22,6 @@ public final class MlpMemory {
 
     private final Path path;
     private final MlpMemoryConfig config;
-    private final long fileBytes;
     private final Matrix input;
     private final float[] inputBias;
     private final float[][] norm;
@@ -52,7 +51,6 @@ public final class MlpMemory {
     private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f) {
         this.path = path;
         this.config = c;
-        this.fileBytes = f.fileSize();
         boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
         input = c.projects() ? matrix(f, MlpMemoryTensors.INPUT) : null;
         inputBias = c.projects() && gpt2 ? vector(f, MlpMemoryTensors.INPUT_BIAS) : null;
@@ -115,9 +113,9 @@ public final class MlpMemory {
         return config;
     }
 
-    /** Bytes of the file (what a step reads, at the file's own types). */
-    public long fileBytes() {
-        return fileBytes;
+    /** Bytes of weights one forward reads: every parameter, held as F32 at run time. */
+    public long weightBytes() {
+        return config.parameterCount() * Float.BYTES;
     }
 
     /**

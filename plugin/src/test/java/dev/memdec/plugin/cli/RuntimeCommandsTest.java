@@ -12,6 +12,9 @@ import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
+import dev.memdec.converter.mlp.MlpMemoryConfig;
+import dev.memdec.converter.mlp.MlpMemoryGguf;
+import dev.memdec.converter.mlp.RandomMlpWeights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,12 +88,22 @@ class RuntimeCommandsTest {
     }
 
     @Test
-    void benchReportsEveryMeasure() {
+    void benchReportsEveryMeasure() throws Exception {
+        MlpMemoryConfig c = MlpMemoryConfig.gpt2(32, 1, Gpt2Tokenizer.VOCAB_SIZE,
+                new MlpMemoryConfig.Host("gpt2", 64, "ffn_norm-1", ""), Gpt2Tokenizer.vocabulary().sha256());
+        Path mlp = dir.resolve("mlp.gguf");
+        MlpMemoryGguf.write(c, new RandomMlpWeights(c, 5), GgmlType.Q8_0, Map.of(), mlp);
         CliRun r = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "3",
-                "--prompt-tokens", "8", "--rounds", "1", "--threads", "1", "--json", "--mix", "logit");
+                "--prompt-tokens", "8", "--rounds", "1", "--threads", "1", "--json", "--mix", "logit",
+                "--mlp-memory", mlp.toString());
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals("logit", o.get("mix").getAsString());
+        for (String key : new String[] {"mlp_ms_per_token", "mlp_forward_ms_per_token", "mlp_over_joint",
+                "mlp_bandwidth_limit_fraction"}) {
+            assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
+        }
+        assertEquals(c.parameterCount() * 4, o.get("mlp_bytes").getAsLong());
         for (String key : new String[] {"host_tokens_per_second", "joint_tokens_per_second", "mix_share",
                 "joint_over_host_plus_memory", "peak_rss_bytes", "read_bandwidth_bytes_per_second",
                 "bandwidth_limit_fraction", "host_prefill_tokens_per_second"}) {

@@ -111,6 +111,20 @@ class RuntimeCommandsTest {
         }
     }
 
+    @Test
+    void initMlpWritesAMemoryItsHostAccepts() throws Exception {
+        Path mlp = dir.resolve("init-mlp.gguf");
+        assertEquals(0, run("init-mlp", "--host", host.toString(), "--blocks", "2", "--width", "32", "--type", "q8_0",
+                "--out", mlp.toString()).code());
+        CliRun r = run("generate", "--host", host.toString(), "--memory", mlp.toString(), "--prompt", "Hello",
+                "--max-tokens", "3", "--greedy", "--threads", "1", "--ctx", "64", "--json", "--mix", "logit");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("token_ids").size());
+        CliRun bad = run("init-mlp", "--host", host.toString(), "--blocks", "0", "--out", mlp.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--blocks must be >= 1"), bad.err());
+    }
+
     /** Both models were trained with a context of 128: the defaults fit it, explicit values that do not are refused. */
     @Test
     void defaultsAreCappedByTheTrainingContext() throws Exception {

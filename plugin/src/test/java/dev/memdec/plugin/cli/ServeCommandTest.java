@@ -71,4 +71,33 @@ class ServeCommandTest {
             assertEquals(3, body.getAsJsonObject("usage").get("completion_tokens").getAsInt());
         }
     }
+
+    @Test
+    void anMlpMemoryIsServedBesideAMemoryDecoder() throws Exception {
+        Path mlp = Path.of(System.getProperty("java.io.tmpdir"), "serve-mlp-" + ProcessHandle.current().pid() + ".gguf");
+        try {
+            assertEquals(0, CliRun.run("init-mlp", "--host", ServerTestModels.host().toString(), "--blocks", "1",
+                    "--width", "32", "--out", mlp.toString()).code());
+            ServeCommand command = new ServeCommand();
+            new CommandLine(command).parseArgs("--host", ServerTestModels.host().toString(),
+                    "--memory", "mlp=" + mlp, "--memory", "law=" + ServerTestModels.memories().get("law"),
+                    "--port", "0", "--parallel", "1", "--ctx", "128", "--threads", "1");
+            try (ServeCommand.Running running = command.start()) {
+                HttpClient client = HttpClient.newHttpClient();
+                for (String body : new String[] {"{\"prompt\":\"Hello\",\"max_tokens\":3}",
+                        "{\"prompt\":\"Hello\",\"max_tokens\":3,\"memory\":{\"name\":\"law\"}}",
+                        "{\"prompt\":\"Hello\",\"max_tokens\":3,\"memory\":{\"name\":\"mlp\",\"mix\":\"logit\"}}"}) {
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(running.server().baseUri()
+                            .resolve("/v1/completions")).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, r.statusCode(), r.body());
+                    JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+                    assertEquals(3, o.getAsJsonObject("usage").get("completion_tokens").getAsInt(), r.body());
+                }
+                assertEquals(java.util.List.of("mlp", "law"), running.engine().memoryNames());
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(mlp);
+        }
+    }
 }

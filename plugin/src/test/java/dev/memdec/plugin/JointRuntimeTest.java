@@ -275,28 +275,6 @@ class JointRuntimeTest {
         assertEquals(1, refused.err().strip().lines().count(), refused.err());
     }
 
-    /** The rows of a captured host tensor for every position of one window decoded from an empty cache. */
-    private static float[][] allCaptured(HostModel model, int[] window, String tensor) {
-        return InferenceThread.call(() -> {
-            JointDecoder d = model.decoder();
-            d.clear();
-            float[][] rows = new float[window.length][];
-            for (int start = 0; start < window.length; start += d.nBatch()) {
-                int[] chunk = Arrays.copyOfRange(window, start, Math.min(window.length, start + d.nBatch()));
-                boolean[] all = new boolean[chunk.length];
-                Arrays.fill(all, true);
-                d.decode(chunk, all);
-                float[] captured = d.hostCaptured(tensor);
-                int width = captured.length / chunk.length;
-                for (int i = 0; i < chunk.length; i++) {
-                    rows[start + i] = Arrays.copyOfRange(captured, i * width, (i + 1) * width);
-                }
-            }
-            d.clear();
-            return rows;
-        });
-    }
-
     /** Sliding-window perplexity of the joint model from the two models' logits decoded apart. */
     private static double formulaPerplexity(int[] tokens, int window, int stride, Mixing m) {
         double nll = 0;
@@ -444,6 +422,29 @@ class JointRuntimeTest {
 
     /** Every position's logits for one window decoded from an empty cache. */
     private static float[][] allLogits(HostModel model, int[] window) {
+        return allRows(model, window, (d, i, chunkLength) -> {
+            float[] row = new float[TestModels.HOST.vocab()];
+            d.hostLogits(i, row);
+            return row;
+        });
+    }
+
+    /** The rows of a captured host tensor for every position of one window decoded from an empty cache. */
+    private static float[][] allCaptured(HostModel model, int[] window, String tensor) {
+        return allRows(model, window, (d, i, chunkLength) -> {
+            float[] captured = d.hostCaptured(tensor);
+            int width = captured.length / chunkLength;
+            return Arrays.copyOfRange(captured, i * width, (i + 1) * width);
+        });
+    }
+
+    /** Reads one row per position of the last decoded chunk (every position is an output). */
+    private interface RowReader {
+        float[] read(JointDecoder d, int index, int chunkLength);
+    }
+
+    /** Decodes one window from an empty cache in batches, every position an output, reading each row. */
+    private static float[][] allRows(HostModel model, int[] window, RowReader reader) {
         return InferenceThread.call(() -> {
             JointDecoder d = model.decoder();
             d.clear();
@@ -454,8 +455,7 @@ class JointRuntimeTest {
                 Arrays.fill(all, true);
                 d.decode(chunk, all);
                 for (int i = 0; i < chunk.length; i++) {
-                    rows[start + i] = new float[TestModels.HOST.vocab()];
-                    d.hostLogits(i, rows[start + i]);
+                    rows[start + i] = reader.read(d, i, chunk.length);
                 }
             }
             d.clear();

@@ -87,7 +87,7 @@ public final class BenchCommand implements MemdecCommand {
             throw new IllegalArgumentException("--tokens, --prompt-tokens and --rounds must be >= 1");
         }
         knnFlags.validate();
-        MlpMemory mlp = mlpMemory == null ? null : MlpMemory.open(mlpMemory);
+        MlpMemory mlp = mlpMemory == null ? null : MlpMemory.open(mlpMemory, runtime.threads());
         int ctx = promptTokens + tokens + CONTEXT_SLACK;
         BenchmarkReport r;
         try (KnnRetriever knn = knnFlags.open(runtime.host);

@@ -38,7 +38,7 @@ public final class RuntimeFlags {
 
     /** {@code --memory} opened as an MLP memory when the file is one (validated), else null. */
     MlpMemory mlpMemory() throws IOException {
-        return memory != null && Files.isRegularFile(memory) && MlpMemory.isMlpMemory(memory) ? MlpMemory.open(memory)
+        return memory != null && Files.isRegularFile(memory) && MlpMemory.isMlpMemory(memory) ? MlpMemory.open(memory, threads())
                 : null;
     }
 

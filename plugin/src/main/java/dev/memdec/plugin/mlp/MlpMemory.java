@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
 
 /**
  * An MLP memory loaded for inference: next-token logits from one host hidden state (the last block's FFN input,
@@ -16,7 +18,7 @@ import java.util.Optional;
  *
  * <p>The file is validated by {@link MlpMemoryGguf#read} (every key, tensor, shape and type) before anything is
  * used; weights are decoded to F32 once at load. One instance may be used by one thread at a time (it owns its
- * scratch buffers).
+ * scratch buffers); large matrix-vector products are split across its own pool of {@code threads} daemon threads.
  */
 public final class MlpMemory {
 
@@ -39,18 +41,38 @@ public final class MlpMemory {
     private final float[] hidden;
     private final float[] gated;
 
+    /** Matrices smaller than this many weights are not worth splitting across threads. */
+    private static final int PARALLEL_MIN_WEIGHTS = 1 << 16;
+
+    private final ForkJoinPool pool;
+    private final int threads;
+
     /** A row-major [rows × cols] matrix: {@code y = W·x} has {@code rows} outputs. */
     record Matrix(float[] w, int rows, int cols) {
-        void apply(float[] in, float[] out) {
-            for (int r = 0; r < rows; r++) {
+        void apply(float[] in, float[] out, int from, int to) {
+            for (int r = from; r < to; r++) {
                 out[r] = dot(w, r * cols, in, cols);
             }
         }
     }
 
-    private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f) {
+    /** {@code out = m·in}, its rows split across the pool's threads when the matrix is large enough. */
+    private void apply(Matrix m, float[] in, float[] out) {
+        if (pool == null || (long) m.rows() * m.cols() < PARALLEL_MIN_WEIGHTS) {
+            m.apply(in, out, 0, m.rows());
+            return;
+        }
+        int parts = threads;
+        pool.submit(() -> IntStream.range(0, parts).parallel()
+                .forEach(p -> m.apply(in, out, (int) ((long) m.rows() * p / parts),
+                        (int) ((long) m.rows() * (p + 1) / parts)))).join();
+    }
+
+    private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f, int threads) {
         this.path = path;
         this.config = c;
+        this.threads = threads;
+        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
         boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
         input = c.projects() ? matrix(f, MlpMemoryTensors.INPUT) : null;
         inputBias = c.projects() && gpt2 ? vector(f, MlpMemoryTensors.INPUT_BIAS) : null;
@@ -90,11 +112,22 @@ public final class MlpMemory {
      * @throws IOException              if it cannot be read as GGUF at all
      */
     public static MlpMemory open(Path path) throws IOException {
+        return open(path, 1);
+    }
+
+    /**
+     * As {@link #open(Path)}, running each large matrix-vector product on {@code threads} threads (the host's
+     * decode thread count: the two never run at the same time).
+     */
+    public static MlpMemory open(Path path, int threads) throws IOException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException("MLP memory file not found: " + path);
         }
         try (GgufFile f = GgufFile.open(path)) {
-            return new MlpMemory(path, MlpMemoryGguf.read(f), f);
+            return new MlpMemory(path, MlpMemoryGguf.read(f), f, threads);
         }
     }
 
@@ -163,7 +196,7 @@ public final class MlpMemory {
         }
         if (input != null) {
             float[] in = java.util.Arrays.copyOfRange(key, keyOffset, keyOffset + c.inputWidth());
-            input.apply(in, x);
+            apply(input, in, x);
             if (inputBias != null) {
                 add(x, inputBias);
             }
@@ -173,27 +206,27 @@ public final class MlpMemory {
         boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
         for (int b = 0; b < c.blocks(); b++) {
             normalize(x, norm[b], gpt2 ? normBias[b] : null, h);
-            up[b].apply(h, hidden);
+            apply(up[b], h, hidden);
             if (gpt2) {
                 add(hidden, upBias[b]);
                 for (int i = 0; i < hidden.length; i++) {
                     hidden[i] = gelu(hidden[i]);
                 }
             } else {
-                gate[b].apply(h, gated);
+                apply(gate[b], h, gated);
                 for (int i = 0; i < hidden.length; i++) {
                     float g = gated[i];
                     hidden[i] *= g / (1f + (float) Math.exp(-g));
                 }
             }
-            down[b].apply(hidden, h);
+            apply(down[b], hidden, h);
             if (gpt2) {
                 add(h, downBias[b]);
             }
             add(x, h);
         }
         normalize(x, outputNorm, outputNormBias, h);
-        output.apply(h, logits);
+        apply(output, h, logits);
     }
 
     /** LayerNorm (with bias) or RMSNorm (bias null), as the flavour asks. */

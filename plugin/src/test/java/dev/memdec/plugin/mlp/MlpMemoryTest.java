@@ -110,15 +110,16 @@ class MlpMemoryTest {
 
     @Test
     void logitsMatchTheDefinitionForBothFlavoursWithAndWithoutProjection() throws Exception {
-        MlpMemoryConfig[] configs = {MlpMemoryConfig.gpt2(64, 3, 500, HOST, "t"), MlpMemoryConfig.gpt2(32, 2, 500, HOST, "t"),
-                new MlpMemoryConfig(MlpMemoryConfig.Flavour.LLAMA, 64, 2, 96, 500, 1e-6f, HOST, "t", 0.25f, 1f),
-                new MlpMemoryConfig(MlpMemoryConfig.Flavour.LLAMA, 96, 2, 160, 500, 1e-6f, HOST, "t", 0.25f, 1f)};
+        MlpMemoryConfig[] configs = {MlpMemoryConfig.gpt2(64, 3, 1100, HOST, "t"), MlpMemoryConfig.gpt2(32, 2, 1100, HOST, "t"),
+                new MlpMemoryConfig(MlpMemoryConfig.Flavour.LLAMA, 64, 2, 96, 1100, 1e-6f, HOST, "t", 0.25f, 1f),
+                new MlpMemoryConfig(MlpMemoryConfig.Flavour.LLAMA, 96, 2, 160, 1100, 1e-6f, HOST, "t", 0.25f, 1f)};
         Random random = new Random(1);
         for (MlpMemoryConfig c : configs) {
             RandomMlpWeights w = new RandomMlpWeights(c, 9);
             Path file = dir.resolve(c.flavour() + "-" + c.width() + ".gguf");
             MlpMemoryGguf.write(c, w, GgmlType.F32, Map.of(), file);
             MlpMemory m = MlpMemory.open(file);
+            MlpMemory threaded = MlpMemory.open(file, 3);
             assertEquals(c, m.config());
             double maxDiff = 0;
             for (int trial = 0; trial < 4; trial++) {
@@ -128,6 +129,10 @@ class MlpMemoryTest {
                 }
                 float[] logits = new float[c.vocab()];
                 m.logits(key, 5, logits);
+                float[] parallel = new float[c.vocab()];
+                threaded.logits(key, 5, parallel);
+                // The head (width x 1,100 >= 65,536 weights) is split across the threads: same rows, same sums.
+                org.junit.jupiter.api.Assertions.assertArrayEquals(logits, parallel, "rows split across 3 threads");
                 double[] ref = reference(c, w, java.util.Arrays.copyOfRange(key, 5, key.length));
                 for (int i = 0; i < ref.length; i++) {
                     maxDiff = Math.max(maxDiff, Math.abs(ref[i] - logits[i]));

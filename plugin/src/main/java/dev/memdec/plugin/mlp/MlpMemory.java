@@ -1,10 +1,16 @@
 package dev.memdec.plugin.mlp;
 
+import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufTensorInfo;
 import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.converter.mlp.MlpMemoryGguf;
 import dev.memdec.converter.mlp.MlpMemoryTensors;
+import dev.memdec.converter.quant.Float16;
+import dev.memdec.converter.quant.Q8_0Block;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +23,7 @@ import java.util.stream.IntStream;
  * the kNN key), with no attention and no cache, so a step costs the same at any context length.
  *
  * <p>The file is validated by {@link MlpMemoryGguf#read} (every key, tensor, shape and type) before anything is
- * used; weights are decoded to F32 once at load. One instance may be used by one thread at a time (it owns its
+ * used; Q8_0 matrices stay quantized, other types are decoded to F32 once at load. One instance may be used by one thread at a time (it owns its
  * scratch buffers); large matrix-vector products are split across its own pool of {@code threads} daemon threads.
  */
 public final class MlpMemory {
@@ -48,10 +54,65 @@ public final class MlpMemory {
     private final int threads;
 
     /** A row-major [rows × cols] matrix: {@code y = W·x} has {@code rows} outputs. */
-    record Matrix(float[] w, int rows, int cols) {
-        void apply(float[] in, float[] out, int from, int to) {
+    interface Matrix {
+        int rows();
+
+        int cols();
+
+        /** Bytes one product reads. */
+        long bytes();
+
+        /** {@code out[r] = row r · in} for rows {@code [from, to)}. */
+        void apply(float[] in, float[] out, int from, int to);
+    }
+
+    /** F32 weights. */
+    record F32Matrix(float[] w, int rows, int cols) implements Matrix {
+        @Override
+        public long bytes() {
+            return (long) w.length * Float.BYTES;
+        }
+
+        @Override
+        public void apply(float[] in, float[] out, int from, int to) {
             for (int r = from; r < to; r++) {
                 out[r] = dot(w, r * cols, in, cols);
+            }
+        }
+    }
+
+    /**
+     * Q8_0 weights kept quantized (8-bit values, one scale per 32): a product reads 1.06 bytes per weight instead
+     * of 4, and computes exactly what llama.cpp's dequantized weights would give up to float summation order.
+     */
+    record Q8Matrix(byte[] q, float[] scales, int rows, int cols) implements Matrix {
+        @Override
+        public long bytes() {
+            return q.length + (long) scales.length * Short.BYTES;
+        }
+
+        @Override
+        public void apply(float[] in, float[] out, int from, int to) {
+            int blocks = cols / Q8_0Block.ELEMENTS;
+            for (int r = from; r < to; r++) {
+                float sum = 0;
+                int base = r * cols;
+                for (int b = 0; b < blocks; b++) {
+                    int off = base + b * Q8_0Block.ELEMENTS;
+                    int x = b * Q8_0Block.ELEMENTS;
+                    float s0 = 0;
+                    float s1 = 0;
+                    float s2 = 0;
+                    float s3 = 0;
+                    for (int i = 0; i < Q8_0Block.ELEMENTS; i += 4) {
+                        s0 += q[off + i] * in[x + i];
+                        s1 += q[off + i + 1] * in[x + i + 1];
+                        s2 += q[off + i + 2] * in[x + i + 2];
+                        s3 += q[off + i + 3] * in[x + i + 3];
+                    }
+                    sum += ((s0 + s1) + (s2 + s3)) * scales[r * blocks + b];
+                }
+                out[r] = sum;
             }
         }
     }
@@ -146,9 +207,31 @@ public final class MlpMemory {
         return config;
     }
 
-    /** Bytes of weights one forward reads: every parameter, held as F32 at run time. */
+    /** Bytes of weights one forward reads, as held at run time (Q8_0 matrices quantized, the rest F32). */
     public long weightBytes() {
-        return config.parameterCount() * Float.BYTES;
+        long matrices = 0;
+        long elements = 0;
+        for (Matrix m : matrices()) {
+            matrices += m.bytes();
+            elements += (long) m.rows() * m.cols();
+        }
+        return matrices + (config.parameterCount() - elements) * Float.BYTES;
+    }
+
+    private java.util.List<Matrix> matrices() {
+        java.util.List<Matrix> all = new java.util.ArrayList<>();
+        if (input != null) {
+            all.add(input);
+        }
+        for (int b = 0; b < config.blocks(); b++) {
+            all.add(up[b]);
+            all.add(down[b]);
+            if (gate[b] != null) {
+                all.add(gate[b]);
+            }
+        }
+        all.add(output);
+        return all;
     }
 
     /**
@@ -294,9 +377,27 @@ public final class MlpMemory {
         return f.readFloats(f.tensor(name).orElseThrow());
     }
 
-    /** A GGUF matrix with ne = {in, out} is row-major [out × in]: row r is output r's weights. */
+    /**
+     * A GGUF matrix with ne = {in, out} is row-major [out × in]: row r is output r's weights. Q8_0 stays quantized;
+     * every other type is decoded to F32.
+     */
     private static Matrix matrix(GgufFile f, String name) {
         GgufTensorInfo t = f.tensor(name).orElseThrow();
-        return new Matrix(f.readFloats(t), Math.toIntExact(t.ne(1)), Math.toIntExact(t.ne(0)));
+        int rows = Math.toIntExact(t.ne(1));
+        int cols = Math.toIntExact(t.ne(0));
+        if (t.type() != GgmlType.Q8_0) {
+            return new F32Matrix(f.readFloats(t), rows, cols);
+        }
+        MemorySegment data = f.data(t);
+        int blocks = Math.toIntExact((long) rows * cols / Q8_0Block.ELEMENTS);
+        byte[] q = new byte[Math.multiplyExact(blocks, Q8_0Block.ELEMENTS)];
+        float[] scales = new float[blocks];
+        for (int b = 0; b < blocks; b++) {
+            long at = (long) b * Q8_0Block.BYTES;
+            scales[b] = Float16.toFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at));
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, at + Short.BYTES, q, b * Q8_0Block.ELEMENTS,
+                    Q8_0Block.ELEMENTS);
+        }
+        return new Q8Matrix(q, scales, rows, cols);
     }
 }

@@ -103,7 +103,8 @@ class RuntimeCommandsTest {
                 "mlp_bandwidth_limit_fraction"}) {
             assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
         }
-        assertEquals(c.parameterCount() * 4, o.get("mlp_bytes").getAsLong());
+        long bytes = o.get("mlp_bytes").getAsLong();
+        assertTrue(bytes > c.parameterCount() && bytes < c.parameterCount() * 2, "Q8_0 stays quantized: " + bytes);
         for (String key : new String[] {"host_tokens_per_second", "joint_tokens_per_second", "mix_share",
                 "joint_over_host_plus_memory", "peak_rss_bytes", "read_bandwidth_bytes_per_second",
                 "bandwidth_limit_fraction", "host_prefill_tokens_per_second"}) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.converter.mlp.MlpMemoryGguf;
 import dev.memdec.converter.mlp.MlpMemoryTensors;
@@ -141,6 +142,39 @@ class MlpMemoryTest {
             System.out.printf("MLP memory %s %dx%d: max |runtime - reference| logit %.2e%n", c.flavour(), c.blocks(),
                     c.width(), maxDiff);
             assertTrue(maxDiff <= 1e-4, c + ": max logit difference " + maxDiff);
+        }
+    }
+
+    /** Q8_0 matrices kept quantized give the logits of the same weights dequantized to an F32 file. */
+    @Test
+    void quantizedMatricesComputeWhatTheirDequantizedWeightsWould() throws Exception {
+        for (MlpMemoryConfig c : new MlpMemoryConfig[] {MlpMemoryConfig.gpt2(64, 2, 1100, HOST, "t"),
+                new MlpMemoryConfig(MlpMemoryConfig.Flavour.LLAMA, 96, 1, 160, 1100, 1e-6f, HOST, "t", 0.25f, 1f)}) {
+            Path q8 = dir.resolve("q8-" + c.flavour() + ".gguf");
+            MlpMemoryGguf.write(c, new RandomMlpWeights(c, 2), GgmlType.Q8_0, Map.of(), q8);
+            Path f32 = dir.resolve("dequantized-" + c.flavour() + ".gguf");
+            try (GgufFile f = GgufFile.open(q8)) {
+                MlpMemoryGguf.write(c, name -> f.floats(f.tensor(name).orElseThrow()), GgmlType.F32, Map.of(), f32);
+            }
+            MlpMemory quantized = MlpMemory.open(q8, 2);
+            MlpMemory dequantized = MlpMemory.open(f32);
+            assertTrue(quantized.weightBytes() * 3 < dequantized.weightBytes(), quantized.weightBytes() + " vs "
+                    + dequantized.weightBytes());
+            Random random = new Random(3);
+            float[] key = new float[c.inputWidth()];
+            for (int i = 0; i < key.length; i++) {
+                key[i] = (float) random.nextGaussian();
+            }
+            float[] a = new float[c.vocab()];
+            float[] b = new float[c.vocab()];
+            quantized.logits(key, 0, a);
+            dequantized.logits(key, 0, b);
+            double maxDiff = 0;
+            for (int i = 0; i < a.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+            }
+            System.out.printf("MLP memory %s Q8_0 in place vs dequantized F32: max logit diff %.2e%n", c.flavour(), maxDiff);
+            assertTrue(maxDiff <= 1e-4, c.flavour() + ": " + maxDiff);
         }
     }
 

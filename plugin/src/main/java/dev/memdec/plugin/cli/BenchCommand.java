@@ -118,7 +118,7 @@ public final class BenchCommand implements MemdecCommand {
             if (r.hasMlp()) {
                 out.printf("| host+MLP memory decode (tok/s, ms/step) | %.2f, %.2f |%n", 1000 / r.mlpDecodeMs(),
                         r.mlpDecodeMs());
-                out.printf("| MLP forward per step (ms; weights %.1f MB as F32) | %.3f |%n", r.mlpBytes() / 1e6,
+                out.printf("| MLP forward per step (ms; weights %.1f MB as held at run time) | %.3f |%n", r.mlpBytes() / 1e6,
                         r.mlpForwardMs());
                 out.printf("| MLP forward bandwidth-limit fraction | %.2f |%n", r.mlpBandwidthLimitFraction());
                 out.printf("| MLP-memory step / memory-decoder step | %.3f |%n", r.mlpOverJoint());

@@ -1,5 +1,5 @@
 // Opens the chat page in headless Chromium, sends a message, waits until both columns (host only, host + memory)
-// have an answer, moves the λ slider and fills the sampling fields, sends another, and saves a screenshot. Prints one JSON line.
+// have an answer, moves the λ slider, picks the logit mix and fills the sampling fields, sends another, and saves a screenshot. Prints one JSON line.
 // Usage: MEMDEC_BASE_URL=... MEMDEC_NODE_MODULES=... node chat-page.cjs SCREENSHOT.png
 "use strict";
 const fs = require("node:fs");
@@ -35,6 +35,7 @@ async function main() {
     await page.goto(process.env.MEMDEC_BASE_URL + "/");
     await page.waitForFunction(() => document.querySelectorAll("#memory-name option").length > 0);
     const initialLambda = await page.inputValue("#lambda");
+    const initialMix = await page.inputValue("#mix");
     await page.fill("#max-tokens", process.env.MEMDEC_MAX_TOKENS || "32");
 
     await page.fill("#message", "Tell me about the law.");
@@ -44,6 +45,7 @@ async function main() {
 
     await page.fill("#lambda", "0.8");
     const lambdaLabel = await page.textContent("#lambda-value");
+    await page.selectOption("#mix", "logit");
     for (const [field, value] of [["temperature", "0.7"], ["top-k", "12"], ["top-p", "0.9"], ["min-p", "0.1"],
       ["seed", "4242"]]) {
       await page.fill(`#${field}`, value);
@@ -55,7 +57,7 @@ async function main() {
       stats: await page.$$eval("#memory-log .msg.assistant .stats", (els) => els[1].textContent) };
 
     await page.screenshot({ path: screenshot, fullPage: true });
-    console.log(JSON.stringify({ initialLambda, lambdaLabel, first, second, errors,
+    console.log(JSON.stringify({ initialLambda, initialMix, lambdaLabel, first, second, errors,
       memoryLabel: await page.textContent("#memory-label") }));
   } finally {
     await context.close();

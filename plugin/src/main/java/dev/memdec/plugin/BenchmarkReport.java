@@ -21,14 +21,32 @@ package dev.memdec.plugin;
  *                            ms; NaN without a kNN retriever
  * @param knnRetrievalMs      the search + p_kNN + mixing share of a kNN-LM step, ms; NaN without a retriever
  * @param knnK                neighbours per kNN-LM step, 0 without a retriever
+ * @param mlpDecodeMs         one host + MLP-memory step (host decode capturing the key, MLP forward, mixing,
+ *                            greedy), ms; NaN without an MLP memory
+ * @param mlpForwardMs        the MLP forward's share of that step, ms; NaN without an MLP memory
+ * @param mlpBytes            the MLP weights one forward reads (as held at run time), 0 without one
  */
 public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double jointDecodeMs, double mixMs,
         double hostPrefillTps, double jointPrefillTps, long hostBytes, long memoryBytes, double readBandwidth,
         long peakRssBytes, int vocab, int tokens, int rounds, int threads, double knnDecodeMs, double knnRetrievalMs,
-        int knnK) {
+        int knnK, double mlpDecodeMs, double mlpForwardMs, long mlpBytes) {
 
     public boolean hasKnn() {
         return !Double.isNaN(knnDecodeMs);
+    }
+
+    public boolean hasMlp() {
+        return !Double.isNaN(mlpDecodeMs);
+    }
+
+    /** host + MLP-memory step / host + memory-decoder step. */
+    public double mlpOverJoint() {
+        return mlpDecodeMs / jointDecodeMs;
+    }
+
+    /** The MLP's weights at the measured bandwidth / its measured forward: 1.0 is the bandwidth limit. */
+    public double mlpBandwidthLimitFraction() {
+        return mlpBytes / readBandwidth * 1000 / mlpForwardMs;
     }
 
     /** kNN-LM step / memory-decoder (joint) step: how many times slower live retrieval is than the memory. */

@@ -4,7 +4,9 @@ import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.SamplerChain;
 import dev.memdec.plugin.bench.MemoryBandwidth;
 import dev.memdec.plugin.bench.PeakRss;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
+import dev.memdec.plugin.mlp.MlpMemory;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -21,15 +23,32 @@ public final class DecodeBenchmark {
     private DecodeBenchmark() {
     }
 
+    /** {@link #run(HostModel, MemoryModel, int, int, int, int, MixMode)} mixing in probability space. */
+    public static BenchmarkReport run(HostModel host, MemoryModel memory, int promptTokens, int tokens, int rounds,
+            int threads) {
+        return run(host, memory, promptTokens, tokens, rounds, threads, MixMode.PROB);
+    }
+
     /**
      * Runs the benchmark on an attached pair.
      *
      * @param promptTokens tokens prefilled per phase (random ids from a fixed seed)
      * @param tokens       decode steps per phase, &gt;= 1
      * @param rounds       rounds of the three phases, &gt;= 1
+     * @param mode         how the joint phase mixes (λ = {@link Mixing#DEFAULT_LAMBDA})
      */
     public static BenchmarkReport run(HostModel host, MemoryModel memory, int promptTokens, int tokens, int rounds,
-            int threads) {
+            int threads, MixMode mode) {
+        return run(host, memory, promptTokens, tokens, rounds, threads, mode, null);
+    }
+
+    /**
+     * As {@link #run(HostModel, MemoryModel, int, int, int, int, MixMode)}, with one more phase per round when
+     * {@code mlp} is given: the host mixed with that MLP memory (host decode capturing its key, MLP forward, mixing
+     * sampler, greedy). The host must have been opened with {@code mlp} so that it captures the key.
+     */
+    public static BenchmarkReport run(HostModel host, MemoryModel memory, int promptTokens, int tokens, int rounds,
+            int threads, MixMode mode, MlpMemory mlp) {
         if (tokens < 1 || rounds < 1 || promptTokens < 1) {
             throw new IllegalArgumentException("tokens, rounds and prompt tokens must be >= 1");
         }
@@ -44,8 +63,8 @@ public final class DecodeBenchmark {
         double bandwidth = MemoryBandwidth.measure(BANDWIDTH_PROBE_BYTES, threads, 5);
         int shared = Math.min(host.vocabSize(), memory.tokenizer().vocabSize());
         int[] prompt = new Random(42).ints(promptTokens, 0, shared).toArray();
-        Mixing mixing = Mixing.of(Mixing.DEFAULT_LAMBDA);
-        double[][] ms = new double[6][rounds];
+        Mixing mixing = new Mixing(Mixing.DEFAULT_LAMBDA, 1.0, mode);
+        double[][] ms = new double[8][rounds];
         double[][] prefill = new double[2][rounds];
         JointDecoder decoder = host.decoder();
         InferenceThread.run(() -> {
@@ -68,6 +87,14 @@ public final class DecodeBenchmark {
                 ms[2][r] = joint[0];
                 ms[3][r] = joint[1];
                 decoder.clear();
+                if (mlp != null) {
+                    single(decoder.hostContext(), prompt);
+                    double[] m = mlpSteps(decoder.hostContext(), mlp, host.vocabSize(),
+                            Math.min(host.vocabSize(), mlp.config().vocab()), mixing, prompt.length, tokens);
+                    ms[6][r] = m[0];
+                    ms[7][r] = m[1];
+                    decoder.clear();
+                }
                 if (knn != null) {
                     single(decoder.hostContext(), prompt);
                     double[] knnLm = knnSteps(decoder, knn, host.vocabSize(), mixing.lambda(), prompt.length, tokens);
@@ -80,7 +107,9 @@ public final class DecodeBenchmark {
         return new BenchmarkReport(median(ms[0]), median(ms[1]), median(ms[2]), median(ms[3]), median(prefill[0]),
                 median(prefill[1]), host.sizeBytes(), memory.sizeBytes(), bandwidth, PeakRss.bytes().orElse(-1),
                 shared, tokens, rounds, threads, knn == null ? Double.NaN : median(ms[4]),
-                knn == null ? Double.NaN : median(ms[5]), knn == null ? 0 : knn.k());
+                knn == null ? Double.NaN : median(ms[5]), knn == null ? 0 : knn.k(),
+                mlp == null ? Double.NaN : median(ms[6]), mlp == null ? Double.NaN : median(ms[7]),
+                mlp == null ? 0 : mlp.weightBytes());
     }
 
     /** Prefills one context alone, in batches. */
@@ -150,6 +179,32 @@ public final class DecodeBenchmark {
             ctx.decode(new int[] {best}, pos + i, true);
         }
         return new double[] {(System.nanoTime() - t0) / 1e6 / tokens, retrieval / 1e6 / tokens};
+    }
+
+    /**
+     * Mean ms of a host + MLP-memory step (host decode capturing the key, MLP forward on the last row, mixing
+     * sampler, greedy) and of its MLP-forward part.
+     */
+    private static double[] mlpSteps(LlamaContext ctx, MlpMemory mlp, int hostVocab, int shared, Mixing mixing,
+            int pos, int tokens) {
+        MemorySampler sampler = new MemorySampler(hostVocab, shared, mixing);
+        float[] logits = new float[mlp.config().vocab()];
+        String key = mlp.config().host().keyTensor();
+        int width = mlp.config().inputWidth();
+        long forward = 0;
+        try (SamplerChain chain = SamplerChain.builder().custom(sampler).greedy().build()) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < tokens; i++) {
+                long f0 = System.nanoTime();
+                float[] keys = ctx.captured(key).values();
+                mlp.logits(keys, keys.length - width, logits);
+                forward += System.nanoTime() - f0;
+                sampler.offerMemoryLogits(logits);
+                int t = chain.sample(ctx, -1);
+                ctx.decode(new int[] {t}, pos + i, true);
+            }
+            return new double[] {(System.nanoTime() - t0) / 1e6 / tokens, forward / 1e6 / tokens};
+        }
     }
 
     /** Mean ms of a joint step and of its mixing part. */

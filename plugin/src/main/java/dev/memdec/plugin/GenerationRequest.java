@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param prompt    the text to continue (tokenized with the host's rules: a BOS is added where the model asks)
  * @param maxTokens the most tokens to generate, &gt;= 1
  * @param sampling  the built-in samplers that run on the mixed distribution
- * @param mixing    λ and memory temperature; empty = {@link Mixing#DEFAULT_LAMBDA} when a memory is attached,
+ * @param mixing    λ, memory temperature and mix mode; empty = {@link Mixing#DEFAULT_LAMBDA} when a memory is attached,
  *                  the host alone otherwise
  * @param stop      strings that end generation; the output stops right before the first one
  * @param topLogprobs -1: no log-probabilities (nothing is computed); 0..{@link #MAX_TOP_LOGPROBS}: every
@@ -72,10 +72,10 @@ public record GenerationRequest(String prompt, int maxTokens, Sampling sampling,
         return new GenerationRequest(prompt, maxTokens, sampling, Optional.of(m), stop, topLogprobs);
     }
 
-    /** Sets λ keeping the memory temperature (1 if none was set). */
+    /** Sets λ keeping the memory temperature (1 if none was set) and the mix mode (prob if none was set). */
     public GenerationRequest withLambda(double lambda) {
-        double t = mixing.map(Mixing::memoryTemperature).orElse(1.0);
-        return withMixing(new Mixing(lambda, t));
+        Mixing m = mixing.orElse(Mixing.hostOnly());
+        return withMixing(new Mixing(lambda, m.memoryTemperature(), m.mode()));
     }
 
     public GenerationRequest withStop(String... strings) {

@@ -5,6 +5,8 @@ import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.LlamaModel;
 import dev.memdec.natives.llama.ModelOptions;
 import dev.memdec.natives.llama.Vocab;
+import dev.memdec.plugin.mix.MixMode;
+import dev.memdec.plugin.mlp.MlpMemory;
 import dev.memdec.plugin.mix.Mixing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,13 +44,17 @@ public final class HostModel implements AutoCloseable {
     private final TokenizerFacts tokenizer;
     private final JointDecoder decoder;
     private final KnnRetriever retriever;
+    private final java.util.Set<String> captured;
     private MemoryModel memory;
+    private MlpMemory mlp;
     private Generation active;
     private boolean closed;
 
-    private HostModel(LlamaModel model, ModelFile file, JointDecoder decoder, KnnRetriever retriever) {
+    private HostModel(LlamaModel model, ModelFile file, JointDecoder decoder, KnnRetriever retriever,
+            java.util.Set<String> captured) {
         this.model = model;
         this.retriever = retriever;
+        this.captured = captured;
         this.tokenizer = TokenizerFacts.of(model.vocab(), file);
         this.decoder = decoder;
     }
@@ -71,6 +77,32 @@ public final class HostModel implements AutoCloseable {
      * @throws IllegalArgumentException also when the retriever's key width differs from the host's n_embd
      */
     public static HostModel open(Path path, RuntimeOptions options, KnnRetriever retriever) throws IOException {
+        return open(path, options, retriever, null);
+    }
+
+    /**
+     * Opens the host so that it also captures the hidden state {@code mlp} reads (one row per output token), then
+     * attaches {@code mlp}; either of {@code retriever} and {@code mlp} may be null.
+     *
+     * @throws IllegalArgumentException also when {@code mlp} was trained on a host of another architecture, width,
+     *                                  depth or tokenizer (the message names the difference)
+     */
+    public static HostModel open(Path path, RuntimeOptions options, KnnRetriever retriever, MlpMemory mlp)
+            throws IOException {
+        HostModel host = openContext(path, options, retriever, mlp);
+        if (mlp != null) {
+            try {
+                host.attach(mlp);
+            } catch (RuntimeException e) {
+                host.close();
+                throw e;
+            }
+        }
+        return host;
+    }
+
+    private static HostModel openContext(Path path, RuntimeOptions options, KnnRetriever retriever, MlpMemory mlp)
+            throws IOException {
         ModelFile file = ModelFile.validate(path, "host");
         try {
             return InferenceThread.call(() -> {
@@ -82,15 +114,22 @@ public final class HostModel implements AutoCloseable {
                                 + "context " + model.nCtxTrain() + " (" + path + ")");
                     }
                     ContextOptions co = contextOptions(nCtx, options);
+                    java.util.Set<String> capture = new java.util.LinkedHashSet<>();
                     if (retriever != null) {
                         if (retriever.dimension() != model.nEmbd()) {
                             throw new IllegalArgumentException(retriever.source() + ": keys have " + retriever.dimension()
                                     + " dimensions but the host " + path + " has n_embd " + model.nEmbd());
                         }
-                        co = co.withCapture(retriever.keyTensor());
+                        capture.add(retriever.keyTensor());
+                    }
+                    if (mlp != null) {
+                        capture.add(mlp.config().host().keyTensor());
+                    }
+                    if (!capture.isEmpty()) {
+                        co = co.withCapture(capture.toArray(String[]::new));
                     }
                     LlamaContext ctx = LlamaContext.create(model, co);
-                    return new HostModel(model, file, new JointDecoder(ctx), retriever);
+                    return new HostModel(model, file, new JointDecoder(ctx), retriever, java.util.Set.copyOf(capture));
                 } catch (RuntimeException e) {
                     model.close();
                     throw e;
@@ -158,18 +197,75 @@ public final class HostModel implements AutoCloseable {
             previous.detached(this);
         }
         memory = m;
+        mlp = null;
         m.attached(this);
+    }
+
+    /**
+     * Attaches an MLP memory (replacing any attached memory); the host must have been opened with it (so that it
+     * captures the hidden state the memory reads). The cache restarts empty.
+     *
+     * @throws IllegalArgumentException if the memory was trained on a host of another architecture, width, depth,
+     *                                  vocabulary or tokenizer, or the host does not capture its input
+     */
+    public synchronized void attach(MlpMemory m) {
+        checkOpen();
+        String architecture = model.meta("general.architecture").orElse("");
+        m.checkHost(architecture, model.nEmbd(), tokenizer.sha256().orElse(null), null);
+        String key = m.config().host().keyTensor();
+        String last = LlamaContext.ffnInput(model.nLayer() - 1);
+        if (key.startsWith("ffn_norm-") && !key.equals(last)) {
+            throw new IllegalArgumentException(m.path() + ": this MLP memory reads " + key + " (the last block's FFN "
+                    + "input of its host), but this host's last block is " + last + " (" + model.nLayer() + " blocks)");
+        }
+        if (m.config().vocab() != vocabSize()) {
+            throw new IllegalArgumentException(m.path() + ": this MLP memory has " + m.config().vocab()
+                    + " output rows but the host's vocabulary has " + vocabSize() + " tokens");
+        }
+        if (!captured.contains(key)) {
+            throw new IllegalArgumentException("the host " + model.path() + " does not capture " + key
+                    + "; open it with HostModel.open(path, options, retriever, mlp)");
+        }
+        detach();
+        cancelActive();
+        InferenceThread.run(() -> decoder.setMlp(m, key));
+        mlp = m;
+    }
+
+    /** The attached MLP memory, if any. */
+    public synchronized Optional<MlpMemory> mlpMemory() {
+        return Optional.ofNullable(mlp);
     }
 
     /** Detaches the memory, if any; the host then runs alone. */
     public synchronized void detach() {
-        if (memory == null || closed) {
+        if (closed) {
+            return;
+        }
+        if (mlp != null) {
+            cancelActive();
+            InferenceThread.run(() -> decoder.setMemory(null));
+            mlp = null;
+        }
+        if (memory == null) {
             return;
         }
         cancelActive();
         InferenceThread.run(() -> decoder.setMemory(null));
         memory.detached(this);
         memory = null;
+    }
+
+    private boolean hasMemory() {
+        return memory != null || mlp != null;
+    }
+
+    /** The vocabulary both distributions are sliced to (reference-spec §7.4). */
+    private int sharedVocab() {
+        if (memory != null) {
+            return Math.min(vocabSize(), memory.tokenizer().vocabSize());
+        }
+        return mlp != null ? Math.min(vocabSize(), mlp.config().vocab()) : vocabSize();
     }
 
     /** Tokenizes as the host does for a prompt: with BOS where the model asks for one, special text as text. */
@@ -230,8 +326,7 @@ public final class HostModel implements AutoCloseable {
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds "
                     + decoder.nCtx() + " (one more is needed to generate); shorten it or raise --ctx");
         }
-        int sharedVocab = memory == null ? vocabSize() : Math.min(vocabSize(), memory.tokenizer().vocabSize());
-        active = Generation.start(decoder, vocab, prompt, request, memory == null ? null : mixing, sharedVocab);
+        active = Generation.start(decoder, vocab, prompt, request, hasMemory() ? mixing : null, sharedVocab());
         return active;
     }
 
@@ -247,9 +342,15 @@ public final class HostModel implements AutoCloseable {
      */
     public PerplexityReport perplexity(String text, int window, int stride, List<Double> lambdas,
             double memoryTemperature, IntConsumer progress) {
+        return perplexity(text, window, stride, lambdas, memoryTemperature, MixMode.PROB, progress);
+    }
+
+    /** {@link #perplexity(String, int, int, List, double, IntConsumer)} with the memory mixed in {@code mode}. */
+    public PerplexityReport perplexity(String text, int window, int stride, List<Double> lambdas,
+            double memoryTemperature, MixMode mode, IntConsumer progress) {
         checkOpen();
         int[] tokens = model.vocab().tokenize(text, false, false);
-        return perplexity(tokens, window, stride, lambdas, memoryTemperature, progress);
+        return perplexity(tokens, window, stride, lambdas, memoryTemperature, mode, progress);
     }
 
     /** The kNN retriever this host was opened with, if any. */
@@ -258,20 +359,26 @@ public final class HostModel implements AutoCloseable {
     }
 
     /** {@link #perplexity(String, int, int, List, double, IntConsumer)} over already tokenized text. */
-    public synchronized PerplexityReport perplexity(int[] tokens, int window, int stride, List<Double> lambdas,
+    public PerplexityReport perplexity(int[] tokens, int window, int stride, List<Double> lambdas,
             double memoryTemperature, IntConsumer progress) {
+        return perplexity(tokens, window, stride, lambdas, memoryTemperature, MixMode.PROB, progress);
+    }
+
+    /** {@link #perplexity(int[], int, int, List, double, IntConsumer)} with the memory mixed in {@code mode}. */
+    public synchronized PerplexityReport perplexity(int[] tokens, int window, int stride, List<Double> lambdas,
+            double memoryTemperature, MixMode mode, IntConsumer progress) {
         checkOpen();
         if (window > decoder.nCtx()) {
             throw new IllegalArgumentException("window " + window + " exceeds the context of " + decoder.nCtx()
                     + " tokens; open the host with --ctx " + window + " or more");
         }
         List<Mixing> mixings = new ArrayList<>();
-        if (memory != null) {
+        if (hasMemory()) {
             for (double l : lambdas) {
-                mixings.add(new Mixing(l, memoryTemperature));
+                mixings.add(new Mixing(l, memoryTemperature, mode));
             }
         }
-        int sharedVocab = memory == null ? vocabSize() : Math.min(vocabSize(), memory.tokenizer().vocabSize());
+        int sharedVocab = sharedVocab();
         for (double l : lambdas) {
             new Mixing(l, memoryTemperature);   // the kNN-LM rows use the same λ values: validate without a memory too
         }
@@ -287,11 +394,12 @@ public final class HostModel implements AutoCloseable {
     public PerplexityReport score(String text, Mixing mixing) {
         Mixing m = resolveMixing(Optional.of(mixing));
         int window = decoder.nCtx();
-        return perplexity(text, window, Math.max(1, window / 2), List.of(m.lambda()), m.memoryTemperature(), null);
+        return perplexity(text, window, Math.max(1, window / 2), List.of(m.lambda()), m.memoryTemperature(), m.mode(),
+                null);
     }
 
     private Mixing resolveMixing(Optional<Mixing> requested) {
-        if (memory == null) {
+        if (!hasMemory()) {
             if (requested.isPresent() && requested.get().lambda() > 0) {
                 throw new IllegalArgumentException("lambda " + requested.get().lambda()
                         + " needs a memory; attach one first (or use lambda 0)");
@@ -342,6 +450,7 @@ public final class HostModel implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "HostModel[" + model.path() + (memory == null ? "" : " + " + memory.path()) + "]";
+        return "HostModel[" + model.path() + (memory != null ? " + " + memory.path()
+                : mlp != null ? " + " + mlp.path() : "") + "]";
     }
 }

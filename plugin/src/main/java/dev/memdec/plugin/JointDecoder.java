@@ -1,6 +1,7 @@
 package dev.memdec.plugin;
 
 import dev.memdec.natives.llama.LlamaContext;
+import dev.memdec.plugin.mlp.MlpMemory;
 import java.util.Arrays;
 
 /**
@@ -13,6 +14,11 @@ final class JointDecoder implements AutoCloseable {
 
     private final LlamaContext host;
     private LlamaContext memory;
+    /** An MLP memory instead of a llama.cpp one: it reads the host's captured key rows, so it has no cache. */
+    private MlpMemory mlp;
+    private String mlpKey;
+    /** For each batch position of the last decode, its output row (-1 without one). */
+    private int[] outputRow = new int[0];
     private int[] cached = new int[64];
     private int nPast;
 
@@ -34,12 +40,24 @@ final class JointDecoder implements AutoCloseable {
     }
 
     boolean hasMemory() {
-        return memory != null;
+        return memory != null || mlp != null;
+    }
+
+    /**
+     * Replaces any memory with an MLP memory that reads the host's captured tensor {@code keyTensor} (null
+     * detaches); the host context must capture it. The cache restarts empty.
+     */
+    void setMlp(MlpMemory m, String keyTensor) {
+        setMemory(null);
+        mlp = m;
+        mlpKey = keyTensor;
     }
 
     /** Replaces the memory context (null detaches); the caches start empty so both models see the same tokens. */
     void setMemory(LlamaContext memoryContext) {
         checkThread();
+        mlp = null;
+        mlpKey = null;
         LlamaContext old = memory;
         memory = null;
         if (old != null) {
@@ -131,6 +149,11 @@ final class JointDecoder implements AutoCloseable {
         }
         System.arraycopy(tokens, 0, cached, nPast, tokens.length);
         nPast += tokens.length;
+        outputRow = new int[outputs.length];
+        int row = 0;
+        for (int i = 0; i < outputs.length; i++) {
+            outputRow[i] = outputs[i] ? row++ : -1;
+        }
     }
 
     /** Decodes any number of tokens in batches, keeping only the last token's output row. */
@@ -154,6 +177,16 @@ final class JointDecoder implements AutoCloseable {
 
     /** The memory's logits of output row {@code index} of the last decode (-1: its last token). */
     void memoryLogits(int index, float[] dst) {
+        if (mlp != null) {
+            float[] keys = host.captured(mlpKey).values();
+            int width = mlp.config().inputWidth();
+            int row = index < 0 ? keys.length / width - 1 : outputRow[index];
+            if (row < 0) {
+                throw new IllegalArgumentException("batch position " + index + " of the last decode has no output row");
+            }
+            mlp.logits(keys, row * width, dst);
+            return;
+        }
         if (memory == null) {
             throw new IllegalStateException("no memory is attached");
         }

@@ -2,6 +2,7 @@ package dev.memdec.plugin;
 
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.plugin.mix.LogMixer;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.function.IntConsumer;
 /**
  * Sliding-window perplexity (reference-spec §2.3, §7.3) of the host and of host + memory at many λ. Each window
  * is decoded ONCE per model, in batches; for every scored position the two log-softmax normalizers are computed
- * once and every λ then costs one logaddexp. Runs on the inference thread.
+ * once and every λ then costs one logaddexp (a logit-space blend costs one pass over the vocabulary per λ, as it
+ * has its own normalizer). Runs on the inference thread.
  */
 final class Perplexity {
 
@@ -94,7 +96,9 @@ final class Perplexity {
                             }
                             float memLogit = target < sharedVocab ? memory[target] : Float.NEGATIVE_INFINITY;
                             double lse = m.lambda() == 0 ? hostLse : sharedHostLse;
-                            jointNll[k] -= LogMixer.jointLogProb(host[target], lse, memLogit, memLse, m);
+                            boolean blend = m.mode() == MixMode.LOGIT && m.lambda() > 0 && m.lambda() < 1;
+                            jointNll[k] -= blend ? mixer.blendLogProb(host, memory, sharedVocab, target, m)
+                                    : LogMixer.jointLogProb(host[target], lse, memLogit, memLse, m);
                         }
                     }
                     scored++;

@@ -1,5 +1,6 @@
 package dev.memdec.plugin;
 
+import dev.memdec.converter.mlp.MlpMemoryGguf;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufValue;
 import java.io.IOException;
@@ -28,6 +29,9 @@ public final class TrainingContext {
             throw new IllegalArgumentException(flag + " file not found or not readable: " + gguf);
         }
         try (GgufFile file = GgufFile.open(gguf)) {
+            if (MlpMemoryGguf.isMlpMemory(file)) {
+                return Integer.MAX_VALUE;   // an MLP memory reads one hidden state at a time: no position limit
+            }
             String key = file.architecture() + ".context_length";
             long trained = file.find(key).map(GgufValue::asLong).orElseThrow(() ->
                     new IllegalArgumentException(flag + " " + gguf + ": metadata key " + key + " is missing"));

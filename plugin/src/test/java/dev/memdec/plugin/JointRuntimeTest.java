@@ -7,11 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.memdec.converter.eval.SlidingWindowPerplexity;
+import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.mlp.MlpMemoryConfig;
+import dev.memdec.converter.mlp.MlpMemoryGguf;
+import dev.memdec.converter.mlp.RandomMlpWeights;
+import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.natives.llama.JavaSampler;
 import dev.memdec.natives.llama.SamplerChain;
 import dev.memdec.natives.llama.TokenDataArray;
+import dev.memdec.plugin.cli.CliRun;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
+import dev.memdec.plugin.mlp.MlpMemory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -88,8 +101,13 @@ class JointRuntimeTest {
 
     @Test
     void memorySamplerWritesTheMixedDistributionForTheSamplersAfterIt() {
+        for (MixMode mode : MixMode.values()) {
+            samplerWritesTheMixedDistribution(new Mixing(0.4, 0.7, mode));
+        }
+    }
+
+    private static void samplerWritesTheMixedDistribution(Mixing mixing) {
         int[] tokens = models.joint().tokenize(PROMPT);
-        Mixing mixing = new Mixing(0.4, 0.7);
         float[][] host = stepLogits(models.hostAlone(), tokens, false);
         float[][] mem = stepLogits(models.memoryAlone(), tokens, false);
         float[] seen = new float[TestModels.HOST.vocab()];
@@ -114,16 +132,163 @@ class JointRuntimeTest {
             }
             d.clear();
         });
-        double[] ph = softmax(host[tokens.length - 1], 1);
-        double[] pm = softmax(mem[tokens.length - 1], 1 / 0.7);
+        double[] expected = jointLogProbs(host[tokens.length - 1], mem[tokens.length - 1], mixing);
         double[] mixed = softmax(seen, 1);
         double maxError = 0;
         for (int i = 0; i < seen.length; i++) {
-            double expected = 0.6 * ph[i] + 0.4 * pm[i];
-            maxError = Math.max(maxError, Math.abs(expected - mixed[i]));
-            assertEquals(Math.log(expected), seen[i], 1e-4, "log-probability of token " + i);
+            maxError = Math.max(maxError, Math.abs(Math.exp(expected[i]) - mixed[i]));
+            assertEquals(expected[i], seen[i], 1e-4, mixing + ": log-probability of token " + i);
         }
-        assertTrue(maxError <= 1e-5, "max probability error " + maxError);
+        assertTrue(maxError <= 1e-5, mixing + ": max probability error " + maxError);
+    }
+
+    /**
+     * The joint log-probabilities straight from the definitions, in double: log((1-λ)·p_host + λ·p_mem) or
+     * log_softmax((1-λ)·z_host + λ·z_mem / T).
+     */
+    private static double[] jointLogProbs(float[] host, float[] mem, Mixing m) {
+        double l = m.lambda();
+        double[] out = new double[host.length];
+        if (m.mode() == MixMode.PROB) {
+            double[] ph = softmax(host, 1);
+            double[] pm = softmax(mem, 1 / m.memoryTemperature());
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Math.log((1 - l) * ph[i] + l * pm[i]);
+            }
+            return out;
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (1 - l) * host[i] + l * mem[i] / m.memoryTemperature();
+            max = Math.max(max, out[i]);
+        }
+        double sum = 0;
+        for (double z : out) {
+            sum += Math.exp(z - max);
+        }
+        double lse = max + Math.log(sum);
+        for (int i = 0; i < out.length; i++) {
+            out[i] -= lse;
+        }
+        return out;
+    }
+
+    /**
+     * The CLI's joint perplexity (one decode, every λ from it) against the formula over separately decoded host and
+     * memory logits, in both mix modes; λ = 0 is the host's perplexity exactly.
+     */
+    @Test
+    void cliJointPerplexityMatchesTheFormulaInBothMixModes() throws Exception {
+        String text = (PROMPT + " ").repeat(12);
+        Path file = TestModels.dir().resolve("parity-text.txt");
+        Files.writeString(file, text);
+        int[] tokens = models.hostAlone().tokenize(text);
+        double temp = 0.8;
+        for (MixMode mode : MixMode.values()) {
+            CliRun r = CliRun.succeed("perplexity", "--host", TestModels.host().toString(), "--memory",
+                    TestModels.memory().toString(), "--lambda-sweep", "0,0.3,0.7,1", "--memory-temp", "" + temp,
+                    "--mix", mode.jsonName(), "--text", file.toString(), "--ctx", "64", "--stride", "32", "--threads",
+                    "1", "--json");
+            JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+            assertEquals(mode.jsonName(), o.get("mix").getAsString());
+            assertEquals(tokens.length - 1, o.get("tokens").getAsLong());
+            JsonArray joint = o.getAsJsonArray("joint");
+            double hostPpl = o.get("host_ppl").getAsDouble();
+            assertEquals(hostPpl, joint.get(0).getAsJsonObject().get("ppl").getAsDouble(), 0.0,
+                    mode + ": lambda 0 is the host exactly");
+            for (int k = 0; k < joint.size(); k++) {
+                double lambda = joint.get(k).getAsJsonObject().get("lambda").getAsDouble();
+                double cli = joint.get(k).getAsJsonObject().get("ppl").getAsDouble();
+                double formula = formulaPerplexity(tokens, 64, 32, new Mixing(lambda, temp, mode));
+                System.out.printf("mix %s lambda %.1f: CLI ppl %.6f, formula %.6f, relative difference %.2e%n",
+                        mode.jsonName(), lambda, cli, formula, Math.abs(cli - formula) / formula);
+                assertTrue(Math.abs(cli - formula) <= 1e-5 * formula,
+                        mode + " lambda " + lambda + ": CLI " + cli + " vs formula " + formula);
+            }
+        }
+    }
+
+    /**
+     * An MLP memory through the CLI: its joint perplexity (key captured from the host's own decode, MLP run in the
+     * sampler's place) against the formula over the host's logits and the MLP run apart on keys captured by another
+     * host instance; λ = 0 is the host exactly; a memory trained for a host of another width is refused.
+     */
+    @Test
+    void cliPerplexityWithAnMlpMemoryMatchesTheFormula() throws Exception {
+        String key = dev.memdec.natives.llama.LlamaContext.ffnInput(TestModels.HOST.layers() - 1);
+        MlpMemoryConfig config = MlpMemoryConfig.gpt2(32, 2, TestModels.HOST.vocab(),
+                new MlpMemoryConfig.Host("gpt2", TestModels.HOST.embd(), key, ""),
+                dev.memdec.converter.tokenizer.Gpt2Tokenizer.vocabulary().sha256());
+        Path file = TestModels.dir().resolve("mlp-memory.gguf");
+        MlpMemoryGguf.write(config, new RandomMlpWeights(config, 4), GgmlType.F32, Map.of(), file);
+        String text = (PROMPT + " ").repeat(12);
+        Path textFile = TestModels.dir().resolve("mlp-text.txt");
+        Files.writeString(textFile, text);
+        int[] tokens = models.hostAlone().tokenize(text);
+        MlpMemory mlp = MlpMemory.open(file);
+        try (HostModel keyHost = HostModel.open(TestModels.host(), TestModels.options(), null, MlpMemory.open(file))) {
+            List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, 64, 32);
+            for (MixMode mode : MixMode.values()) {
+                CliRun r = CliRun.succeed("perplexity", "--host", TestModels.host().toString(), "--memory",
+                        file.toString(), "--lambda-sweep", "0,0.4,1", "--mix", mode.jsonName(), "--text",
+                        textFile.toString(), "--ctx", "64", "--stride", "32", "--threads", "1", "--json");
+                JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+                JsonArray joint = o.getAsJsonArray("joint");
+                assertEquals(o.get("host_ppl").getAsDouble(), joint.get(0).getAsJsonObject().get("ppl").getAsDouble(), 0.0);
+                for (int k = 0; k < joint.size(); k++) {
+                    double lambda = joint.get(k).getAsJsonObject().get("lambda").getAsDouble();
+                    Mixing m = new Mixing(lambda, 1, mode);
+                    double nll = 0;
+                    long scored = 0;
+                    for (SlidingWindows.Window w : windows) {
+                        int[] slice = Arrays.copyOfRange(tokens, w.begin(), w.end());
+                        float[][] host = allLogits(models.hostAlone(), slice);
+                        float[][] keys = allCaptured(keyHost, slice, key);
+                        for (int p = Math.max(w.begin(), w.firstScored() - 1); p + 1 < w.end(); p++) {
+                            float[] memLogits = new float[config.vocab()];
+                            mlp.logits(keys[p - w.begin()], 0, memLogits);
+                            nll -= jointLogProbs(host[p - w.begin()], memLogits, m)[tokens[p + 1]];
+                            scored++;
+                        }
+                    }
+                    double formula = Math.exp(nll / scored);
+                    double cli = joint.get(k).getAsJsonObject().get("ppl").getAsDouble();
+                    System.out.printf("MLP memory, mix %s lambda %.1f: CLI ppl %.6f, formula %.6f, relative difference %.2e%n",
+                            mode.jsonName(), lambda, cli, formula, Math.abs(cli - formula) / formula);
+                    assertTrue(Math.abs(cli - formula) <= 1e-5 * formula, mode + " " + lambda + ": " + cli + " vs " + formula);
+                }
+            }
+        }
+        CliRun generated = CliRun.succeed("generate", "--host", TestModels.host().toString(), "--memory", file.toString(),
+                "--prompt", PROMPT, "--max-tokens", "4", "--greedy", "--threads", "1", "--ctx", "64", "--json");
+        assertEquals(4, JsonParser.parseString(generated.out()).getAsJsonObject().getAsJsonArray("token_ids").size());
+
+        MlpMemoryConfig narrow = MlpMemoryConfig.gpt2(32, 1, TestModels.HOST.vocab(),
+                new MlpMemoryConfig.Host("gpt2", 32, key, ""), "x");
+        Path other = TestModels.dir().resolve("mlp-other-host.gguf");
+        MlpMemoryGguf.write(narrow, new RandomMlpWeights(narrow, 4), GgmlType.F32, Map.of(), other);
+        CliRun refused = CliRun.run("perplexity", "--host", TestModels.host().toString(), "--memory", other.toString(),
+                "--text", textFile.toString(), "--ctx", "64", "--threads", "1");
+        assertEquals(1, refused.code(), refused.err());
+        assertTrue(refused.err().contains("32-wide hidden states (memdec.host.embedding_length), but the host's n_embd is 64"),
+                refused.err());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+    }
+
+    /** Sliding-window perplexity of the joint model from the two models' logits decoded apart. */
+    private static double formulaPerplexity(int[] tokens, int window, int stride, Mixing m) {
+        double nll = 0;
+        long scored = 0;
+        for (SlidingWindows.Window w : SlidingWindows.of(tokens.length, window, stride)) {
+            int[] slice = Arrays.copyOfRange(tokens, w.begin(), w.end());
+            float[][] host = allLogits(models.hostAlone(), slice);
+            float[][] mem = allLogits(models.memoryAlone(), slice);
+            for (int p = Math.max(w.begin(), w.firstScored() - 1); p + 1 < w.end(); p++) {
+                nll -= jointLogProbs(host[p - w.begin()], mem[p - w.begin()], m)[tokens[p + 1]];
+                scored++;
+            }
+        }
+        return Math.exp(nll / scored);
     }
 
     @Test
@@ -257,6 +422,29 @@ class JointRuntimeTest {
 
     /** Every position's logits for one window decoded from an empty cache. */
     private static float[][] allLogits(HostModel model, int[] window) {
+        return allRows(model, window, (d, i, chunkLength) -> {
+            float[] row = new float[TestModels.HOST.vocab()];
+            d.hostLogits(i, row);
+            return row;
+        });
+    }
+
+    /** The rows of a captured host tensor for every position of one window decoded from an empty cache. */
+    private static float[][] allCaptured(HostModel model, int[] window, String tensor) {
+        return allRows(model, window, (d, i, chunkLength) -> {
+            float[] captured = d.hostCaptured(tensor);
+            int width = captured.length / chunkLength;
+            return Arrays.copyOfRange(captured, i * width, (i + 1) * width);
+        });
+    }
+
+    /** Reads one row per position of the last decoded chunk (every position is an output). */
+    private interface RowReader {
+        float[] read(JointDecoder d, int index, int chunkLength);
+    }
+
+    /** Decodes one window from an empty cache in batches, every position an output, reading each row. */
+    private static float[][] allRows(HostModel model, int[] window, RowReader reader) {
         return InferenceThread.call(() -> {
             JointDecoder d = model.decoder();
             d.clear();
@@ -267,8 +455,7 @@ class JointRuntimeTest {
                 Arrays.fill(all, true);
                 d.decode(chunk, all);
                 for (int i = 0; i < chunk.length; i++) {
-                    rows[start + i] = new float[TestModels.HOST.vocab()];
-                    d.hostLogits(i, rows[start + i]);
+                    rows[start + i] = reader.read(d, i, chunk.length);
                 }
             }
             d.clear();

@@ -43,7 +43,7 @@ public final class RandomGpt2Weights implements Gpt2Weights {
         }
         // Tied head: the output matrix is the token embedding, element for element.
         String name = ggufName.equals(Gpt2Tensors.OUTPUT) ? Gpt2Tensors.TOKEN_EMBD : ggufName;
-        long stream = mix(seed ^ fnv1a(name));
+        long stream = stream(seed, name);
         long count = spec.elementCount();
         double mean;
         double std;
@@ -71,11 +71,16 @@ public final class RandomGpt2Weights implements Gpt2Weights {
         };
     }
 
+    /** The generator stream of one tensor of one seed; with {@link #gaussian} any seeded random tensor. */
+    public static long stream(long seed, String tensorName) {
+        return mix(seed ^ fnv1a(tensorName));
+    }
+
     /**
      * The standard normal for element {@code index}: elements 2j and 2j+1 are the cosine and sine halves of
      * one Box–Muller pair drawn from two SplitMix64 outputs of counter j.
      */
-    static double gaussian(long stream, long index) {
+    public static double gaussian(long stream, long index) {
         long pair = index >>> 1;
         long a = mix(stream + (2 * pair + 1) * GOLDEN_GAMMA);
         long b = mix(stream + (2 * pair + 2) * GOLDEN_GAMMA);

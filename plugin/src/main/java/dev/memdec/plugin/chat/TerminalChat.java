@@ -1,5 +1,6 @@
 package dev.memdec.plugin.chat;
 
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.server.ApiException;
 import dev.memdec.plugin.server.ChatMessage;
 import dev.memdec.plugin.server.ChatTemplate;
@@ -20,7 +21,7 @@ import java.util.Optional;
 
 /**
  * A chat in the terminal: reads lines, streams the answer as it is generated, and understands
- * {@code /lambda X}, {@code /memory on|off}, {@code /reset}, {@code /help} and {@code /quit}. Generation goes
+ * {@code /lambda X}, {@code /mix prob|logit}, {@code /memory on|off}, {@code /reset}, {@code /help} and {@code /quit}. Generation goes
  * through the same slot scheduler and text handling as the HTTP server (one slot, so each turn reuses the
  * previous turn's KV cache).
  */
@@ -29,10 +30,13 @@ public final class TerminalChat {
     private static final Duration POLL = Duration.ofMillis(200);
 
     /** What the chat starts with; all can be changed between turns except the memory's name and sampling. */
-    public record Settings(Optional<String> memoryName, double lambda, boolean memoryOn, double temperature,
-                           double topP, long seed, int maxTokens, Duration timeout) {
+    public record Settings(Optional<String> memoryName, double lambda, MixMode mix, boolean memoryOn,
+                           double temperature, double topP, long seed, int maxTokens, Duration timeout) {
         public Settings {
             checkLambda(lambda);
+            if (mix == null) {
+                throw new IllegalArgumentException("the mix mode must not be null");
+            }
             new SamplingParams(temperature, topP, seed, -1); // refuses a bad temperature or top-p up front
             if (maxTokens < 1) {
                 throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
@@ -103,7 +107,7 @@ public final class TerminalChat {
                     try {
                         double lambda = Double.parseDouble(words[1]);
                         checkLambda(lambda);
-                        settings = with(settings.memoryOn(), lambda);
+                        settings = with(settings.memoryOn(), lambda, settings.mix());
                         out.println("lambda = " + lambda);
                     } catch (IllegalArgumentException e) {
                         out.println("bad lambda '" + words[1] + "': expected a number in [0, 1]");
@@ -116,26 +120,35 @@ public final class TerminalChat {
                 } else if (words[1].equals("on") && settings.memoryName().isEmpty()) {
                     out.println("no memory loaded (start with --memory FILE)");
                 } else {
-                    settings = with(words[1].equals("on"), settings.lambda());
+                    settings = with(words[1].equals("on"), settings.lambda(), settings.mix());
                     out.println(describeMemory());
                 }
             }
-            case "/help" -> out.println("commands: /lambda X (0..1), /memory on|off, /reset, /quit");
+            case "/mix" -> {
+                if (words.length != 2 || !(words[1].equals("prob") || words[1].equals("logit"))) {
+                    out.println("usage: /mix prob|logit");
+                } else {
+                    settings = with(settings.memoryOn(), settings.lambda(), MixMode.parse(words[1], "/mix"));
+                    out.println("mix = " + settings.mix().jsonName());
+                }
+            }
+            case "/help" -> out.println("commands: /lambda X (0..1), /mix prob|logit, /memory on|off, /reset, /quit");
             default -> out.println("unknown command " + words[0] + "; /help lists commands");
         }
         out.flush();
         return true;
     }
 
-    private Settings with(boolean memoryOn, double lambda) {
+    private Settings with(boolean memoryOn, double lambda, MixMode mix) {
         Settings s = settings;
-        return new Settings(s.memoryName(), lambda, memoryOn, s.temperature(), s.topP(), s.seed(), s.maxTokens(),
+        return new Settings(s.memoryName(), lambda, mix, memoryOn, s.temperature(), s.topP(), s.seed(), s.maxTokens(),
                 s.timeout());
     }
 
     private String describeMemory() {
         return settings.memoryOn()
-                ? "memory " + settings.memoryName().orElseThrow() + " on, lambda " + settings.lambda()
+                ? "memory " + settings.memoryName().orElseThrow() + " on, lambda " + settings.lambda() + ", mix "
+                        + settings.mix().jsonName()
                 : settings.memoryName().map(n -> "memory " + n + " off").orElse("no memory");
     }
 
@@ -158,7 +171,7 @@ public final class TerminalChat {
             return;
         }
         MemorySelection memory = settings.memoryOn()
-                ? MemorySelection.of(settings.memoryName().orElseThrow(), settings.lambda(), 1.0)
+                ? MemorySelection.of(settings.memoryName().orElseThrow(), settings.lambda(), 1.0, settings.mix())
                 : MemorySelection.none();
         SamplingParams sampling = new SamplingParams(settings.temperature(), settings.topP(),
                 settings.seed() + history.size(), -1);

@@ -8,7 +8,10 @@ import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.KnnRetriever;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.TrainingContext;
+import dev.memdec.plugin.mix.MixMode;
+import dev.memdec.plugin.mlp.MlpMemory;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -34,6 +37,9 @@ public final class BenchCommand implements MemdecCommand {
     @Mixin
     RuntimeFlags runtime;
 
+    @Mixin
+    MixFlag mix;
+
     @Option(names = "--tokens", paramLabel = "N",
             description = "Decode steps per phase and round (default: " + DEFAULT_TOKENS + ", capped so that prompt, "
                     + "decode and " + CONTEXT_SLACK + " spare tokens fit the models' training context).")
@@ -51,6 +57,10 @@ public final class BenchCommand implements MemdecCommand {
     @Mixin
     KnnFlags knnFlags;
 
+    @Option(names = "--mlp-memory", paramLabel = "MLP.gguf",
+            description = "Also time the host mixed with this MLP memory, beside the memory decoder (and --knn).")
+    Path mlpMemory;
+
     @Option(names = "--json", description = "Print the measurements as JSON.")
     boolean json;
 
@@ -59,6 +69,7 @@ public final class BenchCommand implements MemdecCommand {
         if (runtime.memory == null) {
             throw new IllegalArgumentException("bench needs --memory");
         }
+        MixMode mode = mix.mode();
         int promptTokens;
         int tokens;
         if (promptFlag != null && tokensFlag != null) {
@@ -76,18 +87,20 @@ public final class BenchCommand implements MemdecCommand {
             throw new IllegalArgumentException("--tokens, --prompt-tokens and --rounds must be >= 1");
         }
         knnFlags.validate();
+        MlpMemory mlp = mlpMemory == null ? null : MlpMemory.open(mlpMemory, runtime.threads());
         int ctx = promptTokens + tokens + CONTEXT_SLACK;
         BenchmarkReport r;
         try (KnnRetriever knn = knnFlags.open(runtime.host);
-             HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn);
+             HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn, mlp);
              MemoryModel memory = MemoryModel.open(runtime.memory, runtime.options(ctx))) {
             host.attach(memory);
-            r = DecodeBenchmark.run(host, memory, promptTokens, tokens, rounds, runtime.threads());
+            r = DecodeBenchmark.run(host, memory, promptTokens, tokens, rounds, runtime.threads(), mode, mlp);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = toJson(r);
             m.put("prompt_tokens", promptTokens);
+            m.put("mix", mode.jsonName());
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
         } else {
             out.printf("| measure | value |%n|---|---:|%n");
@@ -102,6 +115,17 @@ public final class BenchCommand implements MemdecCommand {
                 out.printf("| kNN retrieval + mixing per step (ms) | %.3f |%n", r.knnRetrievalMs());
                 out.printf("| kNN-LM step / memory-decoder step | %.3f |%n", r.knnOverJoint());
             }
+            if (r.hasMlp()) {
+                out.printf("| host+MLP memory decode (tok/s, ms/step) | %.2f, %.2f |%n", 1000 / r.mlpDecodeMs(),
+                        r.mlpDecodeMs());
+                out.printf("| MLP forward per step (ms; weights %.1f MB as held at run time) | %.3f |%n", r.mlpBytes() / 1e6,
+                        r.mlpForwardMs());
+                out.printf("| MLP forward bandwidth-limit fraction | %.2f |%n", r.mlpBandwidthLimitFraction());
+                out.printf("| MLP-memory step / memory-decoder step | %.3f |%n", r.mlpOverJoint());
+                if (r.hasKnn()) {
+                    out.printf("| kNN-LM step / MLP-memory step | %.3f |%n", r.knnDecodeMs() / r.mlpDecodeMs());
+                }
+            }
             out.printf("| prefill host alone (tok/s) | %.1f |%n", r.hostPrefillTps());
             out.printf("| prefill host+memory (tok/s) | %.1f |%n", r.jointPrefillTps());
             out.printf("| peak RSS (MiB) | %.0f |%n", r.peakRssBytes() / 1048576.0);
@@ -110,8 +134,8 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| bandwidth-bound joint step (ms) | %.2f |%n", r.bandwidthBoundMs());
             out.printf("| bandwidth-limit fraction (joint step) | %.2f |%n", r.bandwidthLimitFraction());
             out.printf("| bandwidth-limit fraction (host step) | %.2f |%n", r.hostBandwidthLimitFraction());
-            out.printf("(vocab %d, %d-token prompt, %d steps x %d rounds, %d threads)%n", r.vocab(), promptTokens, r.tokens(),
-                    r.rounds(), r.threads());
+            out.printf("(vocab %d, %d-token prompt, %d steps x %d rounds, %d threads, mix %s)%n", r.vocab(), promptTokens,
+                    r.tokens(), r.rounds(), r.threads(), mode.jsonName());
         }
         out.flush();
         return 0;
@@ -134,6 +158,13 @@ public final class BenchCommand implements MemdecCommand {
             m.put("knn_retrieval_ms_per_token", r.knnRetrievalMs());
             m.put("knn_lm_over_joint", r.knnOverJoint());
             m.put("knn_k", r.knnK());
+        }
+        if (r.hasMlp()) {
+            m.put("mlp_ms_per_token", r.mlpDecodeMs());
+            m.put("mlp_forward_ms_per_token", r.mlpForwardMs());
+            m.put("mlp_bytes", r.mlpBytes());
+            m.put("mlp_bandwidth_limit_fraction", r.mlpBandwidthLimitFraction());
+            m.put("mlp_over_joint", r.mlpOverJoint());
         }
         m.put("host_prefill_tokens_per_second", r.hostPrefillTps());
         m.put("joint_prefill_tokens_per_second", r.jointPrefillTps());

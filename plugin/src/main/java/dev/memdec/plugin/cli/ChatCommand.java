@@ -2,6 +2,7 @@ package dev.memdec.plugin.cli;
 
 import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.plugin.chat.TerminalChat;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import dev.memdec.plugin.server.RuntimeEngine;
 import java.io.BufferedReader;
@@ -20,10 +21,13 @@ import picocli.CommandLine.Option;
 /** {@code memdec chat}: a streaming chat in the terminal, with the memory switchable between turns. */
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = {"Chat with a host model in the terminal, a memory mixed in; answers stream as they are generated.",
-                "Commands: /lambda X, /memory on|off, /reset, /quit. Reads stdin, so it can be scripted."})
+                "Commands: /lambda X, /mix prob|logit, /memory on|off, /reset, /quit. Reads stdin, so it can be scripted."})
 public final class ChatCommand implements MemdecCommand {
     @Mixin
     RuntimeFlags flags;
+
+    @Mixin
+    MixFlag mix;
 
     @Option(names = "--ctx", defaultValue = "0", paramLabel = "N", description = "Context in tokens (default: the host's training context).")
     int ctx;
@@ -54,6 +58,7 @@ public final class ChatCommand implements MemdecCommand {
         if (flags.memory != null && !Files.isRegularFile(flags.memory)) {
             throw new IllegalArgumentException("--memory: no such file " + flags.memory);
         }
+        MixMode mode = mix.mode();
         if (!(lambda >= 0 && lambda <= 1)) {
             throw new IllegalArgumentException("--lambda must be in [0, 1], got " + lambda);
         }
@@ -71,7 +76,7 @@ public final class ChatCommand implements MemdecCommand {
         }
         Optional<String> memoryName = Optional.ofNullable(flags.memory)
                 .map(p -> p.getFileName().toString().replaceFirst("(?i)\\.gguf$", ""));
-        TerminalChat.Settings settings = new TerminalChat.Settings(memoryName, lambda, memoryName.isPresent(),
+        TerminalChat.Settings settings = new TerminalChat.Settings(memoryName, lambda, mode, memoryName.isPresent(),
                 temperature, topP, seed != null ? seed : ThreadLocalRandom.current().nextLong(), maxTokens,
                 Duration.ofSeconds(timeoutSeconds));
         Map<String, java.nio.file.Path> memories = memoryName.map(n -> Map.of(n, flags.memory)).orElse(Map.of());

@@ -9,7 +9,9 @@ import dev.memdec.plugin.GenerationResult;
 import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.Sampling;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
+import dev.memdec.plugin.mlp.MlpMemory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +36,11 @@ public final class GenerateCommand implements MemdecCommand {
     @Mixin
     RuntimeFlags runtime;
 
+    @Mixin
+    MixFlag mix;
+
     @Option(names = "--lambda", paramLabel = "L",
-            description = "Memory weight in [0, 1] (default 0.55 with --memory).")
+            description = "Memory weight in [0, 1] (default 0.55 with --memory; an MLP memory's own default).")
     Double lambda;
 
     @Option(names = "--memory-temp", paramLabel = "T", defaultValue = "1.0",
@@ -89,17 +94,20 @@ public final class GenerateCommand implements MemdecCommand {
 
     @Override
     public Integer call() throws Exception {
+        MixMode mode = mix.mode();
+        MlpMemory mlp = runtime.mlpMemory();
         GenerationRequest request = GenerationRequest.of(prompt).withMaxTokens(checkMaxTokens())
                 .withSampling(sampling()).withStop(stop.toArray(String[]::new));
         if (runtime.memory == null && lambda != null && lambda != 0) {
             throw new IllegalArgumentException("--lambda " + lambda + " needs --memory");
         }
         if (runtime.memory != null) {
-            request = request.withMixing(new Mixing(lambda != null ? lambda : Mixing.DEFAULT_LAMBDA, memoryTemp));
+            double defaultLambda = mlp != null ? mlp.config().defaultLambda() : Mixing.DEFAULT_LAMBDA;
+            request = request.withMixing(new Mixing(lambda != null ? lambda : defaultLambda, memoryTemp, mode));
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (HostModel host = HostModel.open(runtime.host, runtime.options(ctx));
-             MemoryModel memory = runtime.memory == null ? null
+        try (HostModel host = HostModel.open(runtime.host, runtime.options(ctx), null, mlp);
+             MemoryModel memory = runtime.memory == null || mlp != null ? null
                      : MemoryModel.open(runtime.memory, runtime.options(ctx))) {
             if (memory != null) {
                 host.attach(memory);

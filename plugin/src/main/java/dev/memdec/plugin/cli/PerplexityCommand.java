@@ -8,7 +8,9 @@ import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.PerplexityPlot;
 import dev.memdec.plugin.PerplexityReport;
 import dev.memdec.plugin.TrainingContext;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
+import dev.memdec.plugin.mlp.MlpMemory;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +40,9 @@ public final class PerplexityCommand implements MemdecCommand {
 
     @Mixin
     RuntimeFlags runtime;
+
+    @Mixin
+    MixFlag mix;
 
     static final class Lambdas {
         @Option(names = "--lambda", paramLabel = "L", description = "One memory weight in [0, 1].")
@@ -92,7 +97,10 @@ public final class PerplexityCommand implements MemdecCommand {
         if (stride < 1 || stride > ctx) {
             throw new IllegalArgumentException("--stride must be in [1, --ctx=" + ctx + "], got " + stride);
         }
-        List<Double> lambdaList = lambdas == null ? List.of(Mixing.DEFAULT_LAMBDA) : lambdas.values();
+        MixMode mode = mix.mode();
+        MlpMemory mlp = runtime.mlpMemory();
+        List<Double> lambdaList = lambdas != null ? lambdas.values()
+                : List.of(mlp != null ? (double) mlp.config().defaultLambda() : Mixing.DEFAULT_LAMBDA);
         if (runtime.memory == null && !knnFlags.present() && lambdas != null) {
             throw new IllegalArgumentException("--lambda/--lambda-sweep need --memory or --knn");
         }
@@ -111,14 +119,14 @@ public final class PerplexityCommand implements MemdecCommand {
         PrintWriter err = spec.commandLine().getErr();
         PerplexityReport report;
         try (KnnRetriever knn = knnFlags.open(runtime.host);
-             HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn);
-             MemoryModel memory = runtime.memory == null ? null
+             HostModel host = HostModel.open(runtime.host, runtime.options(ctx), knn, mlp);
+             MemoryModel memory = runtime.memory == null || mlp != null ? null
                      : MemoryModel.open(runtime.memory, runtime.options(ctx))) {
             if (memory != null) {
                 host.attach(memory);
             }
             long start = System.nanoTime();
-            report = host.perplexity(content, ctx, stride, lambdaList, memoryTemp, done -> {
+            report = host.perplexity(content, ctx, stride, lambdaList, memoryTemp, mode, done -> {
                 if (!json && done % 10 == 0) {
                     err.printf("perplexity: %d windows, %.0f s%n", done, (System.nanoTime() - start) / 1e9);
                     err.flush();
@@ -126,12 +134,17 @@ public final class PerplexityCommand implements MemdecCommand {
             });
         }
         if (json) {
-            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(toJson(report)));
+            Map<String, Object> m = toJson(report);
+            if (runtime.memory != null) {
+                m.put("mix", mode.jsonName());
+            }
+            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
         } else {
             out.printf("tokens %d, windows %d%n", report.tokens(), report.windows());
             out.printf("host ppl %.4f%n", report.hostPpl());
             for (PerplexityReport.Joint j : report.joint()) {
-                out.printf("joint ppl %.4f  (lambda %.3f, memory temp %.3f)%n", j.ppl(), j.lambda(), j.memoryTemperature());
+                out.printf("joint ppl %.4f  (lambda %.3f, memory temp %.3f, mix %s)%n", j.ppl(), j.lambda(),
+                        j.memoryTemperature(), mode.jsonName());
             }
             for (PerplexityReport.Joint j : report.knn()) {
                 out.printf("knn-lm ppl %.4f  (lambda %.3f, knn temp %.3f)%n", j.ppl(), j.lambda(), j.memoryTemperature());

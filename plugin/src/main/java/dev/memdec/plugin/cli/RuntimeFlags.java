@@ -1,6 +1,9 @@
 package dev.memdec.plugin.cli;
 
 import dev.memdec.plugin.RuntimeOptions;
+import dev.memdec.plugin.mlp.MlpMemory;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -10,7 +13,8 @@ public final class RuntimeFlags {
     @Option(names = "--host", required = true, paramLabel = "H.gguf", description = "Host model (GGUF).")
     Path host;
 
-    @Option(names = "--memory", paramLabel = "M.gguf", description = "Memory decoder (GGUF) sharing the host's tokenizer.")
+    @Option(names = "--memory", paramLabel = "M.gguf",
+            description = "Memory (GGUF): a memory decoder sharing the host's tokenizer, or an MLP memory trained on this host.")
     Path memory;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads per decode (default: all cores).")
@@ -30,6 +34,12 @@ public final class RuntimeFlags {
             o = o.withThreads(threads);
         }
         return o;
+    }
+
+    /** {@code --memory} opened as an MLP memory when the file is one (validated), else null. */
+    MlpMemory mlpMemory() throws IOException {
+        return memory != null && Files.isRegularFile(memory) && MlpMemory.isMlpMemory(memory) ? MlpMemory.open(memory, threads())
+                : null;
     }
 
     int threads() {

@@ -2,6 +2,7 @@ package dev.memdec.plugin.cli;
 
 import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.plugin.RuntimeOptions;
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import dev.memdec.plugin.server.ApiServer;
 import dev.memdec.plugin.server.ChatTemplate;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code memdec serve}: the OpenAI-compatible HTTP server with the chat page at /. */
@@ -61,6 +63,9 @@ public final class ServeCommand implements MemdecCommand {
     @Option(names = "--lambda", defaultValue = "" + Mixing.DEFAULT_LAMBDA, description = "λ for requests that do not set memory.lambda (default: ${DEFAULT-VALUE}).")
     double lambda;
 
+    @Mixin
+    MixFlag mix;
+
     @Option(names = "--max-body", defaultValue = "8388608", paramLabel = "BYTES", description = "Largest request body (default: ${DEFAULT-VALUE}).")
     int maxBody;
 
@@ -98,6 +103,7 @@ public final class ServeCommand implements MemdecCommand {
         if (!(lambda >= 0 && lambda <= 1)) {
             throw new IllegalArgumentException("--lambda must be in [0, 1], got " + lambda);
         }
+        MixMode mode = mix.mode();
         if (ctx < 0) {
             throw new IllegalArgumentException("--ctx must be >= 0 (0 = the host's training context), got " + ctx);
         }
@@ -119,7 +125,7 @@ public final class ServeCommand implements MemdecCommand {
         try {
             scheduler = new SlotScheduler(engine, parallel, queue);
             RequestParser parser = new RequestParser(engine,
-                    ChatTemplate.of(engine.chatTemplate(), engine.bosText(), engine.eosText()), lambda);
+                    ChatTemplate.of(engine.chatTemplate(), engine.bosText(), engine.eosText()), lambda, mode);
             return new Running(engine, scheduler, ApiServer.start(engine, scheduler, parser, options));
         } catch (RuntimeException | IOException e) {
             if (scheduler != null) {

@@ -3,7 +3,8 @@ package dev.memdec.plugin.mix;
 /**
  * Mixes a host's and a memory's next-token logits into joint log-probabilities over the whole vocabulary:
  * <pre>log p = logaddexp(log(1-λ) + log_softmax(z_host), log λ + log_softmax(z_mem / T_mem))</pre>
- * (reference-spec §7.1). λ = 0 returns the host's log-softmax and λ = 1 the memory's, computed without the
+ * (reference-spec §7.1), or with {@link MixMode#LOGIT} <pre>log p = log_softmax((1-λ)·z_host + λ·z_mem / T_mem)</pre>
+ * λ = 0 returns the host's log-softmax and λ = 1 the memory's, computed without the
  * other term at all, so neither log(0) nor a NaN can appear.
  *
  * <p>One instance owns the scratch buffers of one inference thread; it is not thread-safe. A step costs two
@@ -36,6 +37,12 @@ public final class LogMixer {
         if (lambda == 1) {
             double lse = logSumExp(memory, invT, n);
             FloatKernels.affine(memory, invT, (float) -lse, out, n);
+            return;
+        }
+        if (mixing.mode() == MixMode.LOGIT) {
+            blend(host, memory, n, lambda, invT, out);
+            double lse = logSumExp(out, 1f, n);
+            FloatKernels.affine(out, 1f, (float) -lse, out, n);
             return;
         }
         double lseHost = logSumExp(host, 1f, n);
@@ -90,6 +97,36 @@ public final class LogMixer {
             return max;
         }
         return max + Math.log1p(Math.exp(-Math.abs(x - y)));
+    }
+
+    /**
+     * The joint log-probability of {@code target} under a {@link MixMode#LOGIT} blend with 0 &lt; λ &lt; 1, from the
+     * two models' logits over {@code [0, n)} (a full pass over the vocabulary: the blend has its own normalizer).
+     * Tokens at or beyond {@code n} get -∞.
+     */
+    public double blendLogProb(float[] host, float[] memory, int n, int target, Mixing mixing) {
+        if (mixing.mode() != MixMode.LOGIT || !(mixing.lambda() > 0 && mixing.lambda() < 1)) {
+            throw new IllegalArgumentException("blendLogProb is for logit blends with 0 < lambda < 1, got " + mixing);
+        }
+        checkLengths(host, memory, n, host, true);
+        if (target >= n) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        ensureCapacity(n);
+        float[] z = b;
+        double lambda = mixing.lambda();
+        blend(host, memory, n, lambda, (float) (1.0 / mixing.memoryTemperature()), z);
+        // The target's blended logit in double: the float blend's rounding would otherwise be most of the error.
+        return (1 - lambda) * host[target] + lambda * memory[target] / mixing.memoryTemperature() - logSumExp(z, 1f, n);
+    }
+
+    /** {@code dst[i] = (1-λ)·host[i] + λ·memory[i]/T}; dst may not be the mixer's scratch {@code a} or {@code work}. */
+    private static void blend(float[] host, float[] memory, int n, double lambda, float invT, float[] dst) {
+        float wh = (float) (1 - lambda);
+        float wm = (float) lambda * invT;
+        for (int i = 0; i < n; i++) {
+            dst[i] = wh * host[i] + wm * memory[i];
+        }
     }
 
     private static void checkLengths(float[] host, float[] memory, int n, float[] out, boolean needsMemory) {

@@ -177,6 +177,7 @@ public final class ApiServer implements AutoCloseable {
         engine.memoryNames().forEach(memories::add);
         meta.add("memories", memories);
         meta.addProperty("default_lambda", parser.defaultLambda());
+        meta.addProperty("default_mix", parser.defaultMix().jsonName());
         model.add("meta", meta);
         JsonArray data = new JsonArray();
         data.add(model);

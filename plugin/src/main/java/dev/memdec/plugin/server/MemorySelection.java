@@ -1,5 +1,6 @@
 package dev.memdec.plugin.server;
 
+import dev.memdec.plugin.mix.MixMode;
 import java.util.Optional;
 
 /**
@@ -8,9 +9,13 @@ import java.util.Optional;
  * @param name        the memory's name (as loaded with {@code --memory NAME=FILE}); empty means host only
  * @param lambda      mixing weight in [0, 1]
  * @param temperature temperature applied to the memory's logits before mixing, in (0, 10]
+ * @param mix         probability-space mixture or logit-space blend
  */
-public record MemorySelection(Optional<String> name, double lambda, double temperature) {
+public record MemorySelection(Optional<String> name, double lambda, double temperature, MixMode mix) {
     public MemorySelection {
+        if (mix == null) {
+            throw new IllegalArgumentException("memory mix mode must not be null");
+        }
         if (!(lambda >= 0 && lambda <= 1)) {
             throw new IllegalArgumentException("memory lambda must be in [0, 1], got " + lambda);
         }
@@ -21,11 +26,16 @@ public record MemorySelection(Optional<String> name, double lambda, double tempe
 
     /** Host model only. */
     public static MemorySelection none() {
-        return new MemorySelection(Optional.empty(), 0, 1);
+        return new MemorySelection(Optional.empty(), 0, 1, MixMode.PROB);
     }
 
+    /** The named memory in the paper's probability-space mixture. */
     public static MemorySelection of(String name, double lambda, double temperature) {
-        return new MemorySelection(Optional.of(name), lambda, temperature);
+        return of(name, lambda, temperature, MixMode.PROB);
+    }
+
+    public static MemorySelection of(String name, double lambda, double temperature, MixMode mix) {
+        return new MemorySelection(Optional.of(name), lambda, temperature, mix);
     }
 
     public boolean enabled() {

@@ -109,6 +109,7 @@ final class OpenAiJson {
         m.addProperty("name", memory.name().orElseThrow());
         m.addProperty("lambda", memory.lambda());
         m.addProperty("temperature", memory.temperature());
+        m.addProperty("mix", memory.mix().jsonName());
         return m;
     }
 

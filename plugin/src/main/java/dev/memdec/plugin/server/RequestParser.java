@@ -10,6 +10,7 @@ import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import dev.memdec.converter.io.TextFiles;
+import dev.memdec.plugin.mix.MixMode;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigDecimal;
@@ -34,19 +35,29 @@ public final class RequestParser {
     static final int MAX_STOP_LENGTH = 256;
     static final int MAX_COMPLETION_LOGPROBS = 5;
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
-    private static final Set<String> MEMORY_FIELDS = Set.of("enabled", "name", "lambda", "temperature");
+    private static final Set<String> MEMORY_FIELDS = Set.of("enabled", "name", "lambda", "temperature", "mix");
 
     private final CompletionEngine engine;
     private final ChatTemplate template;
     private final double defaultLambda;
+    private final MixMode defaultMix;
 
+    /** A parser whose requests mix in probability space unless they set {@code memory.mix}. */
     public RequestParser(CompletionEngine engine, ChatTemplate template, double defaultLambda) {
+        this(engine, template, defaultLambda, MixMode.PROB);
+    }
+
+    public RequestParser(CompletionEngine engine, ChatTemplate template, double defaultLambda, MixMode defaultMix) {
         if (!(defaultLambda >= 0 && defaultLambda <= 1)) {
             throw new IllegalArgumentException("--lambda must be in [0, 1], got " + defaultLambda);
+        }
+        if (defaultMix == null) {
+            throw new IllegalArgumentException("the default mix mode must not be null");
         }
         this.engine = engine;
         this.template = template;
         this.defaultLambda = defaultLambda;
+        this.defaultMix = defaultMix;
     }
 
     /**
@@ -145,7 +156,8 @@ public final class RequestParser {
     MemorySelection memory(JsonObject body) {
         List<String> names = engine.memoryNames();
         if (!present(body, "memory")) {
-            return names.isEmpty() ? MemorySelection.none() : MemorySelection.of(names.getFirst(), defaultLambda, 1.0);
+            return names.isEmpty() ? MemorySelection.none()
+                    : MemorySelection.of(names.getFirst(), defaultLambda, 1.0, defaultMix);
         }
         JsonObject memory = object(body.get("memory"), "memory");
         for (String key : memory.keySet()) {
@@ -156,6 +168,14 @@ public final class RequestParser {
         }
         double lambda = optionalDouble(memory, "lambda", 0, 1, defaultLambda, "memory.lambda");
         double temperature = optionalDouble(memory, "temperature", Double.MIN_VALUE, 10, 1.0, "memory.temperature");
+        MixMode mix = defaultMix;
+        if (present(memory, "mix")) {
+            try {
+                mix = MixMode.parse(string(memory.get("mix"), "memory.mix"), "memory.mix");
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("memory.mix", e.getMessage());
+            }
+        }
         if (!optionalBoolean(memory, "enabled", true, "memory.enabled")) {
             return MemorySelection.none();
         }
@@ -172,7 +192,7 @@ public final class RequestParser {
         } else {
             name = names.getFirst();
         }
-        return MemorySelection.of(name, lambda, temperature);
+        return MemorySelection.of(name, lambda, temperature, mix);
     }
 
     private int[] completionPrompt(JsonElement prompt) {
@@ -367,5 +387,10 @@ public final class RequestParser {
     /** λ for requests that do not set memory.lambda. */
     public double defaultLambda() {
         return defaultLambda;
+    }
+
+    /** The mix mode for requests that do not set memory.mix. */
+    public MixMode defaultMix() {
+        return defaultMix;
     }
 }

@@ -10,6 +10,7 @@ import dev.memdec.plugin.Generation;
 import dev.memdec.plugin.GenerationRequest;
 import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
+import dev.memdec.plugin.mlp.MlpMemory;
 import dev.memdec.plugin.RuntimeOptions;
 import dev.memdec.plugin.Sampling;
 import dev.memdec.plugin.TokenLogprobs;
@@ -17,6 +18,7 @@ import dev.memdec.plugin.TokenizerCompatibility;
 import dev.memdec.plugin.mix.Mixing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,12 +47,14 @@ public final class RuntimeEngine implements CompletionEngine {
     private final Vocab vocab;
     private final byte[][] pieces;
     private final Map<String, MemoryModel> memories;
+    private final Map<String, MlpMemory> mlps;
+    private final List<String> names;
     private final Deque<HostModel> unopenedSlots;
     private final List<HostModel> hosts;
     private final int contextLength;
 
     private RuntimeEngine(String modelId, LlamaModel vocabModel, Map<String, MemoryModel> memories,
-                          List<HostModel> hosts) {
+                          Map<String, MlpMemory> mlps, List<String> names, List<HostModel> hosts) {
         this.modelId = modelId;
         this.vocabModel = vocabModel;
         this.vocab = vocabModel.vocab();
@@ -62,6 +66,8 @@ public final class RuntimeEngine implements CompletionEngine {
             return p;
         });
         this.memories = memories;
+        this.mlps = mlps;
+        this.names = List.copyOf(names);
         this.hosts = hosts;
         this.unopenedSlots = new ArrayDeque<>(hosts);
         this.contextLength = hosts.getFirst().contextSize();
@@ -82,12 +88,27 @@ public final class RuntimeEngine implements CompletionEngine {
         }
         List<HostModel> hosts = new ArrayList<>();
         Map<String, MemoryModel> memories = new LinkedHashMap<>();
+        Map<String, MlpMemory> mlps = new LinkedHashMap<>();
         LlamaModel vocabModel = null;
         try {
+            for (Map.Entry<String, Path> m : memoryFiles.entrySet()) {
+                if (Files.isRegularFile(m.getValue()) && MlpMemory.isMlpMemory(m.getValue())) {
+                    mlps.put(m.getKey(), MlpMemory.open(m.getValue(), options.threads()));
+                }
+            }
+            // Hosts capture the hidden state MLP memories read (all read the host's last FFN input); opening with
+            // each one attached checks that it was trained on this host.
+            MlpMemory firstMlp = mlps.values().stream().findFirst().orElse(null);
             for (int i = 0; i < slots; i++) {
-                hosts.add(HostModel.open(host, options));
+                hosts.add(HostModel.open(host, options, null, firstMlp));
+            }
+            for (MlpMemory mlp : mlps.values()) {
+                hosts.getFirst().attach(mlp);
             }
             for (Map.Entry<String, Path> m : memoryFiles.entrySet()) {
+                if (mlps.containsKey(m.getKey())) {
+                    continue;
+                }
                 MemoryModel memory = MemoryModel.open(m.getValue(), options);
                 memories.put(m.getKey(), memory);
                 TokenizerCompatibility.requireCompatible(hosts.getFirst().tokenizer(), memory.tokenizer());
@@ -97,10 +118,14 @@ public final class RuntimeEngine implements CompletionEngine {
                             + hosts.getFirst().contextSize() + "; start with --ctx " + memory.trainingContext());
                 }
             }
-            if (!memories.isEmpty()) {
-                MemoryModel first = memories.values().iterator().next();
+            if (!memoryFiles.isEmpty()) {
+                String first = memoryFiles.keySet().iterator().next();
                 for (HostModel h : hosts) {
-                    h.attach(first);
+                    if (mlps.containsKey(first)) {
+                        h.attach(mlps.get(first));
+                    } else {
+                        h.attach(memories.get(first));
+                    }
                 }
             }
             // The host file was validated by HostModel.open above, so llama.cpp may read its vocabulary.
@@ -113,7 +138,7 @@ public final class RuntimeEngine implements CompletionEngine {
                 }
             });
             String name = host.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
-            return new RuntimeEngine(name, vocabModel, memories, hosts);
+            return new RuntimeEngine(name, vocabModel, memories, mlps, List.copyOf(memoryFiles.keySet()), hosts);
         } catch (RuntimeException | IOException e) {
             hosts.forEach(HostModel::close);
             memories.values().forEach(MemoryModel::close);
@@ -148,7 +173,7 @@ public final class RuntimeEngine implements CompletionEngine {
 
     @Override
     public List<String> memoryNames() {
-        return List.copyOf(memories.keySet());
+        return names;
     }
 
     @Override
@@ -230,16 +255,21 @@ public final class RuntimeEngine implements CompletionEngine {
                                   CancellationToken cancel) {
             Optional<Mixing> mixing = Optional.empty();
             if (memory.enabled()) {
-                MemoryModel m = memories.get(memory.name().orElseThrow());
-                if (m == null) {
-                    throw new IllegalArgumentException("no memory named '" + memory.name().orElseThrow() + "' is loaded");
+                String name = memory.name().orElseThrow();
+                MemoryModel m = memories.get(name);
+                MlpMemory mlp = mlps.get(name);
+                if (m == null && mlp == null) {
+                    throw new IllegalArgumentException("no memory named '" + name + "' is loaded");
                 }
-                if (host.memory().orElse(null) != m) {
+                if (m != null && host.memory().orElse(null) != m) {
                     host.attach(m);
                     cached = new int[0];
+                } else if (mlp != null && host.mlpMemory().orElse(null) != mlp) {
+                    host.attach(mlp);
+                    cached = new int[0];
                 }
-                mixing = Optional.of(new Mixing(memory.lambda(), memory.temperature()));
-            } else if (host.memory().isPresent()) {
+                mixing = Optional.of(new Mixing(memory.lambda(), memory.temperature(), memory.mix()));
+            } else if (host.memory().isPresent() || host.mlpMemory().isPresent()) {
                 mixing = Optional.of(Mixing.hostOnly());
             }
             // The seed of llama.cpp's dist sampler is a 32-bit value; -1 would mean "random".

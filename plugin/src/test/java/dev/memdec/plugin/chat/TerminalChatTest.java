@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.server.FakeEngine;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
@@ -18,7 +19,7 @@ class TerminalChatTest {
 
     private static String chat(FakeEngine engine, String input) throws Exception {
         StringWriter text = new StringWriter();
-        TerminalChat.Settings settings = new TerminalChat.Settings(Optional.of("law"), 0.3, true, 0.0, 1.0, 7, 64,
+        TerminalChat.Settings settings = new TerminalChat.Settings(Optional.of("law"), 0.3, MixMode.PROB, true, 0.0, 1.0, 7, 64,
                 Duration.ofSeconds(30));
         new TerminalChat(engine, settings, new BufferedReader(new StringReader(input)), new PrintWriter(text)).run();
         return text.toString();
@@ -67,7 +68,7 @@ class TerminalChatTest {
 
     @Test
     void theMemoryCannotBeOnWithoutOne() {
-        assertThrows(IllegalArgumentException.class, () -> new TerminalChat.Settings(Optional.empty(), 0.3, true,
+        assertThrows(IllegalArgumentException.class, () -> new TerminalChat.Settings(Optional.empty(), 0.3, MixMode.PROB, true,
                 0.0, 1.0, 7, 64, Duration.ofSeconds(30)));
     }
 }

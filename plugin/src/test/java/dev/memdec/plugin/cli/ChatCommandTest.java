@@ -18,7 +18,7 @@ class ChatCommandTest {
     void outOfRangeFlagsAreRefusedWithTheirNames() {
         String host = ServerTestModels.host().toString();
         for (String[] bad : new String[][] {{"--lambda", "3"}, {"--temperature", "-1"}, {"--top-p", "0"},
-                {"--max-tokens", "0"}, {"--timeout", "0"}}) {
+                {"--max-tokens", "0"}, {"--timeout", "0"}, {"--mix", "sum"}}) {
             picocli.CommandLine cl = Main.commandLine();
             java.io.StringWriter err = new java.io.StringWriter();
             cl.setErr(new java.io.PrintWriter(err));
@@ -29,7 +29,8 @@ class ChatCommandTest {
 
     @Test
     void aScriptedConversationStreamsAnswersAndObeysCommands() {
-        String script = "Hello\n/lambda 0.2\nAgain\n/memory off\nOnce more\n/memory on\n/reset\n/quit\nnever read\n";
+        String script = "Hello\n/lambda 0.2\nAgain\n/memory off\nOnce more\n/memory on\n/mix logit\nLogit now\n/mix max\n"
+                + "/reset\n/quit\nnever read\n";
         InputStream stdin = System.in;
         PrintStream stdout = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -46,7 +47,9 @@ class ChatCommandTest {
         }
         String out = captured.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, out);
-        assertTrue(out.contains("(memory law on, lambda 0.55)"), out);
+        assertTrue(out.contains("(memory law on, lambda 0.55, mix prob)"), out);
+        assertTrue(out.contains("mix = logit"), out);
+        assertTrue(out.contains("usage: /mix prob|logit"), out);
         assertTrue(out.contains("lambda = 0.2"), out);
         assertTrue(out.contains("memory law off"), out);
         assertTrue(out.contains("memory law on, lambda 0.2"), out);

@@ -12,6 +12,9 @@ import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
+import dev.memdec.converter.mlp.MlpMemoryConfig;
+import dev.memdec.converter.mlp.MlpMemoryGguf;
+import dev.memdec.converter.mlp.RandomMlpWeights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +61,11 @@ class RuntimeCommandsTest {
                 "--prompt", "Hello world", "--max-tokens", "5", "--greedy", "--threads", "1", "--ctx", "64");
         assertEquals(0, streamed.code(), streamed.err());
         assertEquals(o.get("text").getAsString() + System.lineSeparator(), streamed.out());
+        CliRun logit = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
+                "--mix", "logit", "--prompt", "Hello world", "--max-tokens", "5", "--greedy", "--threads", "1",
+                "--ctx", "64", "--json");
+        assertEquals(0, logit.code(), logit.err());
+        assertEquals(5, JsonParser.parseString(logit.out()).getAsJsonObject().getAsJsonArray("token_ids").size());
     }
 
     @Test
@@ -80,16 +88,42 @@ class RuntimeCommandsTest {
     }
 
     @Test
-    void benchReportsEveryMeasure() {
+    void benchReportsEveryMeasure() throws Exception {
+        MlpMemoryConfig c = MlpMemoryConfig.gpt2(32, 1, Gpt2Tokenizer.VOCAB_SIZE,
+                new MlpMemoryConfig.Host("gpt2", 64, "ffn_norm-1", ""), Gpt2Tokenizer.vocabulary().sha256());
+        Path mlp = dir.resolve("mlp.gguf");
+        MlpMemoryGguf.write(c, new RandomMlpWeights(c, 5), GgmlType.Q8_0, Map.of(), mlp);
         CliRun r = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "3",
-                "--prompt-tokens", "8", "--rounds", "1", "--threads", "1", "--json");
+                "--prompt-tokens", "8", "--rounds", "1", "--threads", "1", "--json", "--mix", "logit",
+                "--mlp-memory", mlp.toString());
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals("logit", o.get("mix").getAsString());
+        for (String key : new String[] {"mlp_ms_per_token", "mlp_forward_ms_per_token", "mlp_over_joint",
+                "mlp_bandwidth_limit_fraction"}) {
+            assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
+        }
+        long bytes = o.get("mlp_bytes").getAsLong();
+        assertTrue(bytes > c.parameterCount() && bytes < c.parameterCount() * 2, "Q8_0 stays quantized: " + bytes);
         for (String key : new String[] {"host_tokens_per_second", "joint_tokens_per_second", "mix_share",
                 "joint_over_host_plus_memory", "peak_rss_bytes", "read_bandwidth_bytes_per_second",
                 "bandwidth_limit_fraction", "host_prefill_tokens_per_second"}) {
             assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
         }
+    }
+
+    @Test
+    void initMlpWritesAMemoryItsHostAccepts() throws Exception {
+        Path mlp = dir.resolve("init-mlp.gguf");
+        assertEquals(0, run("init-mlp", "--host", host.toString(), "--blocks", "2", "--width", "32", "--type", "q8_0",
+                "--out", mlp.toString()).code());
+        CliRun r = run("generate", "--host", host.toString(), "--memory", mlp.toString(), "--prompt", "Hello",
+                "--max-tokens", "3", "--greedy", "--threads", "1", "--ctx", "64", "--json", "--mix", "logit");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("token_ids").size());
+        CliRun bad = run("init-mlp", "--host", host.toString(), "--blocks", "0", "--out", mlp.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--blocks must be >= 1"), bad.err());
     }
 
     /** Both models were trained with a context of 128: the defaults fit it, explicit values that do not are refused. */
@@ -139,6 +173,14 @@ class RuntimeCommandsTest {
                 "--threads", "1");
         assertEquals(1, tooLong.code());
         assertTrue(tooLong.err().contains("context"), tooLong.err());
+        for (String[] command : new String[][] {{"generate", "--prompt", "x"}, {"perplexity", "--text", "x"},
+                {"bench"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command));
+            args.addAll(java.util.List.of("--host", host.toString(), "--memory", memory.toString(), "--mix", "sum"));
+            CliRun mix = run(args.toArray(String[]::new));
+            assertEquals(1, mix.code(), command[0] + ": " + mix.err());
+            assertEquals("memdec " + command[0] + ": --mix must be 'prob' or 'logit', got 'sum'", mix.err().strip());
+        }
         CliRun noMemory = run("perplexity", "--host", host.toString(), "--lambda", "0.5", "--text", "x");
         assertEquals(1, noMemory.code());
         assertTrue(noMemory.err().contains("--memory"), noMemory.err());

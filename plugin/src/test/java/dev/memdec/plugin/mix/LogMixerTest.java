@@ -122,6 +122,81 @@ class LogMixerTest {
         }
     }
 
+    /** log_softmax((1-λ)·z_host + λ·z_mem / T) in double precision. */
+    private static double[] referenceBlend(float[] host, float[] mem, int n, double lambda, double temp) {
+        double[] z = new double[n];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            z[i] = (1 - lambda) * host[i] + lambda * mem[i] / temp;
+            max = Math.max(max, z[i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(z[i] - max);
+        }
+        double lse = max + Math.log(sum);
+        for (int i = 0; i < n; i++) {
+            z[i] -= lse;
+        }
+        return z;
+    }
+
+    @Test
+    void logitBlendMatchesItsFormulaAndTheEndsAreTheModelsAlone() {
+        float[] host = logits(7, V, 4);
+        float[] mem = logits(8, V, 6);
+        mem[321] = 40f;
+        LogMixer mixer = new LogMixer();
+        float[] out = new float[V];
+        float[] prob = new float[V];
+        for (double lambda : new double[] {0, 1e-6, 0.25, 0.55, 0.999, 1}) {
+            for (double temp : new double[] {0.5, 1, 2}) {
+                Mixing m = new Mixing(lambda, temp, MixMode.LOGIT);
+                mixer.mix(host, mem, V, m, out);
+                double[] ref = referenceBlend(host, mem, V, lambda, temp);
+                double maxLogError = 0;
+                double total = 0;
+                for (int i = 0; i < V; i++) {
+                    if (ref[i] > -30) {
+                        maxLogError = Math.max(maxLogError, Math.abs(out[i] - ref[i]));
+                    }
+                    total += Math.exp(out[i]);
+                }
+                String at = "lambda " + lambda + ", T " + temp;
+                assertTrue(maxLogError <= 1e-4, at + ": max log-probability error " + maxLogError);
+                assertEquals(1.0, total, 1e-4, at + ": probabilities sum");
+                if (lambda > 0 && lambda < 1) {
+                    for (int t : new int[] {0, 321, V - 1}) {
+                        assertEquals(ref[t], mixer.blendLogProb(host, mem, V, t, m), 2e-5, at + ", token " + t);
+                    }
+                }
+                // λ = 0 and λ = 1 give exactly what the probability mixture gives: one model alone.
+                if (lambda == 0 || lambda == 1) {
+                    mixer.mix(host, mem, V, new Mixing(lambda, temp), prob);
+                    for (int i = 0; i < V; i++) {
+                        assertEquals(prob[i], out[i], 0f, at + ", token " + i);
+                    }
+                }
+            }
+        }
+        // The two modes differ in between: the blend is not the mixture.
+        mixer.mix(host, mem, V, new Mixing(0.5, 1, MixMode.LOGIT), out);
+        mixer.mix(host, mem, V, new Mixing(0.5, 1, MixMode.PROB), prob);
+        assertTrue(Math.abs(out[321] - prob[321]) > 0.1, out[321] + " vs " + prob[321]);
+    }
+
+    @Test
+    void mixModeParsesTheTwoNamesAndNothingElse() {
+        assertEquals(MixMode.PROB, MixMode.parse("prob", "--mix"));
+        assertEquals(MixMode.LOGIT, MixMode.parse("logit", "--mix"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixMode.parse("LOGIT", "--mix"));
+        assertEquals("--mix must be 'prob' or 'logit', got 'LOGIT'", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MixMode.parse("", "memory.mix"));
+        assertThrows(IllegalArgumentException.class, () -> new Mixing(0.5, 1, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> new LogMixer().blendLogProb(new float[4], new float[4], 4, 0, new Mixing(0.5, 1)));
+    }
+
     @Test
     void rejectsBadSettings() {
         assertThrows(IllegalArgumentException.class, () -> Mixing.of(-0.1));

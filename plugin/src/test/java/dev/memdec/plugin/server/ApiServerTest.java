@@ -9,6 +9,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.memdec.plugin.mix.MixMode;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -74,6 +75,12 @@ class ApiServerTest {
                 "{\"prompt\":\"Hi\",\"max_tokens\":100,\"memory\":{\"name\":\"med\",\"lambda\":0.75}}"));
         assertEquals("memory med at lambda 0.75.", text(med));
         assertEquals(0.75, med.getAsJsonObject("memory").get("lambda").getAsDouble());
+        assertEquals("prob", med.getAsJsonObject("memory").get("mix").getAsString(), "the server's default mix");
+        JsonObject logit = TestServer.json(server.post("/v1/completions",
+                "{\"prompt\":\"Hi\",\"max_tokens\":100,\"memory\":{\"lambda\":0.5,\"mix\":\"logit\"}}"));
+        assertEquals("logit", logit.getAsJsonObject("memory").get("mix").getAsString());
+        assertEquals(List.of(MixMode.PROB, MixMode.PROB, MixMode.LOGIT),
+                engine.selections.stream().map(MemorySelection::mix).toList(), "the mode reaches the engine");
     }
 
     @Test
@@ -174,6 +181,8 @@ class ApiServerTest {
         assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"memory\":{\"lambda\":1.5}}"), 400, "invalid_value", "memory.lambda");
         assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"memory\":{\"lambda\":-0.01}}"), 400, "invalid_value", "memory.lambda");
         assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"memory\":{\"lamda\":0.5}}"), 400, "unknown_parameter", "memory.lamda");
+        assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"memory\":{\"mix\":\"sum\"}}"), 400, "invalid_value", "memory.mix");
+        assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"memory\":{\"mix\":1}}"), 400, "invalid_value", "memory.mix");
         assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"memory\":{\"name\":\"nope\"}}"), 404, "memory_not_found", "memory.name");
         assertError(server.post("/v1/completions", "{\"prompt\":\"" + "x".repeat(600) + "\"}"), 400, "context_length_exceeded", "prompt");
         assertError(server.post("/v1/chat/completions", "{\"messages\":[]}"), 400, "invalid_value", "messages");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.memdec.plugin.mix.MixMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The chat page in headless Chromium (Debian's, installed by scripts/setup.sh) driven by Playwright: both
- * columns fill, the λ slider changes the next memory answer (fake engine, exact texts), the sampling fields
+ * columns fill, the λ slider changes the next memory answer (fake engine, exact texts), the mix selector sends
+ * prob or logit to the engine, the sampling fields
  * (temperature, top-k, top-p, min-p, seed) reach the engine for both columns, and the page works over
  * the real runtime. Saves target/chat-page.png and target/chat-page-runtime.png.
  */
@@ -38,7 +40,15 @@ class ChatPageBrowserTest {
             assertEquals("memory law at lambda 0.4.", seen.getAsJsonObject("first").get("memory").getAsString());
             assertEquals("0.80", seen.get("lambdaLabel").getAsString());
             assertEquals("memory law at lambda 0.8.", seen.getAsJsonObject("second").get("memory").getAsString());
-            assertEquals("law, λ = 0.80", seen.get("memoryLabel").getAsString());
+            assertEquals("law, λ = 0.80, logit mix", seen.get("memoryLabel").getAsString());
+            assertEquals("prob", seen.get("initialMix").getAsString(), "the selector starts at the server's --mix");
+            // The mode reaches the engine: the memory column's first message at the server's default, its second
+            // after choosing logit; the host column is host only both times.
+            List<MemorySelection> selections = List.copyOf(engine.selections);
+            assertEquals(4, selections.size(), selections.toString());
+            List<MemorySelection> memoryColumn = selections.stream().filter(MemorySelection::enabled).toList();
+            assertEquals(List.of(MemorySelection.of("law", 0.4, 1.0, MixMode.PROB),
+                    MemorySelection.of("law", 0.8, 1.0, MixMode.LOGIT)), memoryColumn, selections.toString());
             assertEquals(0, seen.getAsJsonArray("errors").size(), r.output());
             // First message: the page's defaults (llama.cpp's), one random seed shared by both columns; second: the
             // values typed into the sampling fields, in both columns.

@@ -27,6 +27,8 @@ public final class FakeEngine implements CompletionEngine {
     public final AtomicInteger openStreams = new AtomicInteger();
     /** The sampling settings of every stream opened, in order. */
     public final Queue<SamplingParams> samplings = new ConcurrentLinkedQueue<>();
+    /** The memory selection of every stream opened, in order. */
+    public final Queue<MemorySelection> selections = new ConcurrentLinkedQueue<>();
     final List<Thread> generatingThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public FakeEngine(List<String> memories, int contextLength, Optional<String> chatTemplate) {
@@ -140,6 +142,7 @@ public final class FakeEngine implements CompletionEngine {
             int reuse = SlotScheduler.commonPrefix(cached, prompt);
             decodedPromptTokens.addAndGet(prompt.length - reuse);
             samplings.add(sampling);
+            selections.add(memory);
             streaming = true;
             openStreams.incrementAndGet();
             byte[] bytes = answer.apply(new String(bytesOf(prompt), StandardCharsets.UTF_8), memory)

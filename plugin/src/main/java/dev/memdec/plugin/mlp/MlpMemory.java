@@ -1,0 +1,403 @@
+package dev.memdec.plugin.mlp;
+
+import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.gguf.GgufTensorInfo;
+import dev.memdec.converter.mlp.MlpMemoryConfig;
+import dev.memdec.converter.mlp.MlpMemoryGguf;
+import dev.memdec.converter.mlp.MlpMemoryTensors;
+import dev.memdec.converter.quant.Float16;
+import dev.memdec.converter.quant.Q8_0Block;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+
+/**
+ * An MLP memory loaded for inference: next-token logits from one host hidden state (the last block's FFN input,
+ * the kNN key), with no attention and no cache, so a step costs the same at any context length.
+ *
+ * <p>The file is validated by {@link MlpMemoryGguf#read} (every key, tensor, shape and type) before anything is
+ * used; Q8_0 matrices stay quantized, other types are decoded to F32 once at load. One instance may be used by one thread at a time (it owns its
+ * scratch buffers); large matrix-vector products are split across its own pool of {@code threads} daemon threads.
+ */
+public final class MlpMemory {
+
+    private final Path path;
+    private final MlpMemoryConfig config;
+    private final Matrix input;
+    private final float[] inputBias;
+    private final float[][] norm;
+    private final float[][] normBias;
+    private final Matrix[] gate;
+    private final Matrix[] up;
+    private final float[][] upBias;
+    private final Matrix[] down;
+    private final float[][] downBias;
+    private final float[] outputNorm;
+    private final float[] outputNormBias;
+    private final Matrix output;
+    private final float[] x;
+    private final float[] h;
+    private final float[] hidden;
+    private final float[] gated;
+
+    /** Matrices smaller than this many weights are not worth splitting across threads. */
+    private static final int PARALLEL_MIN_WEIGHTS = 1 << 16;
+
+    private final ForkJoinPool pool;
+    private final int threads;
+
+    /** A row-major [rows × cols] matrix: {@code y = W·x} has {@code rows} outputs. */
+    interface Matrix {
+        int rows();
+
+        int cols();
+
+        /** Bytes one product reads. */
+        long bytes();
+
+        /** {@code out[r] = row r · in} for rows {@code [from, to)}. */
+        void apply(float[] in, float[] out, int from, int to);
+    }
+
+    /** F32 weights. */
+    record F32Matrix(float[] w, int rows, int cols) implements Matrix {
+        @Override
+        public long bytes() {
+            return (long) w.length * Float.BYTES;
+        }
+
+        @Override
+        public void apply(float[] in, float[] out, int from, int to) {
+            for (int r = from; r < to; r++) {
+                out[r] = dot(w, r * cols, in, cols);
+            }
+        }
+    }
+
+    /**
+     * Q8_0 weights kept quantized (8-bit values, one scale per 32): a product reads 1.06 bytes per weight instead
+     * of 4, and computes exactly what llama.cpp's dequantized weights would give up to float summation order.
+     */
+    record Q8Matrix(byte[] q, float[] scales, int rows, int cols) implements Matrix {
+        @Override
+        public long bytes() {
+            return q.length + (long) scales.length * Short.BYTES;
+        }
+
+        @Override
+        public void apply(float[] in, float[] out, int from, int to) {
+            int blocks = cols / Q8_0Block.ELEMENTS;
+            for (int r = from; r < to; r++) {
+                float sum = 0;
+                int base = r * cols;
+                for (int b = 0; b < blocks; b++) {
+                    int off = base + b * Q8_0Block.ELEMENTS;
+                    int x = b * Q8_0Block.ELEMENTS;
+                    float s0 = 0;
+                    float s1 = 0;
+                    float s2 = 0;
+                    float s3 = 0;
+                    for (int i = 0; i < Q8_0Block.ELEMENTS; i += 4) {
+                        s0 += q[off + i] * in[x + i];
+                        s1 += q[off + i + 1] * in[x + i + 1];
+                        s2 += q[off + i + 2] * in[x + i + 2];
+                        s3 += q[off + i + 3] * in[x + i + 3];
+                    }
+                    sum += ((s0 + s1) + (s2 + s3)) * scales[r * blocks + b];
+                }
+                out[r] = sum;
+            }
+        }
+    }
+
+    /** {@code out = m·in}, its rows split across the pool's threads when the matrix is large enough. */
+    private void apply(Matrix m, float[] in, float[] out) {
+        if (pool == null || (long) m.rows() * m.cols() < PARALLEL_MIN_WEIGHTS) {
+            m.apply(in, out, 0, m.rows());
+            return;
+        }
+        int parts = threads;
+        pool.submit(() -> IntStream.range(0, parts).parallel()
+                .forEach(p -> m.apply(in, out, (int) ((long) m.rows() * p / parts),
+                        (int) ((long) m.rows() * (p + 1) / parts)))).join();
+    }
+
+    private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f, int threads) {
+        this.path = path;
+        this.config = c;
+        this.threads = threads;
+        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
+        input = c.projects() ? matrix(f, MlpMemoryTensors.INPUT) : null;
+        inputBias = c.projects() && gpt2 ? vector(f, MlpMemoryTensors.INPUT_BIAS) : null;
+        int n = c.blocks();
+        norm = new float[n][];
+        normBias = new float[n][];
+        gate = new Matrix[n];
+        up = new Matrix[n];
+        upBias = new float[n][];
+        down = new Matrix[n];
+        downBias = new float[n][];
+        for (int b = 0; b < n; b++) {
+            norm[b] = vector(f, MlpMemoryTensors.norm(b));
+            up[b] = matrix(f, MlpMemoryTensors.up(b));
+            down[b] = matrix(f, MlpMemoryTensors.down(b));
+            if (gpt2) {
+                normBias[b] = vector(f, MlpMemoryTensors.normBias(b));
+                upBias[b] = vector(f, MlpMemoryTensors.upBias(b));
+                downBias[b] = vector(f, MlpMemoryTensors.downBias(b));
+            } else {
+                gate[b] = matrix(f, MlpMemoryTensors.gate(b));
+            }
+        }
+        outputNorm = vector(f, MlpMemoryTensors.OUTPUT_NORM);
+        outputNormBias = gpt2 ? vector(f, MlpMemoryTensors.OUTPUT_NORM_BIAS) : null;
+        output = matrix(f, MlpMemoryTensors.OUTPUT);
+        x = new float[c.width()];
+        h = new float[c.width()];
+        hidden = new float[c.ff()];
+        gated = new float[c.ff()];
+    }
+
+    /**
+     * Reads and validates an MLP memory GGUF.
+     *
+     * @throws IllegalArgumentException if the file is missing, not an MLP memory, or malformed (one line naming it)
+     * @throws IOException              if it cannot be read as GGUF at all
+     */
+    public static MlpMemory open(Path path) throws IOException {
+        return open(path, 1);
+    }
+
+    /**
+     * As {@link #open(Path)}, running each large matrix-vector product on {@code threads} threads (the host's
+     * decode thread count: the two never run at the same time).
+     */
+    public static MlpMemory open(Path path, int threads) throws IOException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalArgumentException("MLP memory file not found: " + path);
+        }
+        try (GgufFile f = GgufFile.open(path)) {
+            return new MlpMemory(path, MlpMemoryGguf.read(f), f, threads);
+        }
+    }
+
+    /** True when the GGUF at {@code path} declares the MLP memory architecture. */
+    public static boolean isMlpMemory(Path path) throws IOException {
+        try (GgufFile f = GgufFile.open(path)) {
+            return MlpMemoryGguf.isMlpMemory(f);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public MlpMemoryConfig config() {
+        return config;
+    }
+
+    /** Bytes of weights one forward reads, as held at run time (Q8_0 matrices quantized, the rest F32). */
+    public long weightBytes() {
+        long matrices = 0;
+        long elements = 0;
+        for (Matrix m : matrices()) {
+            matrices += m.bytes();
+            elements += (long) m.rows() * m.cols();
+        }
+        return matrices + (config.parameterCount() - elements) * Float.BYTES;
+    }
+
+    private java.util.List<Matrix> matrices() {
+        java.util.List<Matrix> all = new java.util.ArrayList<>();
+        if (input != null) {
+            all.add(input);
+        }
+        for (int b = 0; b < config.blocks(); b++) {
+            all.add(up[b]);
+            all.add(down[b]);
+            if (gate[b] != null) {
+                all.add(gate[b]);
+            }
+        }
+        all.add(output);
+        return all;
+    }
+
+    /**
+     * Refuses a host the memory was not trained on: another architecture, width or tokenizer. A host file whose
+     * hash differs from the recorded one (a re-quantized or fine-tuned host of the same shape) is allowed; the
+     * returned warning says so.
+     *
+     * @param architecture    the host's {@code general.architecture}
+     * @param width           the host's n_embd
+     * @param tokenizerSha256 the host's tokenizer hash ({@code memdec.tokenizer_sha256} or computed)
+     * @param fileSha256      the host file's SHA-256, or null when not computed
+     * @throws IllegalArgumentException one line naming the difference
+     */
+    public Optional<String> checkHost(String architecture, int width, String tokenizerSha256, String fileSha256) {
+        MlpMemoryConfig.Host h = config.host();
+        if (!h.architecture().equals(architecture)) {
+            throw new IllegalArgumentException(path + ": this MLP memory reads a " + h.architecture()
+                    + " host's hidden state, but the host is " + architecture);
+        }
+        if (h.width() != width) {
+            throw new IllegalArgumentException(path + ": this MLP memory reads " + h.width()
+                    + "-wide hidden states (memdec.host.embedding_length), but the host's n_embd is " + width);
+        }
+        if (!config.tokenizerSha256().equals(tokenizerSha256)) {
+            throw new IllegalArgumentException(path + ": the host's tokenizer (sha256 " + tokenizerSha256
+                    + ") differs from the one the MLP memory was trained with (" + config.tokenizerSha256() + ")");
+        }
+        if (fileSha256 != null && !h.fileSha256().isEmpty() && !h.fileSha256().equals(fileSha256)) {
+            return Optional.of("warning: " + path + " was trained on host file sha256 " + h.fileSha256()
+                    + ", this host is " + fileSha256 + " (same architecture and width; quality may differ)");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Next-token logits for one host hidden state.
+     *
+     * @param key    {@link MlpMemoryConfig#inputWidth()} floats (the host's last-FFN input at one position)
+     * @param logits at least vocab floats; receives the memory's raw logits
+     */
+    public void logits(float[] key, int keyOffset, float[] logits) {
+        MlpMemoryConfig c = config;
+        if (key.length - keyOffset < c.inputWidth() || logits.length < c.vocab()) {
+            throw new IllegalArgumentException("key needs " + c.inputWidth() + " floats and logits " + c.vocab());
+        }
+        if (input != null) {
+            float[] in = java.util.Arrays.copyOfRange(key, keyOffset, keyOffset + c.inputWidth());
+            apply(input, in, x);
+            if (inputBias != null) {
+                add(x, inputBias);
+            }
+        } else {
+            System.arraycopy(key, keyOffset, x, 0, c.width());
+        }
+        boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
+        for (int b = 0; b < c.blocks(); b++) {
+            normalize(x, norm[b], gpt2 ? normBias[b] : null, h);
+            apply(up[b], h, hidden);
+            if (gpt2) {
+                add(hidden, upBias[b]);
+                for (int i = 0; i < hidden.length; i++) {
+                    hidden[i] = gelu(hidden[i]);
+                }
+            } else {
+                apply(gate[b], h, gated);
+                for (int i = 0; i < hidden.length; i++) {
+                    float g = gated[i];
+                    hidden[i] *= g / (1f + (float) Math.exp(-g));
+                }
+            }
+            apply(down[b], hidden, h);
+            if (gpt2) {
+                add(h, downBias[b]);
+            }
+            add(x, h);
+        }
+        normalize(x, outputNorm, outputNormBias, h);
+        apply(output, h, logits);
+    }
+
+    /** LayerNorm (with bias) or RMSNorm (bias null), as the flavour asks. */
+    private void normalize(float[] in, float[] gain, float[] bias, float[] out) {
+        int n = in.length;
+        float eps = config.eps();
+        if (bias != null) {
+            double mean = 0;
+            for (float v : in) {
+                mean += v;
+            }
+            mean /= n;
+            double var = 0;
+            for (float v : in) {
+                var += (v - mean) * (v - mean);
+            }
+            float inv = (float) (1 / Math.sqrt(var / n + eps));
+            for (int i = 0; i < n; i++) {
+                out[i] = (float) (in[i] - mean) * inv * gain[i] + bias[i];
+            }
+        } else {
+            double ss = 0;
+            for (float v : in) {
+                ss += (double) v * v;
+            }
+            float inv = (float) (1 / Math.sqrt(ss / n + eps));
+            for (int i = 0; i < n; i++) {
+                out[i] = in[i] * inv * gain[i];
+            }
+        }
+    }
+
+    /** GELU, tanh form (GPT-2's "gelu_new"). */
+    static float gelu(float v) {
+        double u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+        return (float) (0.5 * v * (1 + Math.tanh(u)));
+    }
+
+    private static void add(float[] acc, float[] b) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += b[i];
+        }
+    }
+
+    /** Σ w[off + i]·x[i], four independent accumulators so the JIT can keep several lanes busy. */
+    static float dot(float[] w, int off, float[] x, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += w[off + i] * x[i];
+            s1 += w[off + i + 1] * x[i + 1];
+            s2 += w[off + i + 2] * x[i + 2];
+            s3 += w[off + i + 3] * x[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += w[off + i] * x[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static float[] vector(GgufFile f, String name) {
+        return f.readFloats(f.tensor(name).orElseThrow());
+    }
+
+    /**
+     * A GGUF matrix with ne = {in, out} is row-major [out × in]: row r is output r's weights. Q8_0 stays quantized;
+     * every other type is decoded to F32.
+     */
+    private static Matrix matrix(GgufFile f, String name) {
+        GgufTensorInfo t = f.tensor(name).orElseThrow();
+        int rows = Math.toIntExact(t.ne(1));
+        int cols = Math.toIntExact(t.ne(0));
+        if (t.type() != GgmlType.Q8_0) {
+            return new F32Matrix(f.readFloats(t), rows, cols);
+        }
+        MemorySegment data = f.data(t);
+        int blocks = Math.toIntExact((long) rows * cols / Q8_0Block.ELEMENTS);
+        byte[] q = new byte[Math.multiplyExact(blocks, Q8_0Block.ELEMENTS)];
+        float[] scales = new float[blocks];
+        for (int b = 0; b < blocks; b++) {
+            long at = (long) b * Q8_0Block.BYTES;
+            scales[b] = Float16.toFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at));
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, at + Short.BYTES, q, b * Q8_0Block.ELEMENTS,
+                    Q8_0Block.ELEMENTS);
+        }
+        return new Q8Matrix(q, scales, rows, cols);
+    }
+}

@@ -232,7 +232,7 @@ public final class LlamaContext implements AutoCloseable {
         int rc = (int) LlamaLibrary.DECODE.invokeExact(handle, batch);
         if (rc != 0) {
           nPast = firstPos;
-          boolean removed = (boolean) LlamaLibrary.KV_SEQ_RM.invokeExact(handle, 0, firstPos, -1);
+          boolean removed = LlamaLibrary.kvSeqRm(handle, 0, firstPos, -1);
           throw new IllegalStateException("llama_decode returned " + rc + (rc == 1 ? " (no KV-cache slot)" : "")
               + " for tokens " + start + ".." + (start + n - 1) + " at position " + (firstPos + start)
               + (removed ? "" : "; the cache could not be trimmed back"));
@@ -374,7 +374,7 @@ public final class LlamaContext implements AutoCloseable {
     ReentrantLock lock = InferenceLock.lock();
     lock.lock();
     try {
-      boolean ok = (boolean) LlamaLibrary.KV_SEQ_RM.invokeExact(handle, 0, fromPos, toPos);
+      boolean ok = LlamaLibrary.kvSeqRm(handle, 0, fromPos, toPos);
       if (!ok) {
         throw new IllegalStateException("llama.cpp could not remove positions [" + fromPos + ", " + toPos + ")");
       }
@@ -394,7 +394,7 @@ public final class LlamaContext implements AutoCloseable {
     ReentrantLock lock = InferenceLock.lock();
     lock.lock();
     try {
-      LlamaLibrary.KV_CLEAR.invokeExact(handle);
+      LlamaLibrary.kvClear(handle);
       nPast = 0;
     } catch (Throwable t) {
       throw Natives.rethrow(t);
@@ -407,7 +407,7 @@ public final class LlamaContext implements AutoCloseable {
   public int kvUsedCells() {
     checkOpen();
     try {
-      return (int) LlamaLibrary.KV_USED_CELLS.invokeExact(handle);
+      return LlamaLibrary.kvUsedCells(handle);
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }

@@ -70,7 +70,7 @@ public final class LlamaModel implements AutoCloseable {
       MemorySegment params = (MemorySegment) LlamaLibrary.MODEL_DEFAULT_PARAMS.invokeExact(
           (SegmentAllocator) arena);
       params.set(JAVA_INT, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "n_gpu_layers"), options.gpuLayers());
-      params.set(JAVA_BOOLEAN, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "use_mmap"), options.useMmap());
+      LlamaLibrary.setUseMmap(params, options.useMmap());
       params.set(JAVA_BOOLEAN, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "vocab_only"), options.vocabOnly());
       MemorySegment cPath = arena.allocateFrom(path.toAbsolutePath().toString());
       model = (MemorySegment) LlamaLibrary.MODEL_LOAD.invokeExact(cPath, params);

@@ -84,6 +84,7 @@ public final class LlamaContext implements AutoCloseable {
     try {
       MemorySegment p = (MemorySegment) LlamaLibrary.CONTEXT_DEFAULT_PARAMS.invokeExact((SegmentAllocator) arena);
       var l = LlamaLibrary.CONTEXT_PARAMS;
+      LlamaLibrary.pinContextDefaults(p);
       p.set(JAVA_INT, PARAM_N_CTX, o.nCtx());
       p.set(JAVA_INT, LlamaLibrary.offset(l, "n_batch"), o.nBatch());
       p.set(JAVA_INT, LlamaLibrary.offset(l, "n_ubatch"), o.nUbatch());

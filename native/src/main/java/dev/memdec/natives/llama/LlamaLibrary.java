@@ -196,6 +196,18 @@ final class LlamaLibrary {
     }
   }
 
+  /**
+   * Context settings that differ between the profiles' defaults and that memdec pins so both compute the same
+   * graph: v0.5.0 defaults to {@code flash_attn_type} AUTO (on for the CPU), b4916 has flash attention off; with
+   * it on, logits of one batch differ from the same tokens split into smaller batches by up to 5e-4 (measured,
+   * LlamaDecodeE2eTest), so it is turned off here.
+   */
+  static void pinContextDefaults(MemorySegment contextParams) {
+    if (V050) {
+      contextParams.set(JAVA_INT, offset(CONTEXT_PARAMS, "flash_attn_type"), 0);
+    }
+  }
+
   static long offset(StructLayout layout, String field) {
     return layout.byteOffset(PathElement.groupElement(field));
   }

@@ -113,7 +113,10 @@ public final class LlamaContext implements AutoCloseable {
     }
     this.handle = ctx;
     try {
-      this.nCtx = (int) LlamaLibrary.N_CTX.invokeExact(ctx);
+      // v0.5.0 pads n_ctx up to a multiple of 256 (b4916 does not): memdec uses the window that was asked for
+      // (the model's training context for 0), so both profiles fill, trim and refuse at the same position.
+      int asked = o.nCtx() > 0 ? o.nCtx() : model.nCtxTrain();
+      this.nCtx = Math.min((int) LlamaLibrary.N_CTX.invokeExact(ctx), asked);
       this.nBatch = (int) LlamaLibrary.N_BATCH.invokeExact(ctx);
       this.batch = (MemorySegment) LlamaLibrary.BATCH_INIT.invokeExact((SegmentAllocator) arena, nBatch, 0, 1);
     } catch (Throwable t) {
@@ -158,7 +161,10 @@ public final class LlamaContext implements AutoCloseable {
     return model;
   }
 
-  /** KV-cache size in tokens (as llama.cpp rounded it). */
+  /**
+   * Usable context in tokens: the size asked for (the model's training context for 0), at most what llama.cpp
+   * allocated (v0.5.0 pads its KV cache to a multiple of 256, which is not used).
+   */
   public int nCtx() {
     return nCtx;
   }

@@ -50,6 +50,10 @@ final class LlamaLibrary {
   private static final boolean V050 = PROFILE == RuntimeProfile.V0_5_0;
   static final SymbolLookup LOOKUP = V050 ? loadV050() : loadThroughJavaLlamaCpp();
 
+  static {
+    RuntimeProfile.markLoaded(PROFILE);
+  }
+
   /**
    * Verifies the v0.5.0 libraries' checksums, opens {@code libllama.v0.5.0.so} (which finds its ggml
    * libraries next to it through its {@code $ORIGIN} run path) and loads the CPU backend for this machine.
@@ -220,6 +224,7 @@ final class LlamaLibrary {
   static final MethodHandle CHAIN_DEFAULT_PARAMS = fn("llama_sampler_chain_default_params", CHAIN_PARAMS);
 
   // ---- model ----
+  static final MethodHandle SUPPORTS_GPU_OFFLOAD = fn("llama_supports_gpu_offload", JAVA_BOOLEAN);
   static final MethodHandle MODEL_LOAD = fn("llama_model_load_from_file", ADDRESS, ADDRESS, MODEL_PARAMS);
   static final MethodHandle MODEL_FREE = fn("llama_model_free", null, ADDRESS);
   static final MethodHandle MODEL_N_CTX_TRAIN = fn("llama_model_n_ctx_train", JAVA_INT, ADDRESS);

@@ -9,10 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The llama.cpp build memdec runs on, one per process (design.md: two runtime profiles behind one Java API).
@@ -43,10 +46,81 @@ public enum RuntimeProfile {
 
   private static final String V050_CHECKSUMS = "llama-v0.5.0.sha256";
 
+  /** The profile whose library this process loaded; null until {@link LlamaLibrary} initializes. */
+  private static volatile RuntimeProfile loaded;
+
   private final String id;
+  private volatile Set<String> architectures;
 
   RuntimeProfile(String id) {
     this.id = id;
+  }
+
+  /**
+   * Chooses the profile for this process (the CLI's {@code --runtime}); a no-op when it is the one already
+   * chosen.
+   *
+   * @throws IllegalStateException if this process already loaded the other profile's library (one per process)
+   */
+  public static void choose(RuntimeProfile profile) {
+    RuntimeProfile now = loaded;
+    if (now != null && now != profile) {
+      throw new IllegalStateException("this process already runs llama.cpp " + now + "; --runtime " + profile
+          + " needs a new process");
+    }
+    System.setProperty(PROPERTY, profile.id);
+  }
+
+  static void markLoaded(RuntimeProfile profile) {
+    loaded = profile;
+  }
+
+  /**
+   * The {@code general.architecture} names this build's {@code llama_model_load} knows (resource
+   * {@code llama-<id>.architectures}: b4916's read from the shipped library, v0.5.0's from the tag's
+   * {@code src/llama-arch.cpp}).
+   */
+  public Set<String> architectures() {
+    Set<String> a = architectures;
+    if (a == null) {
+      Set<String> names = new TreeSet<>();
+      String resource = "llama-" + id + ".architectures";
+      try (InputStream in = RuntimeProfile.class.getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException("resource " + resource + " missing from memdec-native");
+        }
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        for (String line; (line = r.readLine()) != null; ) {
+          if (!line.isBlank() && !line.startsWith("#")) {
+            names.add(line.trim());
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read " + resource, e);
+      }
+      architectures = a = Collections.unmodifiableSet(names);
+    }
+    return a;
+  }
+
+  /**
+   * Refuses, by name, a file whose architecture this build cannot load (before llama.cpp sees it).
+   *
+   * @param what the file and its role, for the message
+   * @throws IllegalArgumentException naming the architecture, the runtime, and the other runtime if it knows it
+   */
+  public void checkArchitecture(String architecture, String what) {
+    if (architectures().contains(architecture)) {
+      return;
+    }
+    String hint = "";
+    for (RuntimeProfile other : values()) {
+      if (other != this && other.architectures().contains(architecture)) {
+        hint = "; llama.cpp " + other + " loads it (--runtime " + other + ")";
+      }
+    }
+    throw new IllegalArgumentException(what + ": architecture '" + architecture + "' is not one llama.cpp " + id
+        + " can load (it knows " + architectures().size() + " architectures)" + hint);
   }
 
   /** The name users type: {@code b4916} or {@code v0.5.0}. */

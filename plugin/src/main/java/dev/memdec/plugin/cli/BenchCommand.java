@@ -23,6 +23,9 @@ import picocli.CommandLine.Spec;
                 + "decoding gets to the bandwidth limit.")
 public final class BenchCommand implements MemdecCommand {
 
+    @Mixin
+    RuntimeChoice runtimeChoice;
+
     @Spec
     CommandSpec spec;
 

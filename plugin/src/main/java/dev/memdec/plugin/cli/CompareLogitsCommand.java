@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,6 +25,9 @@ import picocli.CommandLine.Spec;
                 "mean KL(ref||test) in nats with its standard error, max and 99th-percentile KL, same-top-token "
                         + "rate, and both perplexities. Both models must share the tokenizer."})
 public final class CompareLogitsCommand implements MemdecCommand {
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
 
     @Spec
     CommandSpec spec;

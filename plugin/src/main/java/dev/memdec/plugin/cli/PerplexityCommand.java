@@ -30,6 +30,9 @@ import picocli.CommandLine.Spec;
                 + "each window decoded once per model.")
 public final class PerplexityCommand implements MemdecCommand {
 
+    @Mixin
+    RuntimeChoice runtimeChoice;
+
     @Spec
     CommandSpec spec;
 

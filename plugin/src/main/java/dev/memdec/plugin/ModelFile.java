@@ -3,6 +3,7 @@ package dev.memdec.plugin;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufValue;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.natives.llama.RuntimeProfile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * What the runtime reads from a GGUF file with memdec's own validating reader before llama.cpp sees it. A
@@ -24,9 +24,6 @@ import java.util.Set;
  */
 record ModelFile(Path path, String tokenizerModel, List<String> tokens, boolean addEos, Optional<String> sha256) {
 
-    /** Architectures memdec writes, converts and tests against llama.cpp b4916; others are refused up front. */
-    static final Set<String> ARCHITECTURES = Set.of("gpt2", "qwen2", "llama");
-
     static ModelFile validate(Path path, String role) throws IOException {
         return validate(path, role, AvailableMemory.bytes());
     }
@@ -37,7 +34,7 @@ record ModelFile(Path path, String tokenizerModel, List<String> tokens, boolean 
      * @param role      "host" or "memory", for messages
      * @param available memory the machine can give the weights; empty where unknown
      * @throws IllegalArgumentException if the file does not exist or is not a regular readable file, its
-     *                                  architecture is not supported, or its weights exceed {@code available}
+     *                                  architecture is not one the chosen llama.cpp runtime loads, or its weights exceed {@code available}
      * @throws IOException              if it is not valid GGUF (the message names the file, offset and field)
      */
     static ModelFile validate(Path path, String role, OptionalLong available) throws IOException {
@@ -49,10 +46,8 @@ record ModelFile(Path path, String tokenizerModel, List<String> tokens, boolean 
         }
         try (GgufFile gguf = GgufFile.open(path)) {
             String architecture = gguf.architecture();
-            if (!ARCHITECTURES.contains(architecture)) {
-                throw new IllegalArgumentException(role + " model " + path + ": architecture '" + architecture
-                        + "' is not supported (memdec runs " + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
-            }
+            // every architecture the chosen llama.cpp loads is accepted; any other is refused by name here
+            RuntimeProfile.selected().checkArchitecture(architecture, role + " model " + path);
             long weights = gguf.tensors().stream().mapToLong(t -> t.byteSize()).sum();
             if (available.isPresent() && weights > available.getAsLong()) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,

@@ -1,5 +1,6 @@
 package dev.memdec.plugin;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,7 @@ import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFormatException;
 import dev.memdec.converter.gguf.GgufWriter;
 import dev.memdec.converter.gguf.FloatSource;
+import dev.memdec.natives.llama.RuntimeProfile;
 import dev.memdec.plugin.mix.Mixing;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,15 +47,41 @@ class RuntimeErrorsTest {
     }
 
     @Test
-    void unsupportedArchitectureIsRefusedBeforeLlamaCpp(@TempDir Path dir) throws Exception {
-        Path bert = dir.resolve("bert.gguf");
-        new GgufWriter().putString("general.architecture", "bert")
+    void anArchitectureTheRuntimeCannotLoadIsRefusedByNameBeforeLlamaCpp(@TempDir Path dir) throws Exception {
+        // qwen3 is newer than b4916 (v0.5.0 loads it); no llama.cpp knows "nosucharch"
+        boolean b4916 = RuntimeProfile.selected() == RuntimeProfile.B4916;
+        String arch = b4916 ? "qwen3" : "nosucharch";
+        Path file = dir.resolve(arch + ".gguf");
+        new GgufWriter().putString("general.architecture", arch)
                 .addTensor("token_embd.weight", GgmlType.F32, new long[] {4, 2}, FloatSource.of(new float[8]))
-                .write(bert);
+                .write(file);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> HostModel.open(bert, TestModels.options()));
-        assertTrue(e.getMessage().contains("architecture 'bert' is not supported"), e.getMessage());
-        assertTrue(e.getMessage().contains("bert.gguf"), e.getMessage());
+                () -> HostModel.open(file, TestModels.options()));
+        String runtime = RuntimeProfile.selected().id();
+        assertTrue(e.getMessage().contains("architecture '" + arch + "' is not one llama.cpp " + runtime + " can load"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains(arch + ".gguf"), e.getMessage());
+        assertEquals(b4916, e.getMessage().contains("llama.cpp v0.5.0 loads it (--runtime v0.5.0)"), e.getMessage());
+    }
+
+    @Test
+    void everyArchitectureOfTheProfileIsAcceptedAndB4916sAreASubsetOfV050s() {
+        assertTrue(RuntimeProfile.V0_5_0.architectures().containsAll(RuntimeProfile.B4916.architectures()));
+        for (String a : new String[] {"gpt2", "llama", "qwen2", "gemma3", "phi3"}) {
+            RuntimeProfile.B4916.checkArchitecture(a, "x");
+        }
+        for (String a : new String[] {"qwen3", "qwen35", "gemma4", "llama4", "gpt-oss", "mistral3", "deepseek2"}) {
+            RuntimeProfile.V0_5_0.checkArchitecture(a, "x");
+        }
+        assertEquals(151, RuntimeProfile.V0_5_0.architectures().size());
+    }
+
+    @Test
+    void gpuLayersWithoutAGpuBackendIsOneClearError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HostModel.open(TestModels.host(), TestModels.options().withGpuLayers(8)));
+        assertTrue(e.getMessage().startsWith("--gpu-layers 8: llama.cpp " + RuntimeProfile.selected().id()
+                + " has no GPU backend here"), e.getMessage());
     }
 
     @Test

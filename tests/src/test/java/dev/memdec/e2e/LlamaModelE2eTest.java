@@ -139,8 +139,12 @@ class LlamaModelE2eTest {
           && r.getMessage().contains("llama_model_loader")), records.size() + " records");
       records.clear();
       try (LlamaContext c = LlamaContext.create(model, ContextOptions.defaults().withNCtx(64))) {
-        assertTrue(records.stream().anyMatch(r -> r.getLevel() == Level.WARNING
-            && r.getMessage().contains("n_ctx_per_seq (64) < n_ctx_train (128)")), records.size() + " records");
+        // v0.5.0 pads n_ctx to a multiple of 256 (llama-context.cpp of the tag), so it warns the other way round
+        boolean v050 = dev.memdec.natives.llama.LlamaRuntime.get().profile()
+            == dev.memdec.natives.llama.RuntimeProfile.V0_5_0;
+        String text = v050 ? "n_ctx_seq (256) > n_ctx_train (128)" : "n_ctx_per_seq (64) < n_ctx_train (128)";
+        assertTrue(records.stream().anyMatch(r -> r.getLevel() == Level.WARNING && r.getMessage().contains(text)),
+            records.size() + " records");
       }
       assertTrue(records.stream().noneMatch(r -> r.getMessage().contains("\n")), "records are single lines");
     } finally {

@@ -14,7 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The few {@code struct ggml_tensor} fields the eval callback reads directly in b4916 (x86_64): the op and the
+ * The few {@code struct ggml_tensor} fields the eval callback reads directly (x86_64; the same layout in b4916
+ * and in v0.5.0's {@code ggml.h}, only the op numbers differ): the op and the
  * source pointers, which ggml exports no accessor for. Offsets and the op number were read from the shipped
  * library (a {@code ggml_get_rows} node built in a no-alloc ggml context, and {@code ggml_op_name} over the whole
  * enum); {@link #layoutMismatches()} repeats that check at start-up so another build can never be misread.
@@ -32,8 +33,8 @@ final class GgmlTensor {
   static final long NAME = 256;
   /** {@code GGML_OP_NONE}: a leaf (weight or graph input), not computed by the graph. */
   static final int OP_NONE = 0;
-  /** {@code GGML_OP_GET_ROWS} in b4916's {@code enum ggml_op}. */
-  static final int OP_GET_ROWS = 38;
+  /** {@code GGML_OP_GET_ROWS} in the profile's {@code enum ggml_op}: 38 in b4916, 40 in v0.5.0's ggml.h. */
+  static final int OP_GET_ROWS = LlamaLibrary.PROFILE == RuntimeProfile.V0_5_0 ? 40 : 38;
   private static final int TYPE_F32 = 0;
   private static final int TYPE_I32 = 26;
 

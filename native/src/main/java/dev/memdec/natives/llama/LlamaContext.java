@@ -84,6 +84,7 @@ public final class LlamaContext implements AutoCloseable {
     try {
       MemorySegment p = (MemorySegment) LlamaLibrary.CONTEXT_DEFAULT_PARAMS.invokeExact((SegmentAllocator) arena);
       var l = LlamaLibrary.CONTEXT_PARAMS;
+      LlamaLibrary.pinContextDefaults(p);
       p.set(JAVA_INT, PARAM_N_CTX, o.nCtx());
       p.set(JAVA_INT, LlamaLibrary.offset(l, "n_batch"), o.nBatch());
       p.set(JAVA_INT, LlamaLibrary.offset(l, "n_ubatch"), o.nUbatch());
@@ -112,7 +113,10 @@ public final class LlamaContext implements AutoCloseable {
     }
     this.handle = ctx;
     try {
-      this.nCtx = (int) LlamaLibrary.N_CTX.invokeExact(ctx);
+      // v0.5.0 pads n_ctx up to a multiple of 256 (b4916 does not): memdec uses the window that was asked for
+      // (the model's training context for 0), so both profiles fill, trim and refuse at the same position.
+      int asked = o.nCtx() > 0 ? o.nCtx() : model.nCtxTrain();
+      this.nCtx = Math.min((int) LlamaLibrary.N_CTX.invokeExact(ctx), asked);
       this.nBatch = (int) LlamaLibrary.N_BATCH.invokeExact(ctx);
       this.batch = (MemorySegment) LlamaLibrary.BATCH_INIT.invokeExact((SegmentAllocator) arena, nBatch, 0, 1);
     } catch (Throwable t) {
@@ -157,7 +161,10 @@ public final class LlamaContext implements AutoCloseable {
     return model;
   }
 
-  /** KV-cache size in tokens (as llama.cpp rounded it). */
+  /**
+   * Usable context in tokens: the size asked for (the model's training context for 0), at most what llama.cpp
+   * allocated (v0.5.0 pads its KV cache to a multiple of 256, which is not used).
+   */
   public int nCtx() {
     return nCtx;
   }
@@ -232,7 +239,7 @@ public final class LlamaContext implements AutoCloseable {
         int rc = (int) LlamaLibrary.DECODE.invokeExact(handle, batch);
         if (rc != 0) {
           nPast = firstPos;
-          boolean removed = (boolean) LlamaLibrary.KV_SEQ_RM.invokeExact(handle, 0, firstPos, -1);
+          boolean removed = LlamaLibrary.kvSeqRm(handle, 0, firstPos, -1);
           throw new IllegalStateException("llama_decode returned " + rc + (rc == 1 ? " (no KV-cache slot)" : "")
               + " for tokens " + start + ".." + (start + n - 1) + " at position " + (firstPos + start)
               + (removed ? "" : "; the cache could not be trimmed back"));
@@ -374,7 +381,7 @@ public final class LlamaContext implements AutoCloseable {
     ReentrantLock lock = InferenceLock.lock();
     lock.lock();
     try {
-      boolean ok = (boolean) LlamaLibrary.KV_SEQ_RM.invokeExact(handle, 0, fromPos, toPos);
+      boolean ok = LlamaLibrary.kvSeqRm(handle, 0, fromPos, toPos);
       if (!ok) {
         throw new IllegalStateException("llama.cpp could not remove positions [" + fromPos + ", " + toPos + ")");
       }
@@ -394,7 +401,7 @@ public final class LlamaContext implements AutoCloseable {
     ReentrantLock lock = InferenceLock.lock();
     lock.lock();
     try {
-      LlamaLibrary.KV_CLEAR.invokeExact(handle);
+      LlamaLibrary.kvClear(handle);
       nPast = 0;
     } catch (Throwable t) {
       throw Natives.rethrow(t);
@@ -407,7 +414,7 @@ public final class LlamaContext implements AutoCloseable {
   public int kvUsedCells() {
     checkOpen();
     try {
-      return (int) LlamaLibrary.KV_USED_CELLS.invokeExact(handle);
+      return LlamaLibrary.kvUsedCells(handle);
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }

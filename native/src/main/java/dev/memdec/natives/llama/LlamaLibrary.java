@@ -9,6 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.PrintStream;
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -17,12 +18,19 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
 
 /**
- * The llama.cpp b4916 C ABI as shipped in java-llama.cpp 4.2.0's {@code libjllama.so}: struct layouts and
- * downcall handles (facts in shared/docs/llama-abi.md §3, §4).
+ * The llama.cpp C ABI of the process's {@link RuntimeProfile}: struct layouts and downcall handles. Only what
+ * differs between the profiles is chosen here (the parameter-struct and sampler-interface layouts, the KV-cache
+ * calls, how the library is found); everything else is the same symbol with the same signature in both.
  *
- * <p>The library is loaded by java-llama.cpp's own loader (initializing {@code de.kherud.llama.LlamaModel}
+ * <p>b4916 is java-llama.cpp 4.2.0's {@code libjllama.so} (facts in shared/docs/llama-abi.md §3, §4). v0.5.0 is
+ * the prebuilt {@code libllama.v0.5.0.so} of npm {@code @node-llama-cpp/linux-x64@3.22.1} (layouts from that
+ * tag's {@code include/llama.h}; runtime-v0.5.md): its libraries are checked against pinned sha256 sums, loaded
+ * by path, and the CPU backend that fits this machine is loaded with {@code ggml_backend_load_all_from_path}.
+ *
+ * <p>The b4916 library is loaded by java-llama.cpp's own loader (initializing {@code de.kherud.llama.LlamaModel}
  * runs {@code LlamaLoader.initialize()}, which {@code System.load}s the extracted library from this class
  * loader), and symbols are then found through {@link SymbolLookup#loaderLookup()}. That gives the one library
  * instance per process that java-llama.cpp also uses; loading a second copy from another path would give
@@ -37,7 +45,35 @@ final class LlamaLibrary {
   private LlamaLibrary() {}
 
   static final Linker LINKER = Linker.nativeLinker();
-  static final SymbolLookup LOOKUP = loadThroughJavaLlamaCpp();
+  /** The profile of this process, fixed when this class initializes. */
+  static final RuntimeProfile PROFILE = RuntimeProfile.selected();
+  private static final boolean V050 = PROFILE == RuntimeProfile.V0_5_0;
+  static final SymbolLookup LOOKUP = V050 ? loadV050() : loadThroughJavaLlamaCpp();
+
+  static {
+    RuntimeProfile.markLoaded(PROFILE);
+  }
+
+  /**
+   * Verifies the v0.5.0 libraries' checksums, opens {@code libllama.v0.5.0.so} (which finds its ggml
+   * libraries next to it through its {@code $ORIGIN} run path) and loads the CPU backend for this machine.
+   */
+  private static SymbolLookup loadV050() {
+    Path dir = RuntimeProfile.v050Dir().toAbsolutePath();
+    RuntimeProfile.verifyV050(dir);
+    SymbolLookup llama = SymbolLookup.libraryLookup(dir.resolve("libllama.v0.5.0.so"), Arena.global());
+    SymbolLookup ggml = SymbolLookup.libraryLookup(dir.resolve("libggml.v0.5.0.so"), Arena.global());
+    SymbolLookup base = SymbolLookup.libraryLookup(dir.resolve("libggml-base.so"), Arena.global());
+    SymbolLookup all = llama.or(ggml).or(base);
+    MethodHandle loadAll = LINKER.downcallHandle(all.find("ggml_backend_load_all_from_path").orElseThrow(),
+        FunctionDescriptor.ofVoid(ADDRESS));
+    try (Arena arena = Arena.ofConfined()) {
+      loadAll.invokeExact(arena.allocateFrom(dir.toString()));
+    } catch (Throwable t) {
+      throw Natives.rethrow(t);
+    }
+    return all;
+  }
 
   private static SymbolLookup loadThroughJavaLlamaCpp() {
     // java-llama.cpp's loader prints "Extracted 'libjllama.so' ..." to standard output, which would corrupt
@@ -57,8 +93,17 @@ final class LlamaLibrary {
 
   static MemorySegment symbol(String name) {
     return LOOKUP.find(name).orElseThrow(() -> new IllegalStateException(
-        "symbol " + name + " not exported by the loaded libjllama.so (expected llama.cpp build "
-            + LlamaRuntime.EXPECTED_BUILD + ")"));
+        "symbol " + name + " not exported by the loaded llama.cpp library (runtime " + PROFILE + ")"));
+  }
+
+  /** A handle for {@code name} only in the v0.5.0 profile (null in b4916). */
+  private static MethodHandle v050(String name, MemoryLayout ret, MemoryLayout... args) {
+    return V050 ? fn(name, ret, args) : null;
+  }
+
+  /** A handle for {@code name} only in the b4916 profile (null in v0.5.0). */
+  private static MethodHandle b4916(String name, MemoryLayout ret, MemoryLayout... args) {
+    return V050 ? null : fn(name, ret, args);
   }
 
   private static MethodHandle fn(String name, MemoryLayout ret, MemoryLayout... args) {
@@ -68,7 +113,15 @@ final class LlamaLibrary {
 
   // ---- structs (x86_64 SysV, llama-abi §3); explicit padding so FFM's alignment checks catch mistakes ----
 
-  static final StructLayout MODEL_PARAMS = structLayout(
+  static final StructLayout MODEL_PARAMS = V050 ? structLayout(
+      ADDRESS.withName("devices"), ADDRESS.withName("tensor_buft_overrides"), JAVA_INT.withName("n_gpu_layers"),
+      JAVA_INT.withName("split_mode"), JAVA_INT.withName("load_mode"), JAVA_INT.withName("lazy_mode"),
+      JAVA_INT.withName("main_gpu"), paddingLayout(4), ADDRESS.withName("tensor_split"),
+      ADDRESS.withName("progress_callback"), ADDRESS.withName("progress_callback_user_data"),
+      ADDRESS.withName("kv_overrides"), JAVA_BOOLEAN.withName("vocab_only"), JAVA_BOOLEAN.withName("check_tensors"),
+      JAVA_BOOLEAN.withName("use_extra_bufts"), JAVA_BOOLEAN.withName("no_host"), JAVA_BOOLEAN.withName("no_alloc"),
+      JAVA_BOOLEAN.withName("load_mtp"), paddingLayout(2))
+      .withName("llama_model_params") : structLayout(
       ADDRESS.withName("devices"), JAVA_INT.withName("n_gpu_layers"), JAVA_INT.withName("split_mode"),
       JAVA_INT.withName("main_gpu"), paddingLayout(4), ADDRESS.withName("tensor_split"),
       ADDRESS.withName("progress_callback"), ADDRESS.withName("progress_callback_user_data"),
@@ -76,7 +129,23 @@ final class LlamaLibrary {
       JAVA_BOOLEAN.withName("use_mlock"), JAVA_BOOLEAN.withName("check_tensors"), paddingLayout(4))
       .withName("llama_model_params");
 
-  static final StructLayout CONTEXT_PARAMS = structLayout(
+  static final StructLayout CONTEXT_PARAMS = V050 ? structLayout(
+      JAVA_INT.withName("n_ctx"), JAVA_INT.withName("n_batch"), JAVA_INT.withName("n_ubatch"),
+      JAVA_INT.withName("n_seq_max"), JAVA_INT.withName("n_rs_seq"), JAVA_INT.withName("n_outputs_max"),
+      JAVA_INT.withName("n_outputs_max_per_seq"), JAVA_INT.withName("n_threads"), JAVA_INT.withName("n_threads_batch"),
+      JAVA_INT.withName("ctx_type"), JAVA_INT.withName("rope_scaling_type"), JAVA_INT.withName("pooling_type"),
+      JAVA_INT.withName("attention_type"), JAVA_INT.withName("flash_attn_type"),
+      JAVA_FLOAT.withName("rope_freq_base"), JAVA_FLOAT.withName("rope_freq_scale"),
+      JAVA_FLOAT.withName("yarn_ext_factor"), JAVA_FLOAT.withName("yarn_attn_factor"),
+      JAVA_FLOAT.withName("yarn_beta_fast"), JAVA_FLOAT.withName("yarn_beta_slow"),
+      JAVA_INT.withName("yarn_orig_ctx"), JAVA_FLOAT.withName("defrag_thold"),
+      ADDRESS.withName("cb_eval"), ADDRESS.withName("cb_eval_user_data"),
+      JAVA_INT.withName("type_k"), JAVA_INT.withName("type_v"),
+      ADDRESS.withName("abort_callback"), ADDRESS.withName("abort_callback_data"),
+      JAVA_BOOLEAN.withName("embeddings"), JAVA_BOOLEAN.withName("offload_kqv"), JAVA_BOOLEAN.withName("no_perf"),
+      JAVA_BOOLEAN.withName("op_offload"), JAVA_BOOLEAN.withName("swa_full"), JAVA_BOOLEAN.withName("kv_unified"),
+      paddingLayout(2), ADDRESS.withName("samplers"), JAVA_LONG.withName("n_samplers"), ADDRESS.withName("ctx_other"))
+      .withName("llama_context_params") : structLayout(
       JAVA_INT.withName("n_ctx"), JAVA_INT.withName("n_batch"), JAVA_INT.withName("n_ubatch"),
       JAVA_INT.withName("n_seq_max"), JAVA_INT.withName("n_threads"), JAVA_INT.withName("n_threads_batch"),
       JAVA_INT.withName("rope_scaling_type"), JAVA_INT.withName("pooling_type"), JAVA_INT.withName("attention_type"),
@@ -103,7 +172,13 @@ final class LlamaLibrary {
       ADDRESS.withName("data"), JAVA_LONG.withName("size"), JAVA_LONG.withName("selected"),
       JAVA_BOOLEAN.withName("sorted"), paddingLayout(7)).withName("llama_token_data_array");
 
-  static final StructLayout SAMPLER_IFACE = structLayout(
+  /** v0.5.0 adds six backend-sampling members after {@code free}; NULL (zero) for a CPU-only sampler. */
+  static final StructLayout SAMPLER_IFACE = V050 ? structLayout(
+      ADDRESS.withName("name"), ADDRESS.withName("accept"), ADDRESS.withName("apply"), ADDRESS.withName("reset"),
+      ADDRESS.withName("clone"), ADDRESS.withName("free"), ADDRESS.withName("backend_init"),
+      ADDRESS.withName("backend_accept"), ADDRESS.withName("backend_apply"), ADDRESS.withName("backend_set_input"),
+      ADDRESS.withName("backend_reset"), ADDRESS.withName("copy_state")).withName("llama_sampler_i")
+      : structLayout(
       ADDRESS.withName("name"), ADDRESS.withName("accept"), ADDRESS.withName("apply"), ADDRESS.withName("reset"),
       ADDRESS.withName("clone"), ADDRESS.withName("free")).withName("llama_sampler_i");
 
@@ -115,6 +190,27 @@ final class LlamaLibrary {
 
   static final StructLayout LOGIT_BIAS = structLayout(JAVA_INT.withName("token"), JAVA_FLOAT.withName("bias"))
       .withName("llama_logit_bias");
+
+  /** b4916 has a {@code use_mmap} flag; v0.5.0 a {@code load_mode} enum (0 none, 1 mmap). */
+  static void setUseMmap(MemorySegment modelParams, boolean mmap) {
+    if (V050) {
+      modelParams.set(JAVA_INT, offset(MODEL_PARAMS, "load_mode"), mmap ? 1 : 0);
+    } else {
+      modelParams.set(JAVA_BOOLEAN, offset(MODEL_PARAMS, "use_mmap"), mmap);
+    }
+  }
+
+  /**
+   * Context settings that differ between the profiles' defaults and that memdec pins so both compute the same
+   * graph: v0.5.0 defaults to {@code flash_attn_type} AUTO (on for the CPU), b4916 has flash attention off; with
+   * it on, logits of one batch differ from the same tokens split into smaller batches by up to 5e-4 (measured,
+   * LlamaDecodeE2eTest), so it is turned off here.
+   */
+  static void pinContextDefaults(MemorySegment contextParams) {
+    if (V050) {
+      contextParams.set(JAVA_INT, offset(CONTEXT_PARAMS, "flash_attn_type"), 0);
+    }
+  }
 
   static long offset(StructLayout layout, String field) {
     return layout.byteOffset(PathElement.groupElement(field));
@@ -128,6 +224,7 @@ final class LlamaLibrary {
   static final MethodHandle CHAIN_DEFAULT_PARAMS = fn("llama_sampler_chain_default_params", CHAIN_PARAMS);
 
   // ---- model ----
+  static final MethodHandle SUPPORTS_GPU_OFFLOAD = fn("llama_supports_gpu_offload", JAVA_BOOLEAN);
   static final MethodHandle MODEL_LOAD = fn("llama_model_load_from_file", ADDRESS, ADDRESS, MODEL_PARAMS);
   static final MethodHandle MODEL_FREE = fn("llama_model_free", null, ADDRESS);
   static final MethodHandle MODEL_N_CTX_TRAIN = fn("llama_model_n_ctx_train", JAVA_INT, ADDRESS);
@@ -170,9 +267,45 @@ final class LlamaLibrary {
   static final MethodHandle DECODE = fn("llama_decode", JAVA_INT, ADDRESS, BATCH);
   static final MethodHandle GET_LOGITS_ITH = fn("llama_get_logits_ith", ADDRESS, ADDRESS, JAVA_INT);
   static final MethodHandle GET_EMBEDDINGS_ITH = fn("llama_get_embeddings_ith", ADDRESS, ADDRESS, JAVA_INT);
-  static final MethodHandle KV_SEQ_RM = fn("llama_kv_self_seq_rm", JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
-  static final MethodHandle KV_CLEAR = fn("llama_kv_self_clear", null, ADDRESS);
-  static final MethodHandle KV_USED_CELLS = fn("llama_kv_self_used_cells", JAVA_INT, ADDRESS);
+  // KV cache: b4916's llama_kv_self_* take the context; v0.5.0's llama_memory_* take llama_get_memory(ctx)
+  private static final MethodHandle KV_SELF_SEQ_RM =
+      b4916("llama_kv_self_seq_rm", JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
+  private static final MethodHandle KV_SELF_CLEAR = b4916("llama_kv_self_clear", null, ADDRESS);
+  private static final MethodHandle KV_SELF_USED_CELLS = b4916("llama_kv_self_used_cells", JAVA_INT, ADDRESS);
+  private static final MethodHandle GET_MEMORY = v050("llama_get_memory", ADDRESS, ADDRESS);
+  private static final MethodHandle MEMORY_SEQ_RM =
+      v050("llama_memory_seq_rm", JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
+  private static final MethodHandle MEMORY_CLEAR = v050("llama_memory_clear", null, ADDRESS, JAVA_BOOLEAN);
+  private static final MethodHandle MEMORY_SEQ_POS_MIN = v050("llama_memory_seq_pos_min", JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle MEMORY_SEQ_POS_MAX = v050("llama_memory_seq_pos_max", JAVA_INT, ADDRESS, JAVA_INT);
+
+  /** Removes positions [p0, p1) of sequence {@code seq} (p1 &lt; 0: to the end); false if impossible. */
+  static boolean kvSeqRm(MemorySegment ctx, int seq, int p0, int p1) throws Throwable {
+    return V050 ? (boolean) MEMORY_SEQ_RM.invokeExact((MemorySegment) GET_MEMORY.invokeExact(ctx), seq, p0, p1)
+        : (boolean) KV_SELF_SEQ_RM.invokeExact(ctx, seq, p0, p1);
+  }
+
+  /** Empties the KV cache (v0.5.0: data buffers too). */
+  static void kvClear(MemorySegment ctx) throws Throwable {
+    if (V050) {
+      MEMORY_CLEAR.invokeExact((MemorySegment) GET_MEMORY.invokeExact(ctx), true);
+    } else {
+      KV_SELF_CLEAR.invokeExact(ctx);
+    }
+  }
+
+  /**
+   * Cells in use by sequence 0: b4916's {@code llama_kv_self_used_cells}; v0.5.0 has no such call, so the span
+   * of positions that sequence 0 holds (memdec keeps one contiguous sequence per context).
+   */
+  static int kvUsedCells(MemorySegment ctx) throws Throwable {
+    if (!V050) {
+      return (int) KV_SELF_USED_CELLS.invokeExact(ctx);
+    }
+    MemorySegment mem = (MemorySegment) GET_MEMORY.invokeExact(ctx);
+    int max = (int) MEMORY_SEQ_POS_MAX.invokeExact(mem, 0);
+    return max < 0 ? 0 : max - (int) MEMORY_SEQ_POS_MIN.invokeExact(mem, 0) + 1;
+  }
 
   // ---- ggml tensor access for the eval callback (no ggml_tensor layout needed) ----
   static final MethodHandle GGML_GET_NAME = fn("ggml_get_name", ADDRESS, ADDRESS);
@@ -205,8 +338,21 @@ final class LlamaLibrary {
   static final MethodHandle SAMPLER_INIT_TOP_P = fn("llama_sampler_init_top_p", ADDRESS, JAVA_FLOAT, JAVA_LONG);
   static final MethodHandle SAMPLER_INIT_MIN_P = fn("llama_sampler_init_min_p", ADDRESS, JAVA_FLOAT, JAVA_LONG);
   static final MethodHandle SAMPLER_INIT_TEMP = fn("llama_sampler_init_temp", ADDRESS, JAVA_FLOAT);
-  static final MethodHandle SAMPLER_INIT_PENALTIES =
-      fn("llama_sampler_init_penalties", ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT);
+  private static final MethodHandle SAMPLER_INIT_PENALTIES_B4916 =
+      b4916("llama_sampler_init_penalties", ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT);
+  /** v0.5.0 puts {@code int32_t n_vocab} first (used only by backend sampling, to size its token ring). */
+  private static final MethodHandle SAMPLER_INIT_PENALTIES_V050 =
+      v050("llama_sampler_init_penalties", ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT);
+
+  /**
+   * {@code llama_sampler_init_penalties} of the profile. v0.5.0's extra {@code n_vocab} only bounds the token ring
+   * of backend (on-device) sampling, {@code min(last_n, n_vocab)}, which memdec does not use; {@code lastN} is
+   * passed, so that bound is {@code lastN} itself.
+   */
+  static MemorySegment samplerInitPenalties(int lastN, float repeat, float freq, float present) throws Throwable {
+    return V050 ? (MemorySegment) SAMPLER_INIT_PENALTIES_V050.invokeExact(lastN, lastN, repeat, freq, present)
+        : (MemorySegment) SAMPLER_INIT_PENALTIES_B4916.invokeExact(lastN, repeat, freq, present);
+  }
   static final MethodHandle SAMPLER_INIT_GRAMMAR =
       fn("llama_sampler_init_grammar", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
   static final MethodHandle SAMPLER_INIT_LOGIT_BIAS =

@@ -47,6 +47,16 @@ public final class LlamaModel implements AutoCloseable {
         ? nCtxTrain() : Integer.MAX_VALUE;
   }
 
+  /** Whether the loaded llama.cpp has a backend that can take offloaded layers ({@code llama_supports_gpu_offload}). */
+  public static boolean supportsGpuOffload() {
+    LlamaRuntime.get();
+    try {
+      return (boolean) LlamaLibrary.SUPPORTS_GPU_OFFLOAD.invokeExact();
+    } catch (Throwable t) {
+      throw Natives.rethrow(t);
+    }
+  }
+
   /**
    * Loads a model.
    *
@@ -65,12 +75,16 @@ public final class LlamaModel implements AutoCloseable {
     if (!Arrays.equals(magic, "GGUF".getBytes(StandardCharsets.US_ASCII))) {
       throw new IOException(path + ": offset 0: expected the GGUF magic, found " + Arrays.toString(magic));
     }
+    if (options.gpuLayers() > 0 && !supportsGpuOffload()) {
+      throw new IllegalArgumentException("--gpu-layers " + options.gpuLayers() + ": llama.cpp "
+          + LlamaLibrary.PROFILE + " has no GPU backend here (a CPU-only build, or no GPU device); use 0");
+    }
     MemorySegment model;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment params = (MemorySegment) LlamaLibrary.MODEL_DEFAULT_PARAMS.invokeExact(
           (SegmentAllocator) arena);
       params.set(JAVA_INT, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "n_gpu_layers"), options.gpuLayers());
-      params.set(JAVA_BOOLEAN, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "use_mmap"), options.useMmap());
+      LlamaLibrary.setUseMmap(params, options.useMmap());
       params.set(JAVA_BOOLEAN, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "vocab_only"), options.vocabOnly());
       MemorySegment cPath = arena.allocateFrom(path.toAbsolutePath().toString());
       model = (MemorySegment) LlamaLibrary.MODEL_LOAD.invokeExact(cPath, params);

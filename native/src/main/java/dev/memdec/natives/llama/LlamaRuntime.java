@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,9 +15,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The loaded llama.cpp library, checked once per process: it must be build {@value #EXPECTED_BUILD} and its
- * parameter-struct defaults must read back through our layouts as llama-abi.md §3 says. Any other build is
- * refused, because the struct layouts differ between builds and a wrong layout corrupts memory silently.
+ * The loaded llama.cpp library of the process's {@link RuntimeProfile}, checked once per process: b4916 must be
+ * build {@value #EXPECTED_BUILD}, v0.5.0 must report {@value #EXPECTED_V050_VERSION} from the pinned, checksummed
+ * package; and the parameter-struct sizes and defaults must read back through the profile's layouts as that
+ * build's header says. Anything else is refused, because the struct layouts differ between builds and a wrong
+ * layout corrupts memory silently.
  *
  * <p>Every public entry point of this package calls {@link #get()} first, so nothing reaches native code
  * before these checks passed. {@code get()} also routes llama.cpp's log to {@code System.Logger}
@@ -30,10 +33,12 @@ public final class LlamaRuntime {
   private static LlamaRuntime instance;
   private static RuntimeException failure;
 
+  private final RuntimeProfile profile;
   private final int buildNumber;
   private final String commit;
 
-  private LlamaRuntime(int buildNumber, String commit) {
+  private LlamaRuntime(RuntimeProfile profile, int buildNumber, String commit) {
+    this.profile = profile;
     this.buildNumber = buildNumber;
     this.commit = commit;
   }
@@ -47,27 +52,64 @@ public final class LlamaRuntime {
   public static synchronized LlamaRuntime get() {
     if (instance == null && failure == null) {
       try {
-        MemorySegment buildSymbol = LlamaLibrary.symbol("LLAMA_BUILD_NUMBER").reinterpret(JAVA_INT.byteSize());
-        MemorySegment commitSymbol = LlamaLibrary.symbol("LLAMA_COMMIT").reinterpret(ADDRESS.byteSize());
-        int build = buildSymbol.get(JAVA_INT, 0);
-        String commit = commitSymbol.get(ADDRESS, 0).reinterpret(256).getString(0);
-        checkBuild(build, commit);
+        RuntimeProfile profile = LlamaLibrary.PROFILE;
+        int build;
+        String commit;
+        if (profile == RuntimeProfile.V0_5_0) {
+          build = -1;
+          commit = "llama_version " + Natives.string(call0("llama_version")) + ", ggml "
+              + Natives.string(call0("ggml_version")) + " " + Natives.string(call0("ggml_commit"));
+          checkVersion(Natives.string(call0("llama_version")));
+        } else {
+          MemorySegment buildSymbol = LlamaLibrary.symbol("LLAMA_BUILD_NUMBER").reinterpret(JAVA_INT.byteSize());
+          MemorySegment commitSymbol = LlamaLibrary.symbol("LLAMA_COMMIT").reinterpret(ADDRESS.byteSize());
+          build = buildSymbol.get(JAVA_INT, 0);
+          commit = commitSymbol.get(ADDRESS, 0).reinterpret(256).getString(0);
+          checkBuild(build, commit);
+        }
         List<String> mismatches = structMismatches();
         if (!mismatches.isEmpty()) {
-          throw new IllegalStateException("libjllama.so build " + build + " (" + commit
-              + ") does not match the b4916 struct layouts: " + String.join("; ", mismatches));
+          throw new IllegalStateException("llama.cpp runtime " + profile + " (" + commit
+              + ") does not match memdec's " + profile + " struct layouts: " + String.join("; ", mismatches));
         }
         LlamaLog.install();
-        instance = new LlamaRuntime(build, commit);
+        instance = new LlamaRuntime(profile, build, commit);
+      } catch (ExceptionInInitializerError e) {
+        // LlamaLibrary's loading failed: a bad MEMDEC_RUNTIME, a missing or damaged v0.5.0 package
+        failure = e.getCause() instanceof RuntimeException re && re.getMessage() != null
+            ? new IllegalStateException(re.getMessage(), re)
+            : new IllegalStateException("cannot load llama.cpp: " + e.getCause(), e.getCause());
       } catch (RuntimeException | LinkageError e) {
         failure = e instanceof IllegalStateException ise ? ise
-            : new IllegalStateException("cannot load llama.cpp through java-llama.cpp: " + e, e);
+            : new IllegalStateException("cannot load llama.cpp (runtime " + RuntimeProfile.selected() + "): " + e, e);
       }
     }
     if (failure != null) {
       throw failure;
     }
     return instance;
+  }
+
+  /** Calls a {@code const char *f(void)} of the loaded library. */
+  private static MemorySegment call0(String name) {
+    try {
+      return (MemorySegment) LlamaLibrary.LINKER.downcallHandle(LlamaLibrary.symbol(name),
+          java.lang.foreign.FunctionDescriptor.of(ADDRESS)).invokeExact();
+    } catch (Throwable t) {
+      throw Natives.rethrow(t);
+    }
+  }
+
+  /** The version string {@code llama_version()} returns in the v0.5.0 package (LLAMA_VERSION of the tag's CMake). */
+  static final String EXPECTED_V050_VERSION = "0.5.0-dev";
+
+  /** Refuses a v0.5.0-profile library whose {@code llama_version()} is not {@value #EXPECTED_V050_VERSION}. */
+  static void checkVersion(String version) {
+    if (!EXPECTED_V050_VERSION.equals(version)) {
+      throw new IllegalStateException("the v0.5.0 runtime's libllama reports version " + version
+          + ", but memdec's v0.5.0 layouts are for " + EXPECTED_V050_VERSION
+          + " (npm @node-llama-cpp/linux-x64@3.22.1); reinstall it with scripts/setup.sh");
+    }
   }
 
   /** Refuses anything but build {@value #EXPECTED_BUILD}; the message names both builds. */
@@ -80,66 +122,78 @@ public final class LlamaRuntime {
   }
 
   /**
-   * Reads the three {@code *_default_params} structs through our layouts and compares sizes and every
-   * default with the values disassembled from b4916 (llama-abi.md §3, §6), then checks the {@code ggml_tensor}
-   * fields the eval callback reads ({@link GgmlTensor}). Returns one line per mismatch.
+   * Reads the three {@code *_default_params} structs through the profile's layouts and compares sizes and every
+   * default with the header of that build (b4916: disassembled, llama-abi.md §3, §6; v0.5.0: {@code llama.h} and
+   * {@code llama_*_default_params} of the v0.5.0 tag), then checks the {@code ggml_tensor} fields the eval callback
+   * reads ({@link GgmlTensor}). Returns one line per mismatch.
    */
   static List<String> structMismatches() {
+    Expected e = LlamaLibrary.PROFILE == RuntimeProfile.V0_5_0 ? Expected.V050 : Expected.B4916;
     List<String> bad = new ArrayList<>();
-    expect(bad, "sizeof(llama_model_params)", LlamaLibrary.MODEL_PARAMS.byteSize(), 64L);
-    expect(bad, "sizeof(llama_context_params)", LlamaLibrary.CONTEXT_PARAMS.byteSize(), 120L);
+    expect(bad, "sizeof(llama_model_params)", LlamaLibrary.MODEL_PARAMS.byteSize(), e.modelSize);
+    expect(bad, "sizeof(llama_context_params)", LlamaLibrary.CONTEXT_PARAMS.byteSize(), e.contextSize);
     expect(bad, "sizeof(llama_batch)", LlamaLibrary.BATCH.byteSize(), 56L);
     expect(bad, "sizeof(llama_token_data)", LlamaLibrary.TOKEN_DATA.byteSize(), 12L);
     expect(bad, "sizeof(llama_token_data_array)", LlamaLibrary.TOKEN_DATA_ARRAY.byteSize(), 32L);
-    expect(bad, "sizeof(llama_sampler_i)", LlamaLibrary.SAMPLER_IFACE.byteSize(), 48L);
+    expect(bad, "sizeof(llama_sampler_i)", LlamaLibrary.SAMPLER_IFACE.byteSize(), e.samplerIfaceSize);
     expect(bad, "sizeof(llama_sampler)", LlamaLibrary.SAMPLER.byteSize(), 16L);
     expect(bad, "sizeof(llama_sampler_chain_params)", LlamaLibrary.CHAIN_PARAMS.byteSize(), 1L);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment m = (MemorySegment) LlamaLibrary.MODEL_DEFAULT_PARAMS.invokeExact((SegmentAllocator) arena);
-      StructLayout ml = LlamaLibrary.MODEL_PARAMS;
-      expect(bad, "model.devices", m.get(ADDRESS, LlamaLibrary.offset(ml, "devices")).address(), 0L);
-      expectInt(bad, "model", m, ml, "n_gpu_layers", 0);
-      expectInt(bad, "model", m, ml, "split_mode", 1);
-      expectInt(bad, "model", m, ml, "main_gpu", 0);
-      expectBool(bad, "model", m, ml, "vocab_only", false);
-      expectBool(bad, "model", m, ml, "use_mmap", true);
-      expectBool(bad, "model", m, ml, "use_mlock", false);
-      expectBool(bad, "model", m, ml, "check_tensors", false);
-
+      expectDefaults(bad, "model", m, LlamaLibrary.MODEL_PARAMS, e.model);
       MemorySegment c = (MemorySegment) LlamaLibrary.CONTEXT_DEFAULT_PARAMS.invokeExact((SegmentAllocator) arena);
-      StructLayout cl = LlamaLibrary.CONTEXT_PARAMS;
-      expectInt(bad, "context", c, cl, "n_ctx", 512);
-      expectInt(bad, "context", c, cl, "n_batch", 2048);
-      expectInt(bad, "context", c, cl, "n_ubatch", 512);
-      expectInt(bad, "context", c, cl, "n_seq_max", 1);
-      expectInt(bad, "context", c, cl, "n_threads", 4);
-      expectInt(bad, "context", c, cl, "n_threads_batch", 4);
-      expectInt(bad, "context", c, cl, "rope_scaling_type", -1);
-      expectInt(bad, "context", c, cl, "pooling_type", -1);
-      expectInt(bad, "context", c, cl, "attention_type", -1);
-      expectFloat(bad, c, cl, "rope_freq_base", 0f);
-      expectFloat(bad, c, cl, "rope_freq_scale", 0f);
-      expectFloat(bad, c, cl, "yarn_ext_factor", -1f);
-      expectFloat(bad, c, cl, "yarn_attn_factor", 1f);
-      expectFloat(bad, c, cl, "yarn_beta_fast", 32f);
-      expectFloat(bad, c, cl, "yarn_beta_slow", 1f);
-      expectInt(bad, "context", c, cl, "yarn_orig_ctx", 0);
-      expectFloat(bad, c, cl, "defrag_thold", -1f);
-      expectInt(bad, "context", c, cl, "type_k", KvType.F16.ggmlType());
-      expectInt(bad, "context", c, cl, "type_v", KvType.F16.ggmlType());
-      expectBool(bad, "context", c, cl, "logits_all", false);
-      expectBool(bad, "context", c, cl, "embeddings", false);
-      expectBool(bad, "context", c, cl, "offload_kqv", true);
-      expectBool(bad, "context", c, cl, "flash_attn", false);
-      expectBool(bad, "context", c, cl, "no_perf", true);
-
+      expectDefaults(bad, "context", c, LlamaLibrary.CONTEXT_PARAMS, e.context);
       MemorySegment s = (MemorySegment) LlamaLibrary.CHAIN_DEFAULT_PARAMS.invokeExact((SegmentAllocator) arena);
-      expectBool(bad, "sampler_chain", s, LlamaLibrary.CHAIN_PARAMS, "no_perf", true);
+      expectDefaults(bad, "sampler_chain", s, LlamaLibrary.CHAIN_PARAMS, new Object[] {"no_perf", true});
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }
     bad.addAll(GgmlTensor.layoutMismatches());
     return bad;
+  }
+
+  /** Struct sizes and {@code *_default_params} values of one build; pointers are given as {@code 0L} (NULL). */
+  private record Expected(long modelSize, long contextSize, long samplerIfaceSize, Object[] model, Object[] context) {
+    static final Expected B4916 = new Expected(64, 120, 48,
+        new Object[] {"devices", 0L, "n_gpu_layers", 0, "split_mode", 1, "main_gpu", 0, "vocab_only", false,
+            "use_mmap", true, "use_mlock", false, "check_tensors", false},
+        new Object[] {"n_ctx", 512, "n_batch", 2048, "n_ubatch", 512, "n_seq_max", 1, "n_threads", 4,
+            "n_threads_batch", 4, "rope_scaling_type", -1, "pooling_type", -1, "attention_type", -1,
+            "rope_freq_base", 0f, "rope_freq_scale", 0f, "yarn_ext_factor", -1f, "yarn_attn_factor", 1f,
+            "yarn_beta_fast", 32f, "yarn_beta_slow", 1f, "yarn_orig_ctx", 0, "defrag_thold", -1f,
+            "type_k", KvType.F16.ggmlType(), "type_v", KvType.F16.ggmlType(), "logits_all", false,
+            "embeddings", false, "offload_kqv", true, "flash_attn", false, "no_perf", true});
+    static final Expected V050 = new Expected(80, 160, 96,
+        new Object[] {"devices", 0L, "tensor_buft_overrides", 0L, "n_gpu_layers", -1, "split_mode", 1,
+            "load_mode", -1, "lazy_mode", 1, "main_gpu", 0, "tensor_split", 0L, "progress_callback", 0L,
+            "kv_overrides", 0L, "vocab_only", false, "check_tensors", false, "use_extra_bufts", true,
+            "no_host", false, "no_alloc", false, "load_mtp", false},
+        new Object[] {"n_ctx", 512, "n_batch", 2048, "n_ubatch", 512, "n_seq_max", 1, "n_rs_seq", 0,
+            "n_outputs_max", 0, "n_outputs_max_per_seq", 1, "n_threads", 4, "n_threads_batch", 4, "ctx_type", 0,
+            "rope_scaling_type", -1, "pooling_type", -1, "attention_type", -1, "flash_attn_type", -1,
+            "rope_freq_base", 0f, "rope_freq_scale", 0f, "yarn_ext_factor", -1f, "yarn_attn_factor", -1f,
+            "yarn_beta_fast", -1f, "yarn_beta_slow", -1f, "yarn_orig_ctx", 0, "defrag_thold", -1f,
+            "cb_eval", 0L, "type_k", KvType.F16.ggmlType(), "type_v", KvType.F16.ggmlType(),
+            "abort_callback", 0L, "embeddings", false, "offload_kqv", true, "no_perf", true, "op_offload", true,
+            "swa_full", true, "kv_unified", false, "samplers", 0L, "n_samplers", 0L, "ctx_other", 0L});
+  }
+
+  /** Compares each (field, value) pair of {@code pairs}, reading the field with the type of its value. */
+  private static void expectDefaults(List<String> bad, String struct, MemorySegment s, StructLayout l, Object[] pairs) {
+    for (int i = 0; i < pairs.length; i += 2) {
+      String f = (String) pairs[i];
+      long off = LlamaLibrary.offset(l, f);
+      boolean pointer = l.select(java.lang.foreign.MemoryLayout.PathElement.groupElement(f)) instanceof
+          java.lang.foreign.AddressLayout;
+      Object actual = switch (pairs[i + 1]) {
+        case Integer x -> s.get(JAVA_INT, off);
+        case Float x -> s.get(JAVA_FLOAT, off);
+        case Boolean x -> s.get(JAVA_BOOLEAN, off);
+        case Long x -> pointer ? s.get(ADDRESS, off).address() : s.get(JAVA_LONG, off);
+        default -> throw new IllegalArgumentException(f);
+      };
+      expect(bad, struct + "." + f, actual, pairs[i + 1]);
+    }
   }
 
   private static void expect(List<String> bad, String what, Object actual, Object expected) {
@@ -148,25 +202,17 @@ public final class LlamaRuntime {
     }
   }
 
-  private static void expectInt(List<String> bad, String struct, MemorySegment s, StructLayout l, String f, int v) {
-    expect(bad, struct + "." + f, s.get(JAVA_INT, LlamaLibrary.offset(l, f)), v);
+  /** The profile this process runs on. */
+  public RuntimeProfile profile() {
+    return profile;
   }
 
-  private static void expectBool(List<String> bad, String struct, MemorySegment s, StructLayout l, String f,
-      boolean v) {
-    expect(bad, struct + "." + f, s.get(JAVA_BOOLEAN, LlamaLibrary.offset(l, f)), v);
-  }
-
-  private static void expectFloat(List<String> bad, MemorySegment s, StructLayout l, String f, float v) {
-    expect(bad, "context." + f, s.get(JAVA_FLOAT, LlamaLibrary.offset(l, f)), v);
-  }
-
-  /** {@code LLAMA_BUILD_NUMBER} of the loaded library (always {@value #EXPECTED_BUILD} once loaded). */
+  /** {@code LLAMA_BUILD_NUMBER} of the loaded b4916 library ({@value #EXPECTED_BUILD}); -1 on v0.5.0, which exports none. */
   public int buildNumber() {
     return buildNumber;
   }
 
-  /** {@code LLAMA_COMMIT} of the loaded library, e.g. {@code c6af2161}. */
+  /** {@code LLAMA_COMMIT} of the loaded b4916 library, e.g. {@code c6af2161}; on v0.5.0 the llama and ggml versions. */
   public String commit() {
     return commit;
   }

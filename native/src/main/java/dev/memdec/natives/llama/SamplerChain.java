@@ -274,7 +274,7 @@ public final class SamplerChain implements AutoCloseable {
       }
       try {
         return add("penalties(" + lastN + ", " + repeat + ", " + frequency + ", " + presence + ")",
-            (MemorySegment) LlamaLibrary.SAMPLER_INIT_PENALTIES.invokeExact(lastN, repeat, frequency, presence));
+            LlamaLibrary.samplerInitPenalties(lastN, repeat, frequency, presence));
       } catch (Throwable t) {
         throw fail(t);
       }
@@ -289,7 +289,8 @@ public final class SamplerChain implements AutoCloseable {
      * root name, {@code llama_grammar *}}; the library is built with the pre-C++11 libstdc++ ABI, where a
      * {@code std::string} is one pointer to its characters, so the fields sit at 0, 8, 16 and 24. The vocab
      * pointer and both strings are checked against what was passed before the grammar pointer is trusted;
-     * a NULL grammar pointer means the grammar was refused.
+     * a NULL grammar pointer means the grammar was refused. v0.5.0's returns NULL itself for such a grammar
+     * (llama-sampler.cpp of the tag), so there the result is taken as it is.
      *
      * @throws IllegalArgumentException if the grammar is empty or llama.cpp cannot parse it or find its root rule
      */
@@ -304,7 +305,7 @@ public final class SamplerChain implements AutoCloseable {
       } catch (Throwable t) {
         throw fail(t);
       }
-      if (s.address() != 0) {
+      if (s.address() != 0 && LlamaLibrary.PROFILE == RuntimeProfile.B4916) {
         MemorySegment state = s.reinterpret(LlamaLibrary.SAMPLER.byteSize()).get(ADDRESS, 8).reinterpret(32);
         if (state.get(ADDRESS, 0).address() != vocab.handle().address()
             || !gbnf.equals(Natives.string(state.get(ADDRESS, 8)))

@@ -7,16 +7,42 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class LlamaRuntimeTest {
+  private static final boolean V050 = RuntimeProfile.selected() == RuntimeProfile.V0_5_0;
+
   @Test
-  void loadsBuild4916ThroughJavaLlamaCppsLoader() {
+  void loadsTheSelectedProfilesBuild() {
     LlamaRuntime rt = LlamaRuntime.get();
-    assertEquals(4916, rt.buildNumber());
-    assertEquals("c6af2161", rt.commit());
+    assertEquals(RuntimeProfile.selected(), rt.profile());
+    if (V050) {
+      assertEquals(-1, rt.buildNumber());
+      assertTrue(rt.commit().contains("0.5.0-dev"), rt.commit());
+    } else {
+      assertEquals(4916, rt.buildNumber());
+      assertEquals("c6af2161", rt.commit());
+    }
     assertTrue(rt.systemInfo().contains("AVX2"), rt.systemInfo());
   }
 
   @Test
+  void structSizesAndDefaultsMatchTheV050Header() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(V050, "runs on the v0.5.0 profile (CI runs both)");
+    LlamaRuntime.get();
+    assertEquals(java.util.List.of(), LlamaRuntime.structMismatches());
+    assertEquals(80, LlamaLibrary.MODEL_PARAMS.byteSize());
+    assertEquals(160, LlamaLibrary.CONTEXT_PARAMS.byteSize());
+    assertEquals(96, LlamaLibrary.SAMPLER_IFACE.byteSize());
+    // offsets worked out by hand from the v0.5.0 tag's llama.h (x86_64 SysV)
+    assertEquals(24, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "load_mode"));
+    assertEquals(72, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "vocab_only"));
+    assertEquals(52, LlamaLibrary.offset(LlamaLibrary.CONTEXT_PARAMS, "flash_attn_type"));
+    assertEquals(88, LlamaLibrary.offset(LlamaLibrary.CONTEXT_PARAMS, "cb_eval"));
+    assertEquals(128, LlamaLibrary.offset(LlamaLibrary.CONTEXT_PARAMS, "embeddings"));
+    assertEquals(152, LlamaLibrary.offset(LlamaLibrary.CONTEXT_PARAMS, "ctx_other"));
+  }
+
+  @Test
   void structSizesAndDefaultsMatchTheB4916Layouts() {
+    org.junit.jupiter.api.Assumptions.assumeFalse(V050, "runs on the b4916 profile (CI runs both)");
     LlamaRuntime.get();
     assertEquals(java.util.List.of(), LlamaRuntime.structMismatches());
     assertEquals(64, LlamaLibrary.MODEL_PARAMS.byteSize());
@@ -39,6 +65,41 @@ class LlamaRuntimeTest {
         () -> LlamaRuntime.checkBuild(5000, "deadbeef"));
     assertTrue(e.getMessage().contains("build 5000") && e.getMessage().contains("4916")
         && e.getMessage().contains("deadbeef"), e.getMessage());
+  }
+
+  @Test
+  void refusesAnotherV050VersionNamingBoth() {
+    LlamaRuntime.checkVersion("0.5.0-dev");
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> LlamaRuntime.checkVersion("0.6.1"));
+    assertTrue(e.getMessage().contains("0.6.1") && e.getMessage().contains("0.5.0-dev"), e.getMessage());
+  }
+
+  @Test
+  void profileNamesParseAndUnknownOnesAreRefusedByName() {
+    assertEquals(RuntimeProfile.V0_5_0, RuntimeProfile.parse("v0.5.0"));
+    assertEquals(RuntimeProfile.B4916, RuntimeProfile.parse("B4916"));
+    var e = assertThrows(IllegalArgumentException.class, () -> RuntimeProfile.parse("b9999"));
+    assertEquals("unknown llama.cpp runtime 'b9999': expected b4916 or v0.5.0", e.getMessage());
+  }
+
+  @Test
+  void aMissingOrDamagedV050PackageIsRefusedInOneLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path absent = dir.resolve("absent");
+    var e1 = assertThrows(IllegalStateException.class, () -> RuntimeProfile.verifyV050(absent));
+    assertTrue(e1.getMessage().contains("not installed") && e1.getMessage().contains("scripts/setup.sh"),
+        e1.getMessage());
+    var e2 = assertThrows(IllegalStateException.class, () -> RuntimeProfile.verifyV050(dir));
+    assertTrue(e2.getMessage().contains("libggml-base.so is missing"), e2.getMessage());
+    // the first library of the pinned list, with one byte changed
+    java.nio.file.Path real = RuntimeProfile.v050Dir().resolve("libggml-base.so");
+    byte[] bytes = java.nio.file.Files.readAllBytes(real);
+    bytes[bytes.length / 2] ^= 1;
+    java.nio.file.Files.write(dir.resolve("libggml-base.so"), bytes);
+    var e3 = assertThrows(IllegalStateException.class, () -> RuntimeProfile.verifyV050(dir));
+    assertTrue(e3.getMessage().contains("libggml-base.so has sha256") && !e3.getMessage().contains("\n"),
+        e3.getMessage());
+    RuntimeProfile.verifyV050(RuntimeProfile.v050Dir()); // the installed package passes
   }
 
   @Test

@@ -31,6 +31,9 @@ public final class BenchCommand implements MemdecCommand {
     static final int DEFAULT_PROMPT = 128;
     static final int CONTEXT_SLACK = 8;
 
+    @Mixin
+    RuntimeChoice runtimeChoice;
+
     @Spec
     CommandSpec spec;
 

@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
         description = {"Chat with a host model in the terminal, a memory mixed in; answers stream as they are generated.",
                 "Commands: /lambda X, /mix prob|logit, /memory on|off, /reset, /quit. Reads stdin, so it can be scripted."})
 public final class ChatCommand implements MemdecCommand {
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
     @Mixin
     RuntimeFlags flags;
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,6 +28,9 @@ import picocli.CommandLine.Spec;
 public final class CompareLogitsCommand implements MemdecCommand {
 
     private static final int DEFAULT_CTX = 512;
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
 
     @Spec
     CommandSpec spec;

@@ -30,6 +30,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Generate text with a host model, mixing in a memory decoder (streams tokens to stdout).")
 public final class GenerateCommand implements MemdecCommand {
 
+    @Mixin
+    RuntimeChoice runtimeChoice;
+
     @Spec
     CommandSpec spec;
 

@@ -35,6 +35,9 @@ public final class PerplexityCommand implements MemdecCommand {
 
     static final int DEFAULT_CTX = 1024;
 
+    @Mixin
+    RuntimeChoice runtimeChoice;
+
     @Spec
     CommandSpec spec;
 

@@ -29,6 +29,9 @@ import picocli.CommandLine.Option;
                 "Endpoints: /v1/models, /v1/completions, /v1/chat/completions (stream or not), /health; a chat page at /.",
                 "Per request: \"memory\": {\"enabled\": true, \"name\": \"NAME\", \"lambda\": 0.4, \"temperature\": 1.0}."})
 public final class ServeCommand implements MemdecCommand {
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
     @Option(names = "--host", required = true, paramLabel = "H.gguf", description = "Host model (GGUF).")
     Path host;
 

@@ -184,5 +184,19 @@ class RuntimeCommandsTest {
         CliRun noMemory = run("perplexity", "--host", host.toString(), "--lambda", "0.5", "--text", "x");
         assertEquals(1, noMemory.code());
         assertTrue(noMemory.err().contains("--memory"), noMemory.err());
+        CliRun badRuntime = run("generate", "--runtime", "b9999", "--host", host.toString(), "--prompt", "x");
+        assertEquals(2, badRuntime.code(), badRuntime.err());
+        assertTrue(badRuntime.err().contains("--runtime: unknown llama.cpp runtime 'b9999': expected b4916 or v0.5.0"),
+                badRuntime.err());
+        // this test process already runs one profile (the other needs a fresh process): one line, exit 1
+        dev.memdec.natives.llama.RuntimeProfile other = dev.memdec.natives.llama.LlamaRuntime.get().profile()
+                == dev.memdec.natives.llama.RuntimeProfile.B4916 ? dev.memdec.natives.llama.RuntimeProfile.V0_5_0
+                : dev.memdec.natives.llama.RuntimeProfile.B4916;
+        CliRun switched = run("generate", "--runtime", other.id(), "--host", host.toString(), "--prompt", "x");
+        assertTrue(switched.code() != 0 && switched.err().contains("needs a new process"), switched.err());
+        CliRun gpu = run("generate", "--host", host.toString(), "--prompt", "x", "--gpu-layers", "4");
+        assertEquals(1, gpu.code());
+        assertTrue(gpu.err().contains("--gpu-layers 4: llama.cpp") && gpu.err().contains("has no GPU backend"),
+                gpu.err());
     }
 }

@@ -16,7 +16,9 @@ import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import dev.memdec.plugin.cli.RuntimeChoice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,6 +32,9 @@ public final class DatastoreCommand implements MemdecCommand {
 
     static final int DEFAULT_CTX = 1024;
     static final int DEFAULT_STRIDE = 512;
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
 
     @Option(names = "--host", required = true, paramLabel = "H.gguf", description = "Host model.")
     Path host;

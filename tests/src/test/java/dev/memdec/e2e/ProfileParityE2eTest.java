@@ -7,6 +7,7 @@ import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.hf.HfArchitecture;
 import dev.memdec.converter.hf.HfConverter;
 import dev.memdec.converter.hf.SyntheticHfCheckpoint;
+import dev.memdec.converter.eval.SlidingWindowPerplexity;
 import dev.memdec.natives.llama.ContextOptions;
 import dev.memdec.natives.llama.KvType;
 import dev.memdec.natives.llama.LlamaContext;
@@ -136,15 +137,7 @@ class ProfileParityE2eTest {
         float[] row = c.logits(i);
         System.arraycopy(row, 0, logits, i * vocab, vocab);
         if (i + 1 < N) {
-          double max = Double.NEGATIVE_INFINITY;
-          for (float v : row) {
-            max = Math.max(max, v);
-          }
-          double sum = 0;
-          for (float v : row) {
-            sum += Math.exp(v - max);
-          }
-          nll += max + Math.log(sum) - row[tokens[i + 1]];
+          nll -= SlidingWindowPerplexity.logSoftmax(row, tokens[i + 1]);
         }
       }
       float[] keys = c.captured(LlamaContext.ffnInput(model.nLayer() - 1)).values();

@@ -1,5 +1,6 @@
 package dev.memdec.trainer.knn;
 
+import dev.memdec.converter.eval.SlidingWindowPerplexity;
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.natives.faiss.FaissIndex;
 import dev.memdec.natives.faiss.Neighbours;
@@ -221,7 +222,7 @@ public final class KnnLm implements KnnRetriever {
                         for (int i = 0; i < n; i++) {
                             int target = tokens[w.firstScored() + i];
                             context.copyLogits(w.firstScored() - 1 + i - w.begin(), logits);
-                            hostLogProb[row] = logits[target] - logSumExp(logits);
+                            hostLogProb[row] = SlidingWindowPerplexity.logSoftmax(logits, target);
                             knnProb[row] = p.get(i).probability(target);
                             row++;
                         }
@@ -231,17 +232,5 @@ public final class KnnLm implements KnnRetriever {
             }
         }
         return new Scores(hostLogProb, knnProb);
-    }
-
-    private static double logSumExp(float[] x) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : x) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (float v : x) {
-            sum += Math.exp(v - max);
-        }
-        return max + Math.log(sum);
     }
 }

@@ -224,7 +224,7 @@ public final class DemoPipeline {
     private Built host() throws IOException {
         Gpt2Config shape = ShapeSpec.parse("host shape", config.hostShape(), config.ctx(), vocabulary.size());
         TrainingOptions options = new TrainingOptions(0f, config.hostLr(), config.hostEpochs(), config.hostBatch(),
-                config.seed(), 1f, SAVE_EVERY, 0.5f);
+                config.seed(), 1f, SAVE_EVERY, 0.5f, config.hostWarmup());
         StageDir stage = hostStage(shape, options);
         if (rebuildHost) {
             Map<String, String> meta = Map.of("memdec.kind", "host",

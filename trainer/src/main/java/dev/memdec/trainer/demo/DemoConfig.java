@@ -41,8 +41,12 @@ public record DemoConfig(String name, SplitPlan general, SplitPlan domain, int v
     public static final List<String> KJV_PROMPTS = List.of("And the LORD spake unto Moses, saying,",
             "In the beginning", "And it came to pass, when the king");
 
-    /** The λ grid: 0 (the host alone, the identity check) up to 0.9. */
-    public static final List<Double> LAMBDAS = List.of(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9);
+    /**
+     * The λ grid: 0 (the host alone, the identity check) to 0.95 in steps of 0.05 — fine enough that the rule's
+     * general-text bound, not the grid, decides how far each mixture may go (one scoring pass serves every λ).
+     */
+    public static final List<Double> LAMBDAS = java.util.stream.IntStream.rangeClosed(0, 19).mapToObj(i -> i / 20.0)
+            .toList();
 
     public DemoConfig {
         lambdas = List.copyOf(lambdas);

@@ -104,7 +104,7 @@ public final class DemoPipeline {
     private final PrintStream log;
     /** The host shipped in the repository (pretrained by {@code memdec demo --rebuild-host}), and its SHA-256. */
     static final String SHIPPED_HOST = "host.gguf";
-    static final String SHIPPED_HOST_SHA256 = "fd99f16bb5b78b2e1cbda9a5dabc00172bdaf9d20a5c8d86188893eba963eddf";
+    static final String SHIPPED_HOST_SHA256 = "7a35d85e62e50064a8945b66850e1d24920070b3d99ac67f9c74821a03fa20e0";
     /** GGUF metadata key holding the host stage's inputs, so a shipped host proves what it was trained on. */
     static final String HOST_INPUTS_KEY = "memdec.demo_host_inputs";
 

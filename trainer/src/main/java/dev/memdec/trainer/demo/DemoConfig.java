@@ -101,7 +101,7 @@ public record DemoConfig(String name, SplitPlan general, SplitPlan domain, int v
     /** The README demo: the shipped host, the memory on 150 kB of the KJV (Genesis onwards). */
     public static DemoConfig full(int threads) {
         return new DemoConfig("full", new SplitPlan(10, ALL, 40_000, 60_000), new SplitPlan(20, 150_000, 30_000, 40_000),
-                VOCAB, HOST_SHAPE, CTX, HOST_EPOCHS, 16, HOST_WARMUP, 2, 8, HOST_LR, 2e-3f, 0.5f, 1024, 16, LAMBDAS, LambdaRule.DEFAULT,
+                VOCAB, HOST_SHAPE, CTX, HOST_EPOCHS, 16, HOST_WARMUP, 4, 8, HOST_LR, 2e-3f, 0.5f, 1024, 16, LAMBDAS, LambdaRule.DEFAULT,
                 KJV_PROMPTS, 32, threads, 42);
     }
 }

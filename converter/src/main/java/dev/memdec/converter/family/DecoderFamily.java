@@ -1,5 +1,7 @@
 package dev.memdec.converter.family;
 
+import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.gguf.GgufTensorInfo;
 import dev.memdec.converter.gguf.GgufWriter;
 import java.util.List;
 
@@ -39,6 +41,62 @@ public interface DecoderFamily {
             w.putUInt32(a + ".attention.key_length", c.headDim());
             w.putUInt32(a + ".attention.value_length", c.headDim());
         }
+    }
+
+    /**
+     * The inverse of {@link #writeHyperParameters}: the shape of a GGUF of this family, with llama.cpp's defaults for
+     * the optional keys ({@code head_count_kv} = heads, {@code key_length} = embd / heads, {@code rope.freq_base}
+     * 10000), the vocabulary from the rows of {@code token_embd}, tied when there is no {@code output.weight}.
+     *
+     * @throws IllegalArgumentException naming the file and the key that is missing or does not fit
+     */
+    default RopeDecoderConfig readHyperParameters(GgufFile f) {
+        String a = architecture() + ".";
+        if (!architecture().equals(f.architecture())) {
+            throw new IllegalArgumentException(f.name() + ": general.architecture is '" + f.architecture()
+                    + "', expected '" + architecture() + "'");
+        }
+        GgufTensorInfo embd = f.tensor(DecoderTensors.TOKEN_EMBD).orElseThrow(() -> new IllegalArgumentException(
+                f.name() + ": no tensor '" + DecoderTensors.TOKEN_EMBD + "'"));
+        int width = uint32(f, a + "embedding_length");
+        int heads = uint32(f, a + "attention.head_count");
+        int headDim;
+        if (f.find(a + "attention.key_length").isPresent()) {
+            headDim = uint32(f, a + "attention.key_length");
+        } else if (heads > 0 && width % heads == 0) {
+            headDim = width / heads;
+        } else {
+            throw new IllegalArgumentException(f.name() + ": " + a + "embedding_length " + width + " is not a multiple of "
+                    + a + "attention.head_count " + heads + " and there is no " + a + "attention.key_length");
+        }
+        for (String key : List.of("attention.value_length", "rope.dimension_count")) {
+            if (f.find(a + key).isPresent() && uint32(f, a + key) != headDim) {
+                throw new IllegalArgumentException(f.name() + ": " + a + key + " " + uint32(f, a + key)
+                        + " differs from the head dimension " + headDim);
+            }
+        }
+        int kvHeads = f.find(a + "attention.head_count_kv").isPresent() ? uint32(f, a + "attention.head_count_kv") : heads;
+        float theta = f.find(a + "rope.freq_base").isPresent() ? f.getFloat32(a + "rope.freq_base")
+                : RopeDecoderConfig.DEFAULT_ROPE_THETA;
+        try {
+            RopeDecoderConfig c = new RopeDecoderConfig(uint32(f, a + "block_count"), width, heads, kvHeads, headDim,
+                    uint32(f, a + "feed_forward_length"), Math.toIntExact(embd.ne()[1]), uint32(f, a + "context_length"),
+                    f.getFloat32(a + "attention.layer_norm_rms_epsilon"), theta,
+                    f.tensor(DecoderTensors.OUTPUT).isEmpty(), 0);
+            check(c);
+            return c;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith(f.name()) ? e.getMessage()
+                    : f.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int uint32(GgufFile f, String key) {
+        long v = f.getUInt32(key);
+        if (v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(f.name() + ": " + key + " = " + v + " is too large");
+        }
+        return (int) v;
     }
 
     /** The tensors of a file of shape {@code c}, in writing order. */

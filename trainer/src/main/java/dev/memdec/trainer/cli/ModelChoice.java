@@ -8,7 +8,6 @@ import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.model.LmConfig;
 import dev.memdec.trainer.model.ShapeSpec;
 import dev.memdec.trainer.model.TensorSource;
-import dev.memdec.trainer.model.llama.RopeFamily;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -32,15 +31,15 @@ final class ModelChoice {
     /**
      * Resolves the choice for data tokenized with {@code vocabulary}.
      *
-     * @param family the family of a llama-shaped {@code --shape} (null: GPT-2 for three numbers, llama for four)
+     * @param family the architecture of a llama-shaped {@code --shape} (null: GPT-2 for three numbers, llama for four)
      * @throws IllegalArgumentException when the --init model has another tokenizer or the shape does not fit
      */
     static Start resolve(ModelChoice choice, int ctx, NDManager manager, BpeVocabulary vocabulary, long seed,
-                         RopeFamily family) throws IOException {
+                         String family) throws IOException {
         if (choice.shape != null) {
             LmConfig config = family == null && ShapeSpec.isGpt2(choice.shape)
                     ? new Gpt2Lm.Spec(ShapeSpec.parse("--shape", choice.shape, ctx, vocabulary.size()))
-                    : ShapeSpec.parseRope("--shape", choice.shape, family == null ? RopeFamily.LLAMA : family, ctx,
+                    : ShapeSpec.parseRope("--shape", choice.shape, family == null ? "llama" : family, ctx,
                             vocabulary.size());
             return new Start(config, config.randomInit(seed), "random " + config.architecture() + " "
                     + config.shapeText() + ", seed " + seed);

@@ -10,7 +10,6 @@ import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.trainer.datastore.DatastoreSpec;
 import dev.memdec.trainer.model.GgufModels;
 import dev.memdec.trainer.model.CausalLm;
-import dev.memdec.trainer.model.llama.RopeFamily;
 import dev.memdec.trainer.stop.GracefulStop;
 import dev.memdec.trainer.train.DatastoreWindows;
 import dev.memdec.trainer.train.TrainingRun;
@@ -87,7 +86,6 @@ public final class TrainCommand implements MemdecCommand {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         flags.applyThreads();
-        RopeFamily family = arch == null ? null : RopeFamily.of(arch);
         if (tokenizerFrom != null && model.init != null) {
             throw new IllegalArgumentException("--tokenizer-from applies to --shape only; an --init model keeps its own tokenizer");
         }
@@ -114,7 +112,7 @@ public final class TrainCommand implements MemdecCommand {
                         + spec.windowCtx() + " tokens; the windows are the datastore's");
             }
             int modelCtx = ctx == null ? spec.windowCtx() : ctx;
-            ModelChoice.Start start = ModelChoice.resolve(model, modelCtx, manager, vocabulary, flags.seed, family);
+            ModelChoice.Start start = ModelChoice.resolve(model, modelCtx, manager, vocabulary, flags.seed, arch);
             if (start.config().ctx() < spec.windowCtx()) {
                 throw new IllegalArgumentException("the model context " + start.config().ctx() + " is shorter than the datastore's "
                         + spec.windowCtx() + "-token windows");

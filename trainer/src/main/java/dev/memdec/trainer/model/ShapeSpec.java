@@ -1,7 +1,6 @@
 package dev.memdec.trainer.model;
 
 import dev.memdec.converter.gpt2.Gpt2Config;
-import dev.memdec.trainer.model.llama.RopeFamily;
 import dev.memdec.trainer.model.llama.RopeLmConfig;
 import java.util.Locale;
 
@@ -35,14 +34,14 @@ public final class ShapeSpec {
     }
 
     /**
-     * Parses {@code LxDxH[xKV]} into a fresh llama-shaped config of {@code family} (KV heads = heads when absent).
+     * Parses {@code LxDxH[xKV]} into a fresh llama-shaped config of {@code architecture} (KV heads = heads when absent).
      *
      * @throws IllegalArgumentException naming {@code flag} and the field that does not fit the family
      */
-    public static RopeLmConfig parseRope(String flag, String text, RopeFamily family, int ctx, int vocab) {
+    public static RopeLmConfig parseRope(String flag, String text, String architecture, int ctx, int vocab) {
         int[] v = numbers(flag, text, 3, 4, "LAYERSxEMBDxHEADS[xKV_HEADS] such as 4x256x8x2");
         try {
-            return RopeLmConfig.fresh(family, v[0], v[1], v[2], v.length == 4 ? v[3] : v[2], ctx, vocab);
+            return RopeLmConfig.fresh(architecture, v[0], v[1], v[2], v.length == 4 ? v[3] : v[2], ctx, vocab);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(flag + " " + text + ": " + e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.memdec.converter.family.RopeDecoderConfig;
 import dev.memdec.converter.hf.Llama3RopeScaling;
 import dev.memdec.converter.hf.RopeDecoderReference;
 import dev.memdec.trainer.model.LmConfig;
@@ -39,14 +40,15 @@ class RopeLmTest {
     private static final int[] PROMPT = {3, 17, 5, 29, 11, 0, 38, 7, 21, 2, 13, 9};
     private static final Llama3RopeScaling SCALING = new Llama3RopeScaling(8, 1, 4, 16);
 
-    static RopeLmConfig config(RopeFamily family, int kvHeads, boolean tied, boolean scaled) {
+    static RopeLmConfig config(String arch, int kvHeads, boolean tied, boolean scaled) {
         List<Float> factors = new ArrayList<>();
         if (scaled) {
             for (float f : SCALING.frequencyDivisors(10_000.0, 8)) {
                 factors.add(f);
             }
         }
-        return new RopeLmConfig(family, 2, 32, 4, kvHeads, 8, 48, 16, VOCAB, 1e-5f, 10_000f, tied, factors);
+        return new RopeLmConfig(arch, new RopeDecoderConfig(2, 32, 4, kvHeads, 8, 48, VOCAB, 16, 1e-5f, 10_000f, tied, 0),
+                factors);
     }
 
     /** Every tensor non-trivial: matrices N(0, 0.3), norm gains 1 + N(0, 0.2), biases N(0, 0.2). */
@@ -97,12 +99,13 @@ class RopeLmTest {
         TensorSource weights = noisy(7);
         Map<String, float[]> byHfName = new HashMap<>();
         c.trainableTensors().forEach((name, shape) -> byHfName.put(hfName(name), weights.read(name, shape)));
-        RopeDecoderReference.Shape shape = new RopeDecoderReference.Shape(c.layers(), c.embd(), c.heads(), c.kvHeads(),
-                c.headDim(), c.ff(), c.vocab(), c.rmsEps(), c.ropeTheta(), c.tied(), c.ropeFreqFactors().isEmpty() ? null
+        RopeDecoderConfig d = c.decoder();
+        RopeDecoderReference.Shape shape = new RopeDecoderReference.Shape(d.layers(), d.embd(), d.heads(), d.kvHeads(),
+                d.headDim(), d.ff(), d.vocab(), d.rmsEps(), d.ropeTheta(), d.tiedOutput(), c.ropeFreqFactors().isEmpty() ? null
                 : new RopeDecoderReference.Llama3Scaling(SCALING.factor(), SCALING.lowFreqFactor(), SCALING.highFreqFactor(),
                         SCALING.originalContext()));
         float[][] expected = new RopeDecoderReference(shape, n -> Optional.ofNullable(byHfName.get(n)),
-                c.family().neoxRope() ? RopeDecoderReference.RopePairing.HALF_SPLIT
+                c.neoxRope() ? RopeDecoderReference.RopePairing.HALF_SPLIT
                         : RopeDecoderReference.RopePairing.ADJACENT).logits(PROMPT);
         try (NDManager m = NDManager.newBaseManager("PyTorch"); RopeLm model = RopeLm.create(m, c, noisy(7))) {
             float[] got = djlLogits(model, m, PROMPT);
@@ -121,19 +124,19 @@ class RopeLmTest {
 
     @Test
     void llamaWithGqaAndLlama3RopeScalingMatchesTheReference() {
-        double d = maxDiffAgainstReference(config(RopeFamily.LLAMA, 2, false, true));
+        double d = maxDiffAgainstReference(config("llama", 2, false, true));
         assertTrue(d < 1e-4, "max |DJL - reference| = " + d);
     }
 
     @Test
     void tiedLlamaWithoutGqaMatchesTheReference() {
-        double d = maxDiffAgainstReference(config(RopeFamily.LLAMA, 4, true, false));
+        double d = maxDiffAgainstReference(config("llama", 4, true, false));
         assertTrue(d < 1e-4, "max |DJL - reference| = " + d);
     }
 
     @Test
     void qwen2WithBiasesAndGqaMatchesTheReference() {
-        double d = maxDiffAgainstReference(config(RopeFamily.QWEN2, 1, true, false));
+        double d = maxDiffAgainstReference(config("qwen2", 1, true, false));
         assertTrue(d < 1e-4, "max |DJL - reference| = " + d);
     }
 
@@ -141,8 +144,8 @@ class RopeLmTest {
     void ropeScalingChangesTheLogits() {
         // without this, a scaled and an unscaled model could agree with the reference by ignoring the factors
         try (NDManager m = NDManager.newBaseManager("PyTorch");
-             RopeLm scaled = RopeLm.create(m, config(RopeFamily.LLAMA, 2, false, true), noisy(3));
-             RopeLm plain = RopeLm.create(m, config(RopeFamily.LLAMA, 2, false, false), noisy(3))) {
+             RopeLm scaled = RopeLm.create(m, config("llama", 2, false, true), noisy(3));
+             RopeLm plain = RopeLm.create(m, config("llama", 2, false, false), noisy(3))) {
             float[] a = djlLogits(scaled, m, PROMPT);
             float[] b = djlLogits(plain, m, PROMPT);
             assertArrayEquals(Arrays.copyOf(a, VOCAB), Arrays.copyOf(b, VOCAB), 1e-6f); // position 0 does not rotate
@@ -152,7 +155,7 @@ class RopeLmTest {
 
     @Test
     void qwen3QkNormsAreTrainedAndLaterTokensNeverChangeEarlierLogits() {
-        RopeLmConfig c = config(RopeFamily.QWEN3, 2, true, false);
+        RopeLmConfig c = config("qwen3", 2, true, false);
         assertTrue(c.trainableTensors().containsKey("blk.1.attn_k_norm.weight"));
         assertTrue(!c.trainableTensors().containsKey("blk.1.attn_k.bias"));
         try (NDManager m = NDManager.newBaseManager("PyTorch"); RopeLm model = RopeLm.create(m, c, noisy(5))) {
@@ -165,20 +168,25 @@ class RopeLmTest {
 
     @Test
     void shapesThatDoNotFitTheFamilyAreRefusedNamingTheField() {
-        var gqa = assertThrows(IllegalArgumentException.class, () -> RopeLmConfig.fresh(RopeFamily.LLAMA, 2, 64, 8, 3, 16, VOCAB));
-        assertTrue(gqa.getMessage().startsWith("llama.attention.head_count_kv: "), gqa.getMessage());
-        var odd = assertThrows(IllegalArgumentException.class, () -> RopeLmConfig.fresh(RopeFamily.QWEN3, 2, 36, 4, 4, 16, VOCAB));
-        assertTrue(odd.getMessage().startsWith("qwen3.attention.key_length: head dimension 9 is odd"), odd.getMessage());
-        var width = assertThrows(IllegalArgumentException.class, () -> RopeLmConfig.fresh(RopeFamily.QWEN2, 2, 30, 4, 4, 16, VOCAB));
-        assertTrue(width.getMessage().startsWith("qwen2.embedding_length: 30 is not a multiple"), width.getMessage());
-        var scaled = assertThrows(IllegalArgumentException.class, () -> new RopeLmConfig(RopeFamily.QWEN2, 1, 32, 4, 4, 8,
-                48, 16, VOCAB, 1e-5f, 1e4f, true, List.of(1f, 2f, 3f, 4f)));
+        var gqa = assertThrows(IllegalArgumentException.class, () -> RopeLmConfig.fresh("llama", 2, 64, 8, 3, 16, VOCAB));
+        assertTrue(gqa.getMessage().startsWith("kv_heads 3 does not divide heads 8"), gqa.getMessage());
+        var odd = assertThrows(IllegalArgumentException.class, () -> RopeLmConfig.fresh("qwen3", 2, 36, 4, 4, 16, VOCAB));
+        assertTrue(odd.getMessage().startsWith("head_dim 9 is odd"), odd.getMessage());
+        var width = assertThrows(IllegalArgumentException.class, () -> RopeLmConfig.fresh("qwen2", 2, 30, 4, 4, 16, VOCAB));
+        assertTrue(width.getMessage().startsWith("heads 4 does not divide embd 30"), width.getMessage());
+        var qwen2 = assertThrows(IllegalArgumentException.class, () -> new RopeLmConfig("qwen2",
+                new RopeDecoderConfig(1, 32, 4, 4, 16, 48, VOCAB, 16, 1e-5f, 1e4f, true, 0), List.of()));
+        assertTrue(qwen2.getMessage().startsWith("qwen2 head_dim: "), qwen2.getMessage());
+        var arch = assertThrows(IllegalArgumentException.class, () -> RopeLmConfig.fresh("gemma3", 2, 32, 4, 4, 16, VOCAB));
+        assertTrue(arch.getMessage().startsWith("general.architecture 'gemma3' is not one the trainer can train"), arch.getMessage());
+        var scaled = assertThrows(IllegalArgumentException.class, () -> new RopeLmConfig("qwen2",
+                new RopeDecoderConfig(1, 32, 4, 4, 8, 48, VOCAB, 16, 1e-5f, 1e4f, true, 0), List.of(1f, 2f, 3f, 4f)));
         assertTrue(scaled.getMessage().startsWith("rope_freqs.weight: "), scaled.getMessage());
     }
 
     @Test
     void theTrainingLoopTrainsAndResumesALlamaShapedModel(@TempDir Path dir) throws Exception {
-        RopeLmConfig c = config(RopeFamily.QWEN2, 2, false, false);
+        RopeLmConfig c = config("qwen2", 2, false, false);
         TrainingOptions o = new TrainingOptions(0.5f, 2e-2f, 3, 4, 42, 1.0f, 0, 0.55f);
         SyntheticWindows data = new SyntheticWindows(10, 16, VOCAB, 4, 11);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {

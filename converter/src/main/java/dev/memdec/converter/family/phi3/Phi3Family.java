@@ -7,6 +7,7 @@ import dev.memdec.converter.family.DecoderTensors;
 import dev.memdec.converter.family.RopeDecoderConfig;
 import dev.memdec.converter.family.RopeStyle;
 import dev.memdec.converter.family.TensorSpec;
+import dev.memdec.converter.gguf.GgufWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +16,9 @@ import java.util.List;
  * {@code attn_qkv} ({embd, q + 2·kv rows}: queries, then keys, then values), {@code attn_output} {embd, embd} (so
  * {@code heads * head_dim == embd}), and one fused {@code ffn_up} {embd, 2·ff} holding the gate rows then the up rows
  * of its SwiGLU, {@code ffn_down} {ff, embd}; NEOX rotary pairs; no biases. Long-context rope factors are optional
- * and not written.
+ * and not written. {@code phi3.attention.sliding_window} is always written: b4916 refuses a phi3 file without it
+ * ("invalid value for sliding_window"); v0.5.0 reads it and disables Phi's SWA. With no window in the config it is
+ * the context length, i.e. full attention.
  */
 public final class Phi3Family implements DecoderFamily {
 
@@ -42,6 +45,12 @@ public final class Phi3Family implements DecoderFamily {
             throw new IllegalArgumentException("head_dim: phi3 in llama.cpp needs heads * head_dim == embd, got "
                     + c.heads() + " * " + c.headDim() + " != " + c.embd());
         }
+    }
+
+    @Override
+    public void writeHyperParameters(RopeDecoderConfig c, GgufWriter w) {
+        DecoderFamily.super.writeHyperParameters(c, w);
+        w.putUInt32(ARCH + ".attention.sliding_window", c.slidingWindow() > 0 ? c.slidingWindow() : c.ctx());
     }
 
     @Override

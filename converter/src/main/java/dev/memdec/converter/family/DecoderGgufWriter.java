@@ -19,6 +19,9 @@ import java.util.Map;
  */
 public final class DecoderGgufWriter {
 
+    /** llama.cpp's tensor of per-pair rope frequency divisors (Llama-3 rope scaling). */
+    public static final String ROPE_FREQS = "rope_freqs.weight";
+
     private DecoderGgufWriter() {
     }
 
@@ -30,7 +33,21 @@ public final class DecoderGgufWriter {
      */
     public static void write(DecoderFamily family, RopeDecoderConfig c, GgufTokenizer tokenizer, DecoderWeights weights,
                              GgmlType type, Map<String, String> extraStringMeta, Path out) throws IOException {
+        write(family, c, null, tokenizer, weights, type, extraStringMeta, out);
+    }
+
+    /**
+     * As above, with Llama-3 rope scaling as llama.cpp reads it: the F32 tensor {@code rope_freqs.weight} of
+     * {@code headDim / 2} frequency divisors (null: none).
+     */
+    public static void write(DecoderFamily family, RopeDecoderConfig c, float[] ropeFreqs, GgufTokenizer tokenizer,
+                             DecoderWeights weights, GgmlType type, Map<String, String> extraStringMeta, Path out)
+            throws IOException {
         family.check(c);
+        if (ropeFreqs != null && ropeFreqs.length != c.headDim() / 2) {
+            throw new IllegalArgumentException(ROPE_FREQS + ": " + ropeFreqs.length + " divisors, expected head_dim / 2 = "
+                    + c.headDim() / 2);
+        }
         if (tokenizer.size() != c.vocab()) {
             throw new IllegalArgumentException("vocab: the tokenizer has " + tokenizer.size() + " tokens but the model's "
                     + "token_embd has " + c.vocab() + " rows; llama.cpp requires them equal");
@@ -59,15 +76,21 @@ public final class DecoderGgufWriter {
             w.putString(key, e.getValue());
         }
         List<TensorSpec> tensors = family.tensors(c);
+        if (ropeFreqs != null) {
+            float[] divisors = ropeFreqs.clone();
+            w.addTensor(ROPE_FREQS, GgmlType.F32, new long[] {divisors.length},
+                    (first, dst, count) -> System.arraycopy(divisors, (int) first, dst, 0, count));
+        }
+        int expected = tensors.size() + (ropeFreqs != null ? 1 : 0);
         for (TensorSpec t : tensors) {
             long[] ne = t.ne();
             w.addTensor(t.name(), TensorTypePolicy.storeAs(t.name(), ne, type), ne, weights.tensor(t.name()));
         }
         w.write(out);
         try (GgufFile f = GgufFile.open(out)) {
-            if (!f.architecture().equals(arch) || f.tensors().size() != tensors.size()) {
+            if (!f.architecture().equals(arch) || f.tensors().size() != expected) {
                 throw new IllegalStateException(out + ": written file reads back as " + f.architecture() + " with "
-                        + f.tensors().size() + " tensors, expected " + arch + " with " + tensors.size());
+                        + f.tensors().size() + " tensors, expected " + arch + " with " + expected);
             }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(out);

@@ -3,6 +3,7 @@ package dev.memdec.trainer.model.llama;
 import ai.djl.ndarray.NDManager;
 import dev.memdec.converter.family.DecoderFamilies;
 import dev.memdec.converter.family.DecoderFamily;
+import dev.memdec.converter.family.DecoderGgufWriter;
 import dev.memdec.converter.family.RopeDecoderConfig;
 import dev.memdec.converter.family.RopeStyle;
 import dev.memdec.converter.family.TensorSpec;
@@ -31,7 +32,7 @@ public record RopeLmConfig(String architecture, RopeDecoderConfig decoder, List<
 
     /** The families whose whole graph {@link RopeLm} computes (gemma3 and phi3 differ beyond its switches). */
     public static final Set<String> TRAINABLE = Set.of("llama", "qwen2", "qwen3");
-    public static final String ROPE_FREQS = "rope_freqs.weight";
+    public static final String ROPE_FREQS = DecoderGgufWriter.ROPE_FREQS;
 
     public RopeLmConfig {
         Objects.requireNonNull(decoder, "decoder");

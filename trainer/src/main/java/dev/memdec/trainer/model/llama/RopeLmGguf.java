@@ -1,20 +1,52 @@
 package dev.memdec.trainer.model.llama;
 
 import dev.memdec.converter.family.DecoderFamilies;
+import dev.memdec.converter.family.DecoderGgufWriter;
 import dev.memdec.converter.family.RopeDecoderConfig;
+import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufTensorInfo;
+import dev.memdec.converter.tokenizer.GgufTokenizer;
 import dev.memdec.trainer.model.LmConfig;
 import dev.memdec.trainer.model.TensorSource;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** Reads a llama, qwen2 or qwen3 GGUF for the DJL model: its shape (by its family), rope scaling and tensors. */
+/**
+ * A llama, qwen2 or qwen3 GGUF and the DJL model: its shape (read by its family), rope scaling and tensors in, the
+ * trained model out through the family's {@link DecoderGgufWriter}.
+ */
 public final class RopeLmGguf {
 
     private RopeLmGguf() {
+    }
+
+    /**
+     * Writes {@code model} atomically as a GGUF of its family carrying {@code tokenizer}, with {@code rope_freqs} when
+     * it has rope scaling.
+     *
+     * @throws IllegalArgumentException when the tokenizer's size is not the model's vocabulary or the type cannot
+     *     be written
+     */
+    public static void write(RopeLm model, GgufTokenizer tokenizer, GgmlType type, Map<String, String> meta, Path out)
+            throws IOException {
+        RopeLmConfig c = model.spec();
+        Map<String, float[]> values = new HashMap<>();
+        model.parameters().keySet().forEach(name -> values.put(name, model.values(name)));
+        DecoderGgufWriter.write(c.family(), c.decoder(), c.ropeFreqFactors().isEmpty() ? null : c.ropeFreqFactorArray(),
+                tokenizer, name -> {
+                    float[] v = values.get(name);
+                    if (v == null) {
+                        throw new IllegalArgumentException("no tensor '" + name + "' in this " + c.architecture() + " model");
+                    }
+                    return (first, dst, count) -> System.arraycopy(v, Math.toIntExact(first), dst, 0, count);
+                }, type, meta, out);
     }
 
     /**

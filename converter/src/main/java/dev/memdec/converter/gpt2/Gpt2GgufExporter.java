@@ -3,14 +3,14 @@ package dev.memdec.converter.gpt2;
 import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.gguf.GgufWriter;
-import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.GgufTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * Writes a complete gpt2 GGUF that llama.cpp b4916 loads (gguf-spec §2): every required {@code gpt2.*} key,
- * the tokenizer, {@code memdec.tokenizer_sha256}, and all 5 + 12·layers tensors including
+ * the tokenizer, {@code memdec.tokenizer_sha256} (when the tokenizer has a canonical hash), and all 5 + 12·layers tensors including
  * {@code output.weight} as a copy of the token embedding.
  *
  * <p>Storage types follow convert_hf_to_gguf.py: 1-D tensors, norms, biases and {@code position_embd} are
@@ -31,7 +31,7 @@ public final class Gpt2GgufExporter {
      * @throws IllegalArgumentException if the vocabulary does not fit the config, the type cannot be written,
      *                                  or a quantized type's block size does not divide a row length
      */
-    public static void write(Gpt2Config c, Gpt2Weights w, BpeVocabulary v, GgmlType type,
+    public static void write(Gpt2Config c, Gpt2Weights w, GgufTokenizer v, GgmlType type,
                              Map<String, String> extraStringMeta, Path out) throws IOException {
         checkCompatible(c, v, type);
         GgufWriter writer = new GgufWriter();
@@ -50,7 +50,7 @@ public final class Gpt2GgufExporter {
         writer.putUInt32(ARCH + ".attention.head_count", c.heads());
         writer.putFloat32(ARCH + ".attention.layer_norm_epsilon", c.eps());
         v.writeTo(writer);
-        writer.putString(GgufKeys.TOKENIZER_SHA256, v.sha256());
+        v.canonicalSha256().ifPresent(sha -> writer.putString(GgufKeys.TOKENIZER_SHA256, sha));
         for (Map.Entry<String, String> e : extraStringMeta.entrySet()) {
             String key = e.getKey();
             if (key.startsWith(ARCH + ".") || key.startsWith("tokenizer.") || key.equals(GgufKeys.ARCHITECTURE)
@@ -67,7 +67,7 @@ public final class Gpt2GgufExporter {
     }
 
     /** Checks that {@code v} and {@code type} can be written for {@code c}; the message names what is wrong. */
-    public static void checkCompatible(Gpt2Config c, BpeVocabulary v, GgmlType type) {
+    public static void checkCompatible(Gpt2Config c, GgufTokenizer v, GgmlType type) {
         if (v.size() != c.vocab()) {
             throw new IllegalArgumentException("vocabulary has " + v.size() + " tokens but the model's token_embd has "
                     + c.vocab() + " rows; llama.cpp requires them equal");

@@ -1,5 +1,7 @@
 package dev.memdec.converter.hf;
 
+import dev.memdec.converter.family.llama.LlamaFamily;
+import dev.memdec.converter.family.qwen2.Qwen2Family;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -10,8 +12,8 @@ import java.util.stream.Collectors;
  */
 public enum HfArchitecture {
     GPT2("GPT2LMHeadModel", "gpt2", "gpt-2"),
-    QWEN2("Qwen2ForCausalLM", "qwen2", "qwen2"),
-    LLAMA("LlamaForCausalLM", "llama", "llama-bpe");
+    QWEN2(Qwen2Family.HF_CLASS, Qwen2Family.ARCH, "qwen2"),
+    LLAMA(LlamaFamily.HF_CLASS, LlamaFamily.ARCH, "llama-bpe");
 
     private final String hfClass;
     private final String ggufArchitecture;

@@ -1,5 +1,6 @@
 package dev.memdec.converter.hf;
 
+import dev.memdec.converter.family.TensorTypePolicy;
 import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufKeys;

@@ -5,6 +5,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.GgufTokenizer;
+import dev.memdec.converter.tokenizer.SpmVocabulary;
 import dev.memdec.converter.tokenizer.ByteLevelUnicode;
 import dev.memdec.converter.io.TextFiles;
 
@@ -24,8 +26,13 @@ import java.util.TreeMap;
  * or {@code vocab.json} + {@code merges.txt}, plus added/special tokens and special ids from
  * {@code tokenizer_config.json} and config.json. The token list is padded with {@code [PADi]} UNUSED tokens to
  * the embedding's row count, because llama.cpp requires the two to be equal.
+ *
+ * <p>{@link #fromTokenizerJson} reads a lone {@code tokenizer.json} (with a {@code tokenizer_config.json} beside it
+ * when there is one), the way {@code memdec init --tokenizer-from} takes it: byte-level BPE becomes a
+ * {@link BpeVocabulary} whose pre-tokenizer is recognised from the split regex, and SentencePiece-style BPE (with
+ * {@code byte_fallback}, e.g. Gemma's) an {@link SpmVocabulary}.
  */
-final class HfTokenizerReader {
+public final class HfTokenizerReader {
 
     static final String TOKENIZER_JSON = "tokenizer.json";
     static final String VOCAB_JSON = "vocab.json";
@@ -34,6 +41,9 @@ final class HfTokenizerReader {
 
     /** The pre-tokenizer split regex of Llama-3's tokenizer.json; llama.cpp's {@code llama-bpe} implements exactly it. */
     static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** Qwen2's (and Qwen3's) split regex, Llama-3's with single digits; llama.cpp's {@code qwen2} implements it. */
+    static final String QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     static final int NORMAL = BpeVocabulary.TYPE_NORMAL;
@@ -82,13 +92,7 @@ final class HfTokenizerReader {
             vocab = readVocab(tokenizerJson, object(tokenizerJson, model, "vocab"));
             merges = readJsonMerges(tokenizerJson, model.get("merges"));
             mergesFile = tokenizerJson;
-            if (root.has("added_tokens") && root.get("added_tokens").isJsonArray()) {
-                for (JsonElement e : root.getAsJsonArray("added_tokens")) {
-                    JsonObject t = e.getAsJsonObject();
-                    added.put(tokenId(tokenizerJson, "added_tokens id", t.get("id")), new AddedToken(t.get("content").getAsString(),
-                            t.has("special") && t.get("special").getAsBoolean()));
-                }
-            }
+            readAddedTokens(tokenizerJson, root, added);
         } else if (Files.isRegularFile(dir.resolve(VOCAB_JSON)) && Files.isRegularFile(dir.resolve(MERGES_TXT))) {
             if (architecture == HfArchitecture.LLAMA) {
                 throw new IllegalArgumentException(dir + ": llama needs a " + TOKENIZER_JSON
@@ -100,7 +104,23 @@ final class HfTokenizerReader {
         } else {
             throw new IllegalArgumentException(dir + ": no " + TOKENIZER_JSON + " and no " + VOCAB_JSON + " + " + MERGES_TXT);
         }
-        Path configFile = dir.resolve(TOKENIZER_CONFIG);
+        readConfigAddedTokens(dir.resolve(TOKENIZER_CONFIG), tokenizerConfig, added);
+        checkMerges(mergesFile, merges, vocab);
+        return assemble(dir, Optional.of(config), architecture.preTokenizer(), architecture == HfArchitecture.LLAMA,
+                vocabRows, vocab, merges, added, tokenizerConfig);
+    }
+
+    private static void readAddedTokens(Path file, JsonObject root, Map<Integer, AddedToken> added) {
+        if (root.has("added_tokens") && root.get("added_tokens").isJsonArray()) {
+            for (JsonElement e : root.getAsJsonArray("added_tokens")) {
+                JsonObject t = e.getAsJsonObject();
+                added.put(tokenId(file, "added_tokens id", t.get("id")), new AddedToken(t.get("content").getAsString(),
+                        t.has("special") && t.get("special").getAsBoolean()));
+            }
+        }
+    }
+
+    private static void readConfigAddedTokens(Path configFile, Optional<JsonObject> tokenizerConfig, Map<Integer, AddedToken> added) {
         tokenizerConfig.filter(c -> c.has("added_tokens_decoder") && c.get("added_tokens_decoder").isJsonObject())
                 .ifPresent(c -> c.getAsJsonObject("added_tokens_decoder").entrySet().forEach(e -> {
                     JsonObject t = e.getValue().getAsJsonObject();
@@ -108,8 +128,120 @@ final class HfTokenizerReader {
                     added.putIfAbsent(id, new AddedToken(t.get("content").getAsString(),
                             t.has("special") && t.get("special").getAsBoolean()));
                 }));
-        checkMerges(mergesFile, merges, vocab);
-        return assemble(dir, config, architecture, vocabRows, vocab, merges, added, tokenizerConfig);
+    }
+
+    /**
+     * The tokenizer of a lone HF {@code tokenizer.json} (and the {@code tokenizer_config.json} beside it, if any) as
+     * llama.cpp stores it; the token list has one entry per id up to the largest id of the vocabulary and the added
+     * tokens.
+     *
+     * @throws IllegalArgumentException naming the file: not a BPE tokenizer, a byte-level pre-tokenizer no llama.cpp
+     *                                  pre-tokenizer is known to match, or malformed content
+     */
+    public static GgufTokenizer fromTokenizerJson(Path file) throws IOException {
+        try {
+            return fromTokenizerJsonUnchecked(file);
+        } catch (IllegalStateException | UnsupportedOperationException | NullPointerException | ClassCastException
+                 | NumberFormatException e) {
+            throw new IllegalArgumentException(file + ": malformed tokenizer.json: " + e, e);
+        }
+    }
+
+    private static GgufTokenizer fromTokenizerJsonUnchecked(Path file) throws IOException {
+        JsonObject root = readObject(file);
+        JsonObject model = object(file, root, "model");
+        String type = model.has("type") ? model.get("type").getAsString() : "";
+        if (!type.equals("BPE")) {
+            throw new IllegalArgumentException(file + ": model.type '" + type + "' is not supported, expected BPE "
+                    + "(byte-level, or SentencePiece-style with byte_fallback)");
+        }
+        Path configFile = file.resolveSibling(TOKENIZER_CONFIG);
+        Optional<JsonObject> tokenizerConfig = readOptionalObject(configFile);
+        Map<String, Integer> vocab = readVocab(file, object(file, model, "vocab"));
+        Map<Integer, AddedToken> added = new TreeMap<>();
+        readAddedTokens(file, root, added);
+        readConfigAddedTokens(configFile, tokenizerConfig, added);
+        int rows = 1 + Math.max(vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1),
+                added.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1));
+        if (model.has("byte_fallback") && model.get("byte_fallback").getAsBoolean()) {
+            return sentencePiece(file, root, model, vocab, added, rows, tokenizerConfig);
+        }
+        JsonElement preTokenizer = root.get("pre_tokenizer");
+        String pre;
+        if (hasRegex(preTokenizer, LLAMA3_REGEX)) {
+            pre = "llama-bpe";
+        } else if (hasRegex(preTokenizer, QWEN2_REGEX)) {
+            pre = "qwen2";
+        } else if (isGpt2ByteLevel(preTokenizer)) {
+            pre = "gpt-2";
+        } else {
+            throw new IllegalArgumentException(file + ": pre_tokenizer matches none of the llama.cpp pre-tokenizers memdec "
+                    + "recognises (llama-bpe, qwen2, gpt-2), so llama.cpp would split text differently");
+        }
+        List<String> merges = readJsonMerges(file, model.get("merges"));
+        checkMerges(file, merges, vocab);
+        return assemble(file, Optional.empty(), pre, pre.equals("llama-bpe"), rows, vocab, merges, added, tokenizerConfig);
+    }
+
+    /** GPT-2's own pre-tokenizer: a lone ByteLevel step with its built-in regex. */
+    private static boolean isGpt2ByteLevel(JsonElement e) {
+        return e != null && e.isJsonObject() && "ByteLevel".equals(stringOf(e.getAsJsonObject(), "type"))
+                && e.getAsJsonObject().has("use_regex") && e.getAsJsonObject().get("use_regex").getAsBoolean();
+    }
+
+    private static String stringOf(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+    }
+
+    /**
+     * SentencePiece-style BPE (Gemma, Llama 2): pieces as they are, {@code <0xXX>} byte pieces typed BYTE, added
+     * special tokens CONTROL, the unknown piece UNKNOWN. Scores are minus the id for normal pieces, which is
+     * SentencePiece's own order (a BPE model lists pieces in the order their merges were learned), 0 for the rest.
+     * A space prefix is added when the normalizer or pre-tokenizer prepends {@code ▁}.
+     */
+    private static SpmVocabulary sentencePiece(Path file, JsonObject root, JsonObject model, Map<String, Integer> vocab,
+                                               Map<Integer, AddedToken> added, int rows, Optional<JsonObject> tokenizerConfig) {
+        String[] tokens = new String[rows];
+        int[] types = new int[rows];
+        Map<String, Integer> ids = new HashMap<>();
+        vocab.forEach((text, id) -> place(file, tokens, types, ids, id, text,
+                text.matches("<0x[0-9A-Fa-f]{2}>") ? SpmVocabulary.TYPE_BYTE : NORMAL));
+        added.forEach((id, t) -> {
+            int type = t.special() ? CONTROL : USER_DEFINED;
+            if (id < rows && t.content().equals(tokens[id])) {
+                types[id] = type;
+            } else {
+                place(file, tokens, types, ids, id, t.content(), type);
+            }
+        });
+        String unkText = stringOf(model, "unk_token");
+        int unk = unkText != null && ids.containsKey(unkText) ? ids.get(unkText) : -1;
+        if (unk >= 0) {
+            types[unk] = SpmVocabulary.TYPE_UNKNOWN;
+        }
+        float[] scores = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            if (tokens[i] == null) {
+                place(file, tokens, types, ids, i, "[PAD" + i + "]", UNUSED);
+            }
+            scores[i] = types[i] == NORMAL ? -i : 0f;
+        }
+        OptionalInt bos = specialId(tokenizerConfig, "bos_token", ids, Optional.empty(), "");
+        OptionalInt eos = specialId(tokenizerConfig, "eos_token", ids, Optional.empty(), "");
+        OptionalInt pad = specialId(tokenizerConfig, "pad_token", ids, Optional.empty(), "");
+        boolean addBos = flag(tokenizerConfig, "add_bos_token").orElse(true);
+        boolean addEos = flag(tokenizerConfig, "add_eos_token").orElse(false);
+        String steps = String.valueOf(root.get("normalizer")) + root.get("pre_tokenizer");
+        boolean addSpacePrefix = steps.contains("\"Prepend\"")
+                || (steps.contains("\"Metaspace\"") && !steps.contains("\"prepend_scheme\":\"never\""));
+        return new SpmVocabulary(List.of(tokens), scores, types, bos.orElse(-1), eos.orElse(-1), unk, pad, addBos, addEos,
+                addSpacePrefix);
+    }
+
+    private static Optional<Boolean> flag(Optional<JsonObject> tokenizerConfig, String key) {
+        return tokenizerConfig.filter(c -> c.has(key) && c.get(key).isJsonPrimitive()
+                && c.get(key).getAsJsonPrimitive().isBoolean()).map(c -> c.get(key).getAsBoolean());
     }
 
     /**
@@ -136,7 +268,7 @@ final class HfTokenizerReader {
         }
     }
 
-    private static BpeVocabulary assemble(Path dir, HfConfig config, HfArchitecture architecture, int vocabRows,
+    private static BpeVocabulary assemble(Path dir, Optional<HfConfig> config, String pre, boolean defaultAddBos, int vocabRows,
                                           Map<String, Integer> vocab, List<String> merges, Map<Integer, AddedToken> added,
                                           Optional<JsonObject> tokenizerConfig) {
         String[] tokens = new String[vocabRows];
@@ -163,7 +295,7 @@ final class HfTokenizerReader {
                         + "' (U+" + Integer.toHexString(symbol.codePointAt(0)).toUpperCase() + "); not a byte-level BPE vocabulary");
             }
         }
-        Path configFile = config.file();
+        Path configFile = config.map(HfConfig::file).orElse(dir);
         OptionalInt bos = specialId(tokenizerConfig, "bos_token", ids, config, "bos_token_id");
         OptionalInt eos = specialId(tokenizerConfig, "eos_token", ids, config, "eos_token_id");
         OptionalInt pad = specialId(tokenizerConfig, "pad_token", ids, config, "pad_token_id");
@@ -177,12 +309,8 @@ final class HfTokenizerReader {
                 throw new IllegalArgumentException(configFile + ": special token id " + id + " is outside the vocabulary of " + vocabRows);
             }
         }
-        boolean addBos = tokenizerConfig.filter(c -> c.has("add_bos_token") && c.get("add_bos_token").isJsonPrimitive()
-                        && c.get("add_bos_token").getAsJsonPrimitive().isBoolean())
-                .map(c -> c.get("add_bos_token").getAsBoolean())
-                .orElse(architecture == HfArchitecture.LLAMA);
-        return new BpeVocabulary("gpt2", architecture.preTokenizer(), List.of(tokens), types, List.copyOf(merges),
-                bosId, eosId, pad, addBos);
+        boolean addBos = flag(tokenizerConfig, "add_bos_token").orElse(defaultAddBos);
+        return new BpeVocabulary("gpt2", pre, List.of(tokens), types, List.copyOf(merges), bosId, eosId, pad, addBos);
     }
 
     private static void place(Path dir, String[] tokens, int[] types, Map<String, Integer> ids, int id, String text, int type) {
@@ -212,13 +340,13 @@ final class HfTokenizerReader {
 
     /** From tokenizer_config.json's {@code *_token} (a string or {@code {"content": ...}}), else config.json's id. */
     private static OptionalInt specialId(Optional<JsonObject> tokenizerConfig, String tokenKey, Map<String, Integer> ids,
-                                         HfConfig config, String idKey) {
+                                         Optional<HfConfig> config, String idKey) {
         Optional<String> text = tokenizerConfig.map(c -> c.get(tokenKey)).filter(e -> e != null && !e.isJsonNull()).map(e ->
                 e.isJsonObject() ? e.getAsJsonObject().get("content").getAsString() : e.getAsString());
         if (text.isPresent() && ids.containsKey(text.get())) {
             return OptionalInt.of(ids.get(text.get()));
         }
-        return config.optionalId(idKey).map(OptionalInt::of).orElse(OptionalInt.empty());
+        return config.flatMap(c -> c.optionalId(idKey)).map(OptionalInt::of).orElse(OptionalInt.empty());
     }
 
     private static boolean hasRegex(JsonElement e, String regex) {

@@ -1,5 +1,9 @@
 package dev.memdec.converter.hf;
 
+import dev.memdec.converter.family.DecoderFamily;
+import dev.memdec.converter.family.RopeDecoderConfig;
+import dev.memdec.converter.family.llama.LlamaFamily;
+import dev.memdec.converter.family.qwen2.Qwen2Family;
 import dev.memdec.converter.gguf.FloatSource;
 import dev.memdec.converter.gguf.GgufWriter;
 import dev.memdec.converter.safetensors.SafetensorsTensor;
@@ -16,56 +20,45 @@ import static dev.memdec.converter.hf.CheckpointTensors.ne;
  * transpose. They differ in three places: llama's Q/K rows (and biases) are permuted from HF's half-split
  * rotary layout to ggml's adjacent pairs, qwen2 requires q/k/v biases and forbids an o_proj bias, and tied
  * embeddings simply omit {@code output.weight}. Llama-3.1-style {@code rope_scaling} becomes the
- * {@code rope_freqs.weight} tensor ({@link Llama3RopeScaling}); other scalings are refused.
+ * {@code rope_freqs.weight} tensor ({@link Llama3RopeScaling}); other scalings are refused. The llama.cpp side
+ * (shape rules, hyper-parameter keys) is the family's: {@link LlamaFamily}, {@link Qwen2Family}.
  */
 final class RopeDecoderLayout implements ModelLayout {
 
-    /** HF defaults when config.json omits the key (LlamaConfig / Qwen2Config). */
-    private static final double DEFAULT_ROPE_THETA = 10_000.0;
+    /** HF default when config.json omits the key (LlamaConfig / Qwen2Config). */
+    private static final double DEFAULT_ROPE_THETA = RopeDecoderConfig.DEFAULT_ROPE_THETA;
 
     private final HfArchitecture architecture;
-    private final int embd;
-    private final int layers;
-    private final int heads;
-    private final int kvHeads;
-    private final int headDim;
-    private final int ff;
-    private final int vocab;
-    private final int context;
-    private final float rmsEpsilon;
-    private final float ropeTheta;
+    private final DecoderFamily family;
+    private final RopeDecoderConfig shape;
     private final List<PlannedTensor> tensors = new ArrayList<>();
 
     RopeDecoderLayout(HfArchitecture architecture, HfConfig config, CheckpointTensors in) {
         this.architecture = architecture;
-        embd = config.positiveInt("hidden_size");
-        layers = config.positiveInt("num_hidden_layers");
-        heads = config.positiveInt("num_attention_heads");
-        kvHeads = config.optionalInt("num_key_value_heads").orElse(heads);
-        ff = config.positiveInt("intermediate_size");
-        vocab = config.positiveInt("vocab_size");
-        context = config.positiveInt("max_position_embeddings");
-        rmsEpsilon = (float) config.number("rms_norm_eps");
-        ropeTheta = config.optionalNumber("rope_theta").orElse(DEFAULT_ROPE_THETA).floatValue();
-        headDim = config.optionalInt("head_dim").orElseGet(() -> {
+        family = architecture == HfArchitecture.LLAMA ? LlamaFamily.INSTANCE : Qwen2Family.INSTANCE;
+        int embd = config.positiveInt("hidden_size");
+        int layers = config.positiveInt("num_hidden_layers");
+        int heads = config.positiveInt("num_attention_heads");
+        int kvHeads = config.optionalInt("num_key_value_heads").orElse(heads);
+        int ff = config.positiveInt("intermediate_size");
+        int vocab = config.positiveInt("vocab_size");
+        int context = config.positiveInt("max_position_embeddings");
+        float rmsEpsilon = (float) config.number("rms_norm_eps");
+        float ropeTheta = config.optionalNumber("rope_theta").orElse(DEFAULT_ROPE_THETA).floatValue();
+        int headDim = config.optionalInt("head_dim").orElseGet(() -> {
             if (embd % heads != 0) {
                 throw new IllegalArgumentException(config.file() + ": hidden_size " + embd + " is not a multiple of num_attention_heads " + heads);
             }
             return embd / heads;
         });
-        if (heads % kvHeads != 0) {
-            throw new IllegalArgumentException(config.file() + ": num_attention_heads " + heads
-                    + " is not a multiple of num_key_value_heads " + kvHeads);
-        }
-        if (headDim % 2 != 0) {
-            throw new IllegalArgumentException(config.file() + ": head_dim " + headDim + " is odd; rotary embeddings need pairs");
-        }
-        if (architecture == HfArchitecture.QWEN2 && headDim * heads != embd) {
-            throw new IllegalArgumentException(config.file() + ": qwen2 in llama.cpp needs num_attention_heads * head_dim == hidden_size, got "
-                    + heads + " * " + headDim + " != " + embd);
+        boolean tied = config.optionalBoolean("tie_word_embeddings").orElse(false);
+        try {
+            shape = new RopeDecoderConfig(layers, embd, heads, kvHeads, headDim, ff, vocab, context, rmsEpsilon, ropeTheta, tied, 0);
+            family.check(shape);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(config.file() + ": " + e.getMessage(), e);
         }
         Optional<Llama3RopeScaling> ropeScaling = Llama3RopeScaling.of(config, architecture);
-        boolean tied = config.optionalBoolean("tie_word_embeddings").orElse(false);
         in.skip(name -> name.endsWith("rotary_emb.inv_freq"));
 
         long qRows = (long) heads * headDim;
@@ -129,28 +122,12 @@ final class RopeDecoderLayout implements ModelLayout {
 
     @Override
     public int vocabRows() {
-        return vocab;
+        return shape.vocab();
     }
 
     @Override
     public void writeHyperParameters(GgufWriter w) {
-        String a = architecture.ggufArchitecture();
-        w.putUInt32(a + ".context_length", context);
-        w.putUInt32(a + ".embedding_length", embd);
-        w.putUInt32(a + ".block_count", layers);
-        w.putUInt32(a + ".feed_forward_length", ff);
-        w.putUInt32(a + ".attention.head_count", heads);
-        w.putUInt32(a + ".attention.head_count_kv", kvHeads);
-        w.putFloat32(a + ".attention.layer_norm_rms_epsilon", rmsEpsilon);
-        w.putFloat32(a + ".rope.freq_base", ropeTheta);
-        w.putUInt32(a + ".rope.dimension_count", headDim);
-        if ((long) headDim * heads != embd) {
-            w.putUInt32(a + ".attention.key_length", headDim);
-            w.putUInt32(a + ".attention.value_length", headDim);
-        }
-        if (architecture == HfArchitecture.LLAMA) {
-            w.putUInt32(a + ".vocab_size", vocab);
-        }
+        family.writeHyperParameters(shape, w);
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
@@ -33,7 +34,7 @@ import java.util.Set;
  * @param addBos    {@code tokenizer.ggml.add_bos_token}
  */
 public record BpeVocabulary(String model, String pre, List<String> tokens, int[] tokenTypes, List<String> merges,
-                            int bos, int eos, OptionalInt pad, boolean addBos) {
+                            int bos, int eos, OptionalInt pad, boolean addBos) implements GgufTokenizer {
 
     public static final int TYPE_NORMAL = 1;
     public static final int TYPE_CONTROL = 3;
@@ -91,6 +92,7 @@ public record BpeVocabulary(String model, String pre, List<String> tokens, int[]
     private static final String ADD_BOS = "tokenizer.ggml.add_bos_token";
 
     /** Writes every {@code tokenizer.ggml.*} key llama.cpp reads for a BPE vocabulary (gguf-spec §4.1). */
+    @Override
     public void writeTo(GgufWriter w) {
         w.putString(GgufKeys.TOKENIZER_MODEL, model);
         w.putString(GgufKeys.TOKENIZER_PRE, pre);
@@ -147,8 +149,15 @@ public record BpeVocabulary(String model, String pre, List<String> tokens, int[]
     }
 
     /** Number of tokens (n_vocab). */
+    @Override
     public int size() {
         return tokens.size();
+    }
+
+    /** {@link #sha256()}. */
+    @Override
+    public Optional<String> canonicalSha256() {
+        return Optional.of(sha256());
     }
 
     /**

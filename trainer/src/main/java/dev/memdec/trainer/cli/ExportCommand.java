@@ -9,7 +9,12 @@ import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
+import dev.memdec.converter.tokenizer.CopiedGgufTokenizer;
+import dev.memdec.converter.tokenizer.GgufTokenizer;
+import dev.memdec.trainer.model.CausalLm;
 import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.llama.RopeLm;
+import dev.memdec.trainer.model.llama.RopeLmGguf;
 import dev.memdec.trainer.model.Gpt2LmWeights;
 import dev.memdec.trainer.train.Checkpoint;
 import dev.memdec.trainer.train.TorchThreads;
@@ -26,9 +31,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code memdec export}: writes a training checkpoint as a llama.cpp-loadable gpt2 GGUF with memdec.* metadata. */
+/** {@code memdec export}: writes a training checkpoint as a llama.cpp-loadable GGUF of its architecture with memdec.* metadata. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Export a trained checkpoint as a gpt2 GGUF (tied output, GPT-2 tokenizer unless --vocab-from).",
+        description = {"Export a trained checkpoint as a GGUF of its architecture (gpt2, llama, qwen2, qwen3).",
+                "The tokenizer is --vocab-from's, else the --tokenizer-from/--init file recorded at training, else GPT-2's;",
+                "from a file every tokenizer.* key is copied as it is, after checking it is the tokenizer trained with.",
                 "memdec.* keys record the format version, tokenizer hash, default lambda and memory temperature,",
                 "the host and corpus it was trained from, and a training summary."})
 public final class ExportCommand implements MemdecCommand {
@@ -51,7 +58,7 @@ public final class ExportCommand implements MemdecCommand {
     @Option(names = "--temperature", defaultValue = "1.0", description = "Default memory temperature stored in the file (default ${DEFAULT-VALUE}).")
     float temperature;
 
-    @Option(names = "--vocab-from", description = "Take the tokenizer from this GGUF (e.g. the host) instead of the built-in GPT-2 one.")
+    @Option(names = "--vocab-from", description = "Take the tokenizer from this GGUF (e.g. the host) instead of the one recorded at training.")
     Path vocabFrom;
 
     @Option(names = "--name", description = "general.name of the exported model.")
@@ -78,13 +85,11 @@ public final class ExportCommand implements MemdecCommand {
         }
         Path dir = Checkpoint.resolve(checkpoint);
         TrainingState state = Checkpoint.readState(dir);
-        BpeVocabulary vocabulary = vocabulary();
-        String expected = state.metadata().get(GgufKeys.TOKENIZER_SHA256);
-        if (expected != null && !expected.equals(vocabulary.sha256())) {
-            throw new IllegalArgumentException("checkpoint " + dir + " was trained with tokenizer sha256 " + expected
-                    + " but " + (vocabFrom == null ? "the GPT-2 tokenizer" : "--vocab-from " + vocabFrom) + " has "
-                    + vocabulary.sha256());
-        }
+        String recorded = state.metadata().get(TrainCommand.TOKENIZER_FROM);
+        Path tokenizerFile = vocabFrom != null ? vocabFrom : recorded == null ? null : Path.of(recorded);
+        String source = vocabFrom != null ? "--vocab-from " + vocabFrom
+                : tokenizerFile != null ? "the checkpoint's " + TrainCommand.TOKENIZER_FROM + " " + tokenizerFile
+                : "the GPT-2 tokenizer";
         Map<String, String> meta = new LinkedHashMap<>();
         if (name != null) {
             meta.put(GgufKeys.NAME, name);
@@ -100,9 +105,22 @@ public final class ExportCommand implements MemdecCommand {
         meta.put("memdec.temperature_default", Float.toString(temperature));
         meta.put("memdec.training", new Gson().toJson(RunReport.summary(new TrainingRun.Result(state.step(), dir, state, false))));
         TorchThreads.use(Runtime.getRuntime().availableProcessors());
-        try (NDManager manager = NDManager.newBaseManager("PyTorch");
-             Gpt2Lm model = Gpt2Lm.create(manager, state.shape(), Checkpoint.modelTensors(manager, dir))) {
-            Gpt2GgufExporter.write(state.shape(), new Gpt2LmWeights(model), vocabulary, storage, meta, out);
+        String expected = state.metadata().get(GgufKeys.TOKENIZER_SHA256);
+        if (tokenizerFile == null) {
+            write(dir, state, checked(Gpt2Tokenizer.vocabulary(), expected, dir, source), storage, meta);
+        } else {
+            try (GgufFile f = GgufFile.open(tokenizerFile)) {
+                BpeVocabulary vocabulary;
+                CopiedGgufTokenizer tokenizer;
+                try {
+                    vocabulary = BpeVocabulary.readFrom(f);
+                    tokenizer = CopiedGgufTokenizer.of(f);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(source + ": no usable tokenizer (" + e.getMessage() + ")", e);
+                }
+                checked(vocabulary, expected, dir, source);
+                write(dir, state, tokenizer, storage, meta);
+            }
         }
         long bytes = Files.size(out);
         if (json) {
@@ -119,12 +137,27 @@ public final class ExportCommand implements MemdecCommand {
         return 0;
     }
 
-    private BpeVocabulary vocabulary() throws java.io.IOException {
-        if (vocabFrom == null) {
-            return Gpt2Tokenizer.vocabulary();
+    /** The checkpoint's tokenizer must be the one it was trained with (when it recorded one). */
+    private static BpeVocabulary checked(BpeVocabulary vocabulary, String expected, Path dir, String source) {
+        if (expected != null && !expected.equals(vocabulary.sha256())) {
+            throw new IllegalArgumentException("checkpoint " + dir + " was trained with tokenizer sha256 " + expected
+                    + " but " + source + " has " + vocabulary.sha256());
         }
-        try (GgufFile f = GgufFile.open(vocabFrom)) {
-            return BpeVocabulary.readFrom(f);
+        return vocabulary;
+    }
+
+    /** The checkpoint's model written in its own architecture, atomically. */
+    private void write(Path dir, TrainingState state, GgufTokenizer tokenizer, GgmlType storage, Map<String, String> meta)
+            throws java.io.IOException {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch");
+             CausalLm model = state.model().create(manager, Checkpoint.modelTensors(manager, dir))) {
+            if (model instanceof Gpt2Lm g) {
+                Gpt2GgufExporter.write(g.config(), new Gpt2LmWeights(g), tokenizer, storage, meta, out);
+            } else if (model instanceof RopeLm r) {
+                RopeLmGguf.write(r, tokenizer, storage, meta, out);
+            } else {
+                throw new IllegalStateException("no exporter for " + state.model().architecture());
+            }
         }
     }
 

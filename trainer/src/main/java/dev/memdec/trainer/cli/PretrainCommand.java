@@ -61,7 +61,7 @@ public final class PretrainCommand implements MemdecCommand {
         TrainingRun.Result r;
         try (GracefulStop stop = GracefulStop.install("training", "step", GracefulStop.WAIT);
              NDManager manager = flags.newManager()) {
-            ModelChoice.Start start = ModelChoice.resolve(model, ctx, manager, vocabulary, flags.seed);
+            ModelChoice.Start start = ModelChoice.resolve(model, ctx, manager, vocabulary, flags.seed, null);
             int seq = flags.seq == null ? Math.min(DEFAULT_SEQ, start.config().ctx()) : flags.seq;
             if (seq < 2 || seq > start.config().ctx()) {
                 throw new IllegalArgumentException("--seq must be in [2, " + start.config().ctx() + "] (the model context), got "

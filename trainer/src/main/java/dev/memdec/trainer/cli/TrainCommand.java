@@ -2,13 +2,14 @@ package dev.memdec.trainer.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.ByteLevelBpeTokenizer;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.trainer.datastore.DatastoreSpec;
 import dev.memdec.trainer.model.GgufModels;
-import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.CausalLm;
 import dev.memdec.trainer.stop.GracefulStop;
 import dev.memdec.trainer.train.DatastoreWindows;
 import dev.memdec.trainer.train.TrainingRun;
@@ -31,10 +32,14 @@ import picocli.CommandLine.Spec;
         description = {"Train a Memory Decoder: loss = beta*KL(p_kNN||p_mem) + (1-beta)*CE over the datastore's windows.",
                 "The windows' tokens are the token streams stored in the datastore (checked against its values);",
                 "--corpus reads them from the corpus files instead (checked by SHA-256 and token by token).",
+                "The memory's tokenizer is the --init model's, else --tokenizer-from's, else GPT-2's; it must be the datastore's.",
                 "Checkpoints go to OUT/checkpoints (resumed when present); OUT/loss.png plots the curves.",
                 "SIGTERM or Ctrl-C stops at the next step boundary with a checkpoint; run the same command again to resume.",
                 "A non-finite loss or gradient stops with exit status 1, naming the step and the last good checkpoint."})
 public final class TrainCommand implements MemdecCommand {
+
+    /** Checkpoint metadata: the GGUF whose tokenizer.* keys the exported memory carries. */
+    public static final String TOKENIZER_FROM = "memdec.tokenizer_from";
 
     @Option(names = "--datastore", required = true, description = "Datastore directory (memdec datastore).")
     Path datastore;
@@ -49,6 +54,13 @@ public final class TrainCommand implements MemdecCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     ModelChoice model;
 
+    @Option(names = "--tokenizer-from",
+            description = "GGUF (e.g. the host) whose tokenizer a --shape memory takes; export copies its tokenizer.* keys.")
+    Path tokenizerFrom;
+
+    @Option(names = "--arch", description = "Family of a llama-shaped --shape memory: llama (default), qwen2 or qwen3.")
+    String arch;
+
     @Option(names = "--ctx", description = "Context length of a --shape model (default: the datastore's window).")
     Integer ctx;
 
@@ -58,7 +70,7 @@ public final class TrainCommand implements MemdecCommand {
     @Option(names = "--beta", defaultValue = "0.5", description = "Weight of the KL term, in [0, 1] (default ${DEFAULT-VALUE}).")
     float beta;
 
-    @Option(names = "--host", description = "gpt2 host GGUF: also report the joint validation perplexity with it.")
+    @Option(names = "--host", description = "Host GGUF (gpt2, llama, qwen2, qwen3): also report the joint validation perplexity with it.")
     Path host;
 
     @Option(names = "--lambda", defaultValue = "0.55", description = "Memory weight of the joint perplexity (default ${DEFAULT-VALUE}).")
@@ -74,7 +86,15 @@ public final class TrainCommand implements MemdecCommand {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         flags.applyThreads();
-        BpeVocabulary vocabulary = Gpt2Tokenizer.vocabulary();
+        if (tokenizerFrom != null && model.init != null) {
+            throw new IllegalArgumentException("--tokenizer-from applies to --shape only; an --init model keeps its own tokenizer");
+        }
+        Path tokenizerFile = model.init != null ? model.init : tokenizerFrom;
+        BpeVocabulary vocabulary = tokenizerFile == null ? Gpt2Tokenizer.vocabulary() : readVocabulary(model.init != null ? "--init" : "--tokenizer-from", tokenizerFile);
+        if (corpus != null && !vocabulary.sha256().equals(Gpt2Tokenizer.vocabulary().sha256())) {
+            throw new IllegalArgumentException("--corpus: re-tokenizing corpus files in Java needs the GPT-2 tokenizer; "
+                    + "leave --corpus out to train on the datastore's stored token streams");
+        }
         ByteLevelBpeTokenizer tokenizer = Gpt2Tokenizer.get();
         TrainingRun.Result r;
         try (GracefulStop stop = GracefulStop.install("training", "step", GracefulStop.WAIT);
@@ -82,24 +102,29 @@ public final class TrainCommand implements MemdecCommand {
              NDManager manager = flags.newManager()) {
             DatastoreSpec spec = data.spec();
             if (!spec.tokenizerSha256().equals(vocabulary.sha256())) {
-                throw new IllegalArgumentException("--datastore " + datastore + ": tokenizer sha256 " + spec.tokenizerSha256()
-                        + " is not the GPT-2 tokenizer (" + vocabulary.sha256() + "); train reads GPT-2-tokenized datastores");
+                throw new IllegalArgumentException("--datastore " + datastore + ": tokenizer_sha256 " + spec.tokenizerSha256()
+                        + " is not the memory's tokenizer (" + vocabulary.sha256() + ", from "
+                        + (tokenizerFile == null ? "the built-in GPT-2" : tokenizerFile) + ")"
+                        + (tokenizerFile == null ? "; give --tokenizer-from HOST.gguf for another host's tokenizer" : ""));
             }
             if (flags.seq != null && flags.seq != spec.windowCtx()) {
                 throw new IllegalArgumentException("--seq " + flags.seq + " differs from the datastore's window of "
                         + spec.windowCtx() + " tokens; the windows are the datastore's");
             }
             int modelCtx = ctx == null ? spec.windowCtx() : ctx;
-            ModelChoice.Start start = ModelChoice.resolve(model, modelCtx, manager, vocabulary, flags.seed);
+            ModelChoice.Start start = ModelChoice.resolve(model, modelCtx, manager, vocabulary, flags.seed, arch);
             if (start.config().ctx() < spec.windowCtx()) {
                 throw new IllegalArgumentException("the model context " + start.config().ctx() + " is shorter than the datastore's "
                         + spec.windowCtx() + "-token windows");
             }
-            Gpt2Lm hostModel = host == null ? null : loadHost(manager, spec);
+            CausalLm hostModel = host == null ? null : loadHost(manager, spec);
             TrainingWindows[] split = flags.split(data);
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("memdec.kind", "memory");
             metadata.put(GgufKeys.TOKENIZER_SHA256, vocabulary.sha256());
+            if (tokenizerFile != null) {
+                metadata.put(TOKENIZER_FROM, tokenizerFile.toAbsolutePath().toString());
+            }
             metadata.put("memdec.host", spec.host().path() + " sha256:" + spec.host().sha256());
             metadata.put("memdec.corpus_sha256", String.join(",", spec.corpus().stream().map(f -> f.sha256()).toList()));
             metadata.put("memdec.datastore_sha256", data.datastoreSha256());
@@ -113,16 +138,25 @@ public final class TrainCommand implements MemdecCommand {
         return RunReport.exitCode(r);
     }
 
-    private Gpt2Lm loadHost(NDManager manager, DatastoreSpec spec) throws java.io.IOException {
-        GgufModels.Loaded loaded = GgufModels.load(manager, host);
+    /** The tokenizer of {@code file}, or one line naming the flag and what is missing. */
+    static BpeVocabulary readVocabulary(String flag, Path file) throws java.io.IOException {
+        try (GgufFile f = GgufFile.open(file)) {
+            return BpeVocabulary.readFrom(f);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + " " + file + ": no usable tokenizer (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private CausalLm loadHost(NDManager manager, DatastoreSpec spec) throws java.io.IOException {
+        GgufModels.Loaded<CausalLm> loaded = GgufModels.loadAny(manager, host);
         if (!loaded.vocabulary().sha256().equals(spec.tokenizerSha256())) {
             loaded.model().close();
             throw new IllegalArgumentException("--host " + host + ": its tokenizer (sha256 " + loaded.vocabulary().sha256()
                     + ") is not the datastore's (" + spec.tokenizerSha256() + ")");
         }
-        if (loaded.model().config().ctx() < spec.windowCtx()) {
+        if (loaded.model().spec().ctx() < spec.windowCtx()) {
             loaded.model().close();
-            throw new IllegalArgumentException("--host " + host + ": context " + loaded.model().config().ctx()
+            throw new IllegalArgumentException("--host " + host + ": context " + loaded.model().spec().ctx()
                     + " is shorter than the datastore's " + spec.windowCtx() + "-token windows");
         }
         return loaded.model();

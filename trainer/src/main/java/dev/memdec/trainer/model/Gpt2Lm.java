@@ -26,15 +26,59 @@ import java.util.SplittableRandom;
  * manager. Every constant factor is an NDArray held for the model's lifetime, never a Java {@code Number}
  * operand (DJL 0.35.1 corrupts gradients through scalar operands, dependencies.md §1.5).
  */
-public final class Gpt2Lm implements AutoCloseable {
+public final class Gpt2Lm implements CausalLm {
 
-    /** Supplies the initial values of one tensor in PyTorch row-major order (= GGUF element order). */
+    /**
+     * The name {@link dev.memdec.trainer.demo} still uses for a {@link dev.memdec.trainer.model.TensorSource};
+     * nothing else refers to it.
+     */
     @FunctionalInterface
-    public interface TensorSource {
-        float[] read(String name, long[] shape);
+    public interface TensorSource extends dev.memdec.trainer.model.TensorSource {
     }
 
-    private static final float MASKED = -1e9f;
+    /** A GPT-2 shape as the architecture-neutral {@link LmConfig} the training loop works with. */
+    public record Spec(Gpt2Config config) implements LmConfig {
+
+        @Override
+        public String architecture() {
+            return "gpt2";
+        }
+
+        @Override
+        public int vocab() {
+            return config.vocab();
+        }
+
+        @Override
+        public int ctx() {
+            return config.ctx();
+        }
+
+        @Override
+        public long parameterCount() {
+            return config.parameterCount();
+        }
+
+        @Override
+        public String shapeText() {
+            return ShapeSpec.of(config);
+        }
+
+        @Override
+        public Map<String, long[]> trainableTensors() {
+            return Gpt2Lm.trainableTensors(config);
+        }
+
+        @Override
+        public TensorSource randomInit(long seed) {
+            return Gpt2Lm.randomInit(config, seed);
+        }
+
+        @Override
+        public Gpt2Lm create(NDManager parent, dev.memdec.trainer.model.TensorSource source) {
+            return Gpt2Lm.create(parent, config, source);
+        }
+    }
 
     private final Gpt2Config config;
     private final NDManager manager;
@@ -61,26 +105,14 @@ public final class Gpt2Lm implements AutoCloseable {
      *
      * @throws IllegalArgumentException when the source returns a tensor of the wrong size
      */
-    public static Gpt2Lm create(NDManager parent, Gpt2Config config, TensorSource source) {
+    public static Gpt2Lm create(NDManager parent, Gpt2Config config, dev.memdec.trainer.model.TensorSource source) {
         NDManager manager = parent.newSubManager();
-        Map<String, NDArray> params = new LinkedHashMap<>();
         try {
-            for (Map.Entry<String, long[]> t : Gpt2Lm.trainableTensors(config).entrySet()) {
-                float[] values = source.read(t.getKey(), t.getValue());
-                long expected = Gpt2Lm.count(t.getValue());
-                if (values.length != expected) {
-                    throw new IllegalArgumentException("tensor " + t.getKey() + ": expected " + expected
-                            + " values for shape " + new Shape(t.getValue()) + ", got " + values.length);
-                }
-                NDArray p = OwnedArrays.floats(manager, values, new Shape(t.getValue()));
-                p.setName(t.getKey());
-                params.put(t.getKey(), p);
-            }
+            return new Gpt2Lm(config, manager, ModelTensors.load(manager, Gpt2Lm.trainableTensors(config), source));
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
-        return new Gpt2Lm(config, manager, params);
     }
 
     /**
@@ -91,7 +123,7 @@ public final class Gpt2Lm implements AutoCloseable {
         SplittableRandom random = new SplittableRandom(seed);
         double residualStd = 0.02 / Math.sqrt(2.0 * config.layers());
         return (name, dims) -> {
-            float[] v = new float[Math.toIntExact(Gpt2Lm.count(dims))];
+            float[] v = new float[Math.toIntExact(LmConfig.count(dims))];
             if (name.endsWith("_norm.weight")) {
                 java.util.Arrays.fill(v, 1f);
             } else if (name.endsWith(".weight")) {
@@ -112,70 +144,39 @@ public final class Gpt2Lm implements AutoCloseable {
         Map<String, long[]> out = new LinkedHashMap<>();
         for (Gpt2Tensors.Spec spec : Gpt2Tensors.of(c)) {
             if (!spec.name().equals(Gpt2Tensors.OUTPUT)) {
-                long[] ne = spec.ne();
-                long[] shape = new long[ne.length];
-                for (int i = 0; i < ne.length; i++) {
-                    shape[i] = ne[ne.length - 1 - i];
-                }
-                out.put(spec.name(), shape);
+                out.put(spec.name(), ModelTensors.torchShape(spec.ne()));
             }
         }
         return out;
-    }
-
-    /** Elements of a tensor of {@code shape}. */
-    public static long count(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
     }
 
     public Gpt2Config config() {
         return config;
     }
 
-    /** The trainable tensors by GGUF name, in {@link #trainableTensors} order. */
+    @Override
+    public Spec spec() {
+        return new Spec(config);
+    }
+
+    @Override
     public Map<String, NDArray> parameters() {
         return parameters;
     }
 
-    /** The current values of tensor {@code name} in PyTorch row-major order. */
-    public float[] values(String name) {
-        NDArray p = parameters.get(name);
-        if (p == null) {
-            throw new IllegalArgumentException("no tensor named " + name);
-        }
-        return p.toFloatArray();
-    }
-
-    /** This model's current values as the initial values of another (a copy of each tensor). */
+    @Override
     public TensorSource asSource() {
         return (name, dims) -> values(name);
     }
 
-    /** Marks every parameter as requiring gradients (training) or not (evaluation of a frozen host). */
-    public void setTrainable(boolean trainable) {
-        for (NDArray p : parameters.values()) {
-            p.setRequiresGradient(trainable);
-        }
-    }
-
-    /**
-     * Next-token logits [B, T, vocab] for token ids [B, T] (INT64). Intermediates live in the manager of
-     * {@code tokens}, so closing that manager frees them.
-     */
+    @Override
     public NDArray forward(NDArray tokens) {
-        Shape in = tokens.getShape();
-        if (in.dimension() != 2 || in.get(1) > config.ctx() || in.get(1) < 1) {
-            throw new IllegalArgumentException("tokens: expected shape [batch, 1.." + config.ctx() + "], got " + in);
-        }
+        ModelTensors.checkTokens(tokens, config.ctx());
         NDManager m = tokens.getManager();
-        long seq = in.get(1);
+        long seq = tokens.getShape().get(1);
         NDArray positions = m.arange(0, (int) seq, 1, DataType.INT64);
         NDArray x = embed(tokens, Gpt2Tensors.TOKEN_EMBD).add(embed(positions, Gpt2Tensors.POSITION_EMBD));
-        NDArray mask = causalMask(m, seq);
+        NDArray mask = ModelTensors.causalMask(m, seq);
         for (int l = 0; l < config.layers(); l++) {
             x = block(x, l, mask);
         }
@@ -206,13 +207,6 @@ public final class Gpt2Lm implements AutoCloseable {
     private NDArray geluTanh(NDArray x) {
         NDArray inner = x.add(x.mul(x).mul(x).mul(geluCubic)).mul(geluInner);
         return x.mul(half).mul(inner.tanh().add(one));
-    }
-
-    /** Additive mask [T, T]: 0 where key position ≤ query position, −1e9 elsewhere (no tril in DJL). */
-    private static NDArray causalMask(NDManager m, long seq) {
-        NDArray r = m.arange(0, (int) seq, 1, DataType.INT64);
-        NDArray allowed = r.reshape(seq, 1).gte(r.reshape(1, seq)).toType(DataType.FLOAT32, false);
-        return allowed.sub(1f).mul(-MASKED);
     }
 
     private NDArray embed(NDArray ids, String table) {

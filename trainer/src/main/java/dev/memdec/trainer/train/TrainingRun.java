@@ -2,8 +2,11 @@ package dev.memdec.trainer.train;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.trainer.model.CausalLm;
+import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.LmConfig;
+import dev.memdec.trainer.model.TensorSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -20,7 +23,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * One training run of a GPT-2 model on {@link TrainingWindows} with the distillation loss: windows in order,
+ * One training run of a model of any family ({@link LmConfig}) on {@link TrainingWindows} with the distillation loss: windows in order,
  * {@code batch} per AdamW step, checkpoints at the end of every epoch (and every {@code saveEvery} steps), the
  * validation perplexity of the memory (and with a host, the joint one) per epoch and a PNG of the curves.
  *
@@ -37,14 +40,14 @@ public final class TrainingRun {
     }
 
     private final NDManager manager;
-    private final Gpt2Config shape;
-    private final Gpt2Lm.TensorSource init;
+    private final LmConfig shape;
+    private final TensorSource init;
     private final TrainingWindows train;
     private final TrainingWindows valid;
     private final TrainingOptions options;
     private final Path out;
     private final Map<String, String> metadata;
-    private final Gpt2Lm host;
+    private final CausalLm host;
     private PrintStream progress = System.err;
     private BooleanSupplier stopRequested = () -> false;
 
@@ -54,9 +57,9 @@ public final class TrainingRun {
      * @param metadata provenance kept in the checkpoints for the exported GGUF
      * @param host     frozen host for the joint perplexity, or null
      */
-    public TrainingRun(NDManager manager, Gpt2Config shape, Gpt2Lm.TensorSource init, TrainingWindows train,
+    public TrainingRun(NDManager manager, LmConfig shape, TensorSource init, TrainingWindows train,
                        TrainingWindows valid, TrainingOptions options, Path out, Map<String, String> metadata,
-                       Gpt2Lm host) {
+                       CausalLm host) {
         if (train.size() < 1) {
             throw new IllegalArgumentException("training data " + train.fingerprint() + " has no windows");
         }
@@ -73,6 +76,13 @@ public final class TrainingRun {
         this.out = out;
         this.metadata = Map.copyOf(metadata);
         this.host = host;
+    }
+
+    /** A run of a GPT-2 of {@code shape} (as the demo starts its runs). */
+    public TrainingRun(NDManager manager, Gpt2Config shape, TensorSource init, TrainingWindows train,
+                       TrainingWindows valid, TrainingOptions options, Path out, Map<String, String> metadata,
+                       CausalLm host) {
+        this(manager, new Gpt2Lm.Spec(shape), init, train, valid, options, out, metadata, host);
     }
 
     /** Sends the progress bar to {@code stream}, or nowhere when null. */
@@ -118,15 +128,14 @@ public final class TrainingRun {
         Files.createDirectories(out);
         Optional<Path> resumeFrom = Checkpoint.latest(out);
         TrainingState state;
-        Gpt2Lm.TensorSource source = init;
+        TensorSource source = init;
         if (resumeFrom.isPresent()) {
             state = Checkpoint.readState(resumeFrom.get());
             requireSameRun(resumeFrom.get(), state);
             source = Checkpoint.modelTensors(manager, resumeFrom.get());
             LOG.log(System.Logger.Level.INFO, "resuming from {0} at step {1}", resumeFrom.get(), state.step());
         } else {
-            state = new TrainingState(TrainingState.FORMAT, shape, options, train.fingerprint(), metadata, 0,
-                    List.of(), List.of());
+            state = TrainingState.of(shape, options, train.fingerprint(), metadata, 0, List.of(), List.of());
         }
         List<TrainingState.StepLoss> losses = new ArrayList<>(state.steps());
         List<TrainingState.EpochResult> epochs = new ArrayList<>(state.epochs());
@@ -135,7 +144,7 @@ public final class TrainingRun {
         long end = Math.min(total, stopStep);
         boolean stopped = false;
         try (NDManager runManager = manager.newSubManager();
-             Gpt2Lm model = Gpt2Lm.create(runManager, shape, source);
+             CausalLm model = shape.create(runManager, source);
              AdamW optimizer = new AdamW(runManager, model.parameters(),
                      AdamW.Settings.reference(options.lr(), options.clip(), total, options.warmup()));
              ProgressBar bar = progressBar(step, total)) {
@@ -175,8 +184,7 @@ public final class TrainingRun {
                 }
                 stopped = step < end && stopRequested.getAsBoolean();
                 if (epochEnd || step == end || stopped || (options.saveEvery() > 0 && step % options.saveEvery() == 0)) {
-                    state = new TrainingState(TrainingState.FORMAT, shape, options, train.fingerprint(), metadata, step,
-                            losses, epochs);
+                    state = TrainingState.of(shape, options, train.fingerprint(), metadata, step, losses, epochs);
                     lastCheckpoint = Checkpoint.save(out, model, optimizer, state);
                     writePlot(state);
                 }
@@ -208,7 +216,7 @@ public final class TrainingRun {
         }
     }
 
-    private long trainStep(NDManager runManager, Gpt2Lm model, AdamW optimizer, long step,
+    private long trainStep(NDManager runManager, CausalLm model, AdamW optimizer, long step,
                            List<TrainingState.StepLoss> losses, Path lastCheckpoint) {
         int first = (int) ((step % stepsPerEpoch()) * options.batch());
         int last = Math.min(train.size(), first + options.batch());
@@ -249,7 +257,7 @@ public final class TrainingRun {
                         : "The last good checkpoint is " + lastCheckpoint + "."));
     }
 
-    private Perplexity validate(NDManager runManager, Gpt2Lm model) {
+    private Perplexity validate(NDManager runManager, CausalLm model) {
         if (valid == null || valid.size() == 0) {
             return new Perplexity(Double.NaN, Double.NaN, Double.NaN, 0);
         }
@@ -258,8 +266,8 @@ public final class TrainingRun {
 
     private void requireSameRun(Path checkpoint, TrainingState saved) {
         Map<String, Object> mismatches = new LinkedHashMap<>();
-        if (!saved.shape().equals(shape)) {
-            mismatches.put("shape", saved.shape());
+        if (!shape.equals(saved.model())) {
+            mismatches.put("shape", saved.model());
         }
         if (!saved.options().equals(options)) {
             mismatches.put("options", saved.options());

@@ -1,6 +1,9 @@
 package dev.memdec.trainer.train;
 
 import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.LmConfig;
+import dev.memdec.trainer.model.llama.RopeLmConfig;
 import java.util.List;
 import java.util.Map;
 
@@ -9,15 +12,33 @@ import java.util.Map;
  * (shape, options, data), provenance for the exported GGUF, how far it got, and the loss history for plots.
  *
  * @param format   checkpoint format version
+ * @param shape    the model's shape when it is a GPT-2, else null
+ * @param rope     the model's shape when it is llama-shaped (llama, qwen2, qwen3), else null
  * @param metadata provenance copied into the exported GGUF's memdec.* keys (tokenizer, host, corpus hash)
  * @param step     optimizer steps done
  * @param steps    one entry per step done
  * @param epochs   one entry per finished epoch
  */
-public record TrainingState(int format, Gpt2Config shape, TrainingOptions options, String data,
+public record TrainingState(int format, Gpt2Config shape, RopeLmConfig rope, TrainingOptions options, String data,
                             Map<String, String> metadata, long step, List<StepLoss> steps, List<EpochResult> epochs) {
 
     public static final int FORMAT = 1;
+
+    /** The state of a run of {@code model}: its shape goes into the field of its family. */
+    public static TrainingState of(LmConfig model, TrainingOptions options, String data, Map<String, String> metadata,
+                                   long step, List<StepLoss> steps, List<EpochResult> epochs) {
+        Gpt2Config gpt2 = model instanceof Gpt2Lm.Spec s ? s.config() : null;
+        RopeLmConfig rope = model instanceof RopeLmConfig r ? r : null;
+        if (gpt2 == null && rope == null) {
+            throw new IllegalArgumentException("no checkpoint field for a " + model.architecture() + " model");
+        }
+        return new TrainingState(FORMAT, gpt2, rope, options, data, metadata, step, steps, epochs);
+    }
+
+    /** The model's shape, whichever family it is; null when the file names neither (a malformed state). */
+    public LmConfig model() {
+        return shape != null ? new Gpt2Lm.Spec(shape) : rope;
+    }
 
     /** Loss terms of one step (kl is NaN when β = 0), its input tokens and its wall time. */
     public record StepLoss(long step, float loss, float kl, float ce, long tokens, double seconds) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import dev.memdec.trainer.model.TensorSource;
 import dev.memdec.plugin.cli.Main;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.stop.StoppableProcess;
@@ -44,7 +45,7 @@ class GracefulStopTest {
         TrainingState state = Checkpoint.readState(checkpoint);
         Map<String, float[]> values = new java.util.LinkedHashMap<>();
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            Gpt2Lm.TensorSource saved = Checkpoint.modelTensors(m, checkpoint);
+            TensorSource saved = Checkpoint.modelTensors(m, checkpoint);
             Gpt2Lm.trainableTensors(state.shape()).forEach((name, shape) -> values.put(name, saved.read(name, shape)));
         }
         return values;

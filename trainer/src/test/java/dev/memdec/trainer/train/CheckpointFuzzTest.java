@@ -42,7 +42,7 @@ class CheckpointFuzzTest {
         try (NDManager m = manager.newSubManager();
              Gpt2Lm model = Gpt2Lm.create(m, SHAPE, Gpt2Lm.randomInit(SHAPE, 42));
              AdamW optimizer = new AdamW(m, model.parameters(), AdamW.Settings.reference(2e-2f, 1.0f, 10))) {
-            TrainingState state = new TrainingState(TrainingState.FORMAT, SHAPE, options, "fuzz", Map.of("k", "v"), 1,
+            TrainingState state = TrainingState.of(new Gpt2Lm.Spec(SHAPE), options, "fuzz", Map.of("k", "v"), 1,
                     List.of(), List.of());
             checkpoint = Fuzz.read(Checkpoint.save(valid, model, optimizer, state));
         }

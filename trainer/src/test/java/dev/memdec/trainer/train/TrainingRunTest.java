@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import dev.memdec.trainer.model.TensorSource;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2Tensors;
@@ -25,13 +26,13 @@ class TrainingRunTest {
         return new TrainingOptions(beta, 2e-2f, epochs, 4, 42, 1.0f, 0, 0.55f);
     }
 
-    private static TrainingRun run(NDManager m, Path out, TrainingOptions o, Gpt2Lm.TensorSource init) {
+    private static TrainingRun run(NDManager m, Path out, TrainingOptions o, TensorSource init) {
         return new TrainingRun(m, SHAPE, init, DATA.slice(0, 8), DATA.slice(8, 10), o, out, Map.of("tokenizer", "test"),
                 null).progressTo(null);
     }
 
     private static Map<String, float[]> parameters(NDManager m, Path checkpoint) throws Exception {
-        Gpt2Lm.TensorSource saved = Checkpoint.modelTensors(m, checkpoint);
+        TensorSource saved = Checkpoint.modelTensors(m, checkpoint);
         Map<String, float[]> out = new java.util.LinkedHashMap<>();
         Gpt2Lm.trainableTensors(SHAPE).forEach((name, shape) -> out.put(name, saved.read(name, shape)));
         return out;
@@ -102,8 +103,8 @@ class TrainingRunTest {
 
     @Test
     void nanLossStopsAndKeepsLastGoodCheckpoint(@TempDir Path dir) throws Exception {
-        Gpt2Lm.TensorSource good = Gpt2Lm.randomInit(SHAPE, 42);
-        Gpt2Lm.TensorSource poisoned = (name, shape) -> {
+        TensorSource good = Gpt2Lm.randomInit(SHAPE, 42);
+        TensorSource poisoned = (name, shape) -> {
             float[] v = good.read(name, shape);
             if (name.equals("output_norm.weight")) {
                 v[0] = Float.NaN;

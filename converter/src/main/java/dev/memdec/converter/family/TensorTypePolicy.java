@@ -1,4 +1,4 @@
-package dev.memdec.converter.hf;
+package dev.memdec.converter.family;
 
 import dev.memdec.converter.gguf.GgmlType;
 
@@ -8,12 +8,12 @@ import dev.memdec.converter.gguf.GgmlType;
  * divide falls back to F16 (llama.cpp rejects such a quantized tensor); and for Q4_0 the embedding and output
  * matrices are kept at Q8_0, which is what llama-quantize also protects.
  */
-final class TensorTypePolicy {
+public final class TensorTypePolicy {
 
     private TensorTypePolicy() {
     }
 
-    static GgmlType storeAs(String name, long[] ne, GgmlType requested) {
+    public static GgmlType storeAs(String name, long[] ne, GgmlType requested) {
         if (ne.length <= 1 || name.endsWith("_norm.weight") || !name.endsWith(".weight") || name.equals("position_embd.weight")) {
             return GgmlType.F32;
         }

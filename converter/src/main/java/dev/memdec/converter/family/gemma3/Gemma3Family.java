@@ -1,0 +1,69 @@
+package dev.memdec.converter.family.gemma3;
+
+import static dev.memdec.converter.family.TensorSpec.blk;
+
+import dev.memdec.converter.family.DecoderFamily;
+import dev.memdec.converter.family.DecoderTensors;
+import dev.memdec.converter.family.RopeDecoderConfig;
+import dev.memdec.converter.family.RopeStyle;
+import dev.memdec.converter.family.TensorSpec;
+import dev.memdec.converter.gguf.GgufWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * llama.cpp's {@code gemma3} ({@code src/models/gemma3.cpp}; HF {@code Gemma3ForCausalLM}): per-head Q/K RMSNorms, an
+ * RMSNorm after attention ({@code attn_post_norm}) and after the MLP ({@code ffn_post_norm}) besides the usual
+ * pre-norms, GELU-gated MLP with the same gate/up/down tensors, token embeddings scaled by sqrt(embd) inside the graph
+ * (no key), output tied to the embedding as in every Gemma, NEOX rotary pairs, and sliding-window attention on five
+ * of every six layers: {@code gemma3.attention.sliding_window} is required (b4916 reads it unconditionally).
+ * GGUF norm gains are stored with Gemma's +1 already applied.
+ */
+public final class Gemma3Family implements DecoderFamily {
+
+    public static final Gemma3Family INSTANCE = new Gemma3Family();
+    public static final String ARCH = "gemma3";
+    public static final String HF_CLASS = "Gemma3ForCausalLM";
+    /** Gemma 3 1B's window, used when a caller has no better value (capped at the context). */
+    public static final int DEFAULT_SLIDING_WINDOW = 512;
+
+    private Gemma3Family() {
+    }
+
+    @Override
+    public String architecture() {
+        return ARCH;
+    }
+
+    @Override
+    public RopeStyle ropeStyle() {
+        return RopeStyle.NEOX;
+    }
+
+    @Override
+    public void check(RopeDecoderConfig c) {
+        if (c.slidingWindow() < 1) {
+            throw new IllegalArgumentException("sliding_window: gemma3 needs a positive sliding window, got " + c.slidingWindow());
+        }
+    }
+
+    @Override
+    public void writeHyperParameters(RopeDecoderConfig c, GgufWriter w) {
+        DecoderFamily.super.writeHyperParameters(c, w);
+        w.putUInt32(ARCH + ".attention.sliding_window", c.slidingWindow());
+    }
+
+    @Override
+    public List<TensorSpec> tensors(RopeDecoderConfig c) {
+        List<TensorSpec> out = new ArrayList<>();
+        DecoderTensors.embeddingAndHead(c, out);
+        for (int i = 0; i < c.layers(); i++) {
+            DecoderTensors.attention(c, i, false, out);
+            DecoderTensors.qkNorms(c, i, out);
+            out.add(new TensorSpec(blk(i, "post_attention_norm.weight"), new long[] {c.embd()}));
+            DecoderTensors.swiGlu(c, i, out);
+            out.add(new TensorSpec(blk(i, "post_ffw_norm.weight"), new long[] {c.embd()}));
+        }
+        return out;
+    }
+}

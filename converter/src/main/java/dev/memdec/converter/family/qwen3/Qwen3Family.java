@@ -1,0 +1,51 @@
+package dev.memdec.converter.family.qwen3;
+
+import dev.memdec.converter.family.DecoderFamily;
+import dev.memdec.converter.family.DecoderTensors;
+import dev.memdec.converter.family.RopeDecoderConfig;
+import dev.memdec.converter.family.RopeStyle;
+import dev.memdec.converter.family.TensorSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * llama.cpp's {@code qwen3} ({@code src/models/qwen3.cpp}; HF {@code Qwen3ForCausalLM}): Q/K/V without biases,
+ * per-head RMSNorm of queries and keys before the rotation ({@code attn_q_norm}, {@code attn_k_norm}, {head_dim}),
+ * SwiGLU, NEOX rotary pairs. head_dim is free ({@code key_length}); llama.cpp b4916 does not know the family.
+ */
+public final class Qwen3Family implements DecoderFamily {
+
+    public static final Qwen3Family INSTANCE = new Qwen3Family();
+    public static final String ARCH = "qwen3";
+    public static final String HF_CLASS = "Qwen3ForCausalLM";
+
+    private Qwen3Family() {
+    }
+
+    @Override
+    public String architecture() {
+        return ARCH;
+    }
+
+    @Override
+    public RopeStyle ropeStyle() {
+        return RopeStyle.NEOX;
+    }
+
+    @Override
+    public void check(RopeDecoderConfig c) {
+        // any head_dim and GQA ratio the config record accepts
+    }
+
+    @Override
+    public List<TensorSpec> tensors(RopeDecoderConfig c) {
+        List<TensorSpec> out = new ArrayList<>();
+        DecoderTensors.embeddingAndHead(c, out);
+        for (int i = 0; i < c.layers(); i++) {
+            DecoderTensors.attention(c, i, false, out);
+            DecoderTensors.qkNorms(c, i, out);
+            DecoderTensors.swiGlu(c, i, out);
+        }
+        return out;
+    }
+}

@@ -3,6 +3,7 @@ package dev.memdec.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -26,7 +27,7 @@ import java.util.SplittableRandom;
  * manager. Every constant factor is an NDArray held for the model's lifetime, never a Java {@code Number}
  * operand (DJL 0.35.1 corrupts gradients through scalar operands, dependencies.md §1.5).
  */
-public final class Gpt2Lm implements AutoCloseable {
+public final class Gpt2Lm implements TrainableModel {
 
     /** Supplies the initial values of one tensor in PyTorch row-major order (= GGUF element order). */
     @FunctionalInterface
@@ -40,20 +41,14 @@ public final class Gpt2Lm implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
     private final NDArray attnScale;
-    private final NDArray half;
-    private final NDArray one;
-    private final NDArray geluInner;
-    private final NDArray geluCubic;
+    private final GeluTanh gelu;
 
     private Gpt2Lm(Gpt2Config config, NDManager manager, Map<String, NDArray> parameters) {
         this.config = config;
         this.manager = manager;
         this.parameters = Collections.unmodifiableMap(parameters);
         this.attnScale = OwnedArrays.scalar(manager, (float) (1.0 / Math.sqrt(config.embd() / config.heads())));
-        this.half = OwnedArrays.scalar(manager, 0.5f);
-        this.one = OwnedArrays.scalar(manager, 1f);
-        this.geluInner = OwnedArrays.scalar(manager, (float) Math.sqrt(2.0 / Math.PI));
-        this.geluCubic = OwnedArrays.scalar(manager, 0.044715f);
+        this.gelu = new GeluTanh(manager);
     }
 
     /**
@@ -137,11 +132,13 @@ public final class Gpt2Lm implements AutoCloseable {
     }
 
     /** The trainable tensors by GGUF name, in {@link #trainableTensors} order. */
+    @Override
     public Map<String, NDArray> parameters() {
         return parameters;
     }
 
     /** The current values of tensor {@code name} in PyTorch row-major order. */
+    @Override
     public float[] values(String name) {
         NDArray p = parameters.get(name);
         if (p == null) {
@@ -156,10 +153,22 @@ public final class Gpt2Lm implements AutoCloseable {
     }
 
     /** Marks every parameter as requiring gradients (training) or not (evaluation of a frozen host). */
+    @Override
     public void setTrainable(boolean trainable) {
         for (NDArray p : parameters.values()) {
             p.setRequiresGradient(trainable);
         }
+    }
+
+    @Override
+    public int vocab() {
+        return config.vocab();
+    }
+
+    /** The logits of {@link #forward} at the scored positions; a token model has no use for {@code keys}. */
+    @Override
+    public NDArray scoredLogits(NDArray tokens, NDArray rows, NDArray keys) {
+        return forward(tokens).reshape(-1, config.vocab()).get(new NDIndex("{}", rows));
     }
 
     /**
@@ -198,14 +207,8 @@ public final class Gpt2Lm implements AutoCloseable {
         NDArray y = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, seq, config.embd());
         x = x.add(linear(y, Gpt2Tensors.blk(layer, "attn_output")));
         NDArray f = layerNorm(x, "blk." + layer + ".ffn_norm");
-        f = linear(geluTanh(linear(f, Gpt2Tensors.blk(layer, "ffn_up"))), Gpt2Tensors.blk(layer, "ffn_down"));
+        f = linear(gelu.apply(linear(f, Gpt2Tensors.blk(layer, "ffn_up"))), Gpt2Tensors.blk(layer, "ffn_down"));
         return x.add(f);
-    }
-
-    /** GPT-2's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); DJL's gelu is the erf form. */
-    private NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.mul(x).mul(x).mul(geluCubic)).mul(geluInner);
-        return x.mul(half).mul(inner.tanh().add(one));
     }
 
     /** Additive mask [T, T]: 0 where key position ≤ query position, −1e9 elsewhere (no tril in DJL). */

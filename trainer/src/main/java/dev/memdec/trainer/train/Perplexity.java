@@ -1,9 +1,7 @@
 package dev.memdec.trainer.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.TrainableModel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,11 +17,11 @@ import java.util.List;
 public record Perplexity(double memory, double joint, double host, long tokens) {
 
     /** Evaluates without gradients (call outside any gradient collector). */
-    public static Perplexity evaluate(NDManager manager, Gpt2Lm memory, Gpt2Lm host, float lambda,
+    public static Perplexity evaluate(NDManager manager, TrainableModel memory, TrainableModel host, float lambda,
                                       TrainingWindows windows, int batchSize) {
-        if (host != null && host.config().vocab() != memory.config().vocab()) {
-            throw new IllegalArgumentException("host vocabulary " + host.config().vocab() + " differs from the memory's "
-                    + memory.config().vocab());
+        if (host != null && host.vocab() != memory.vocab()) {
+            throw new IllegalArgumentException("host vocabulary " + host.vocab() + " differs from the memory's "
+                    + memory.vocab());
         }
         double logOneMinusLambda = Math.log1p(-lambda);
         double logLambda = Math.log(lambda);
@@ -40,7 +38,7 @@ public record Perplexity(double memory, double joint, double host, long tokens) 
                 indices[i - start] = i;
             }
             try (NDManager step = manager.newSubManager()) {
-                Batch batch = Batch.pack(step, list, indices, memory.config().vocab(), false);
+                Batch batch = Batch.pack(step, list, indices, memory.vocab(), false);
                 float[] lm = labelLogProbs(memory, batch);
                 float[] lh = host == null ? null : labelLogProbs(host, batch);
                 for (int r = 0; r < lm.length; r++) {
@@ -58,10 +56,8 @@ public record Perplexity(double memory, double joint, double host, long tokens) 
                 host == null ? nan : Math.exp(nllHost / tokens), tokens);
     }
 
-    private static float[] labelLogProbs(Gpt2Lm model, Batch batch) {
-        NDArray logits = model.forward(batch.tokens());
-        long vocab = logits.getShape().get(2);
-        return logits.reshape(-1, vocab).get(new NDIndex("{}", batch.rows())).logSoftmax(-1)
+    private static float[] labelLogProbs(TrainableModel model, Batch batch) {
+        return model.scoredLogits(batch.tokens(), batch.rows(), batch.keys()).logSoftmax(-1)
                 .gather(batch.labels(), 1).toFloatArray();
     }
 

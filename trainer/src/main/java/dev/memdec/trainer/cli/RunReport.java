@@ -21,9 +21,11 @@ final class RunReport {
         m.put("steps", r.steps());
         m.put("stopped", r.stopped());
         m.put("checkpoint", String.valueOf(r.checkpoint()));
-        m.put("shape", s.shape().layers() + "x" + s.shape().embd() + "x" + s.shape().heads());
-        m.put("ctx", s.shape().ctx());
-        m.put("vocab", s.shape().vocab());
+        m.put("shape", s.describeShape());
+        if (s.shape() != null) {
+            m.put("ctx", s.shape().ctx());
+        }
+        m.put("vocab", s.mlp() != null ? s.mlp().vocab() : s.shape().vocab());
         m.put("beta", s.options().beta());
         m.put("lr", s.options().lr());
         m.put("epochs", s.options().epochs());

@@ -8,6 +8,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import dev.memdec.converter.io.TextFiles;
 import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.TrainableModel;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -47,7 +48,7 @@ public final class Checkpoint {
     }
 
     /** Writes a checkpoint of {@code state.step()} and keeps only the newest {@value #KEEP}. */
-    public static Path save(Path out, Gpt2Lm model, AdamW optimizer, TrainingState state) throws IOException {
+    public static Path save(Path out, TrainableModel model, AdamW optimizer, TrainingState state) throws IOException {
         Path dir = directory(out);
         Files.createDirectories(dir);
         String name = String.format("%s%09d", PREFIX, state.step());
@@ -104,26 +105,28 @@ public final class Checkpoint {
             // kind, or a record constructor (Gpt2Config, TrainingOptions) refusing a field
             throw new IllegalArgumentException(file + ": malformed training state: " + e.getMessage(), e);
         }
-        if (s == null || s.format() != TrainingState.FORMAT || s.shape() == null || s.options() == null) {
+        if (s == null || s.format() != TrainingState.FORMAT || (s.shape() == null) == (s.mlp() == null)
+                || s.options() == null) {
             throw new IllegalArgumentException(file + ": not a memdec training state of format " + TrainingState.FORMAT);
         }
         // the shape decides what is allocated next: it must fit the parameters the model file really holds
         long modelBytes = Files.size(checkpoint.resolve(MODEL));
         long parameters;
         try {
-            parameters = s.shape().parameterCount();
+            parameters = s.parameterCount();
         } catch (ArithmeticException overflow) {
             parameters = Long.MAX_VALUE;
         }
         if (parameters > modelBytes / 4) {
-            throw new IllegalArgumentException(file + ": field 'shape' " + s.shape() + " needs "
+            throw new IllegalArgumentException(file + ": field '" + (s.mlp() != null ? "mlp" : "shape") + "' "
+                    + (s.mlp() != null ? s.mlp() : s.shape()) + " needs "
                     + (parameters == Long.MAX_VALUE ? "more than 2^63" : parameters) + " float parameters but "
                     + MODEL + " holds only " + modelBytes + " bytes");
         }
         return s;
     }
 
-    /** The saved parameters as a tensor source for {@link Gpt2Lm#create}. */
+    /** The saved parameters as a tensor source for {@link Gpt2Lm#create} or {@code MlpLm.create}. */
     public static Gpt2Lm.TensorSource modelTensors(NDManager manager, Path checkpoint) throws IOException {
         Path file = checkpoint.resolve(MODEL);
         NdListFile.check(file);

@@ -3,6 +3,9 @@ package dev.memdec.trainer.train;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.MlpLm;
+import dev.memdec.trainer.model.TrainableModel;
+import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,7 +23,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * One training run of a GPT-2 model on {@link TrainingWindows} with the distillation loss: windows in order,
+ * One training run of a GPT-2 model (a Memory Decoder, or a host in pretraining) or of an MLP memory on
+ * {@link TrainingWindows} with the distillation loss: windows in order,
  * {@code batch} per AdamW step, checkpoints at the end of every epoch (and every {@code saveEvery} steps), the
  * validation perplexity of the memory (and with a host, the joint one) per epoch and a PNG of the curves.
  *
@@ -38,13 +42,14 @@ public final class TrainingRun {
 
     private final NDManager manager;
     private final Gpt2Config shape;
+    private final MlpMemoryConfig mlp;
     private final Gpt2Lm.TensorSource init;
     private final TrainingWindows train;
     private final TrainingWindows valid;
     private final TrainingOptions options;
     private final Path out;
     private final Map<String, String> metadata;
-    private final Gpt2Lm host;
+    private final TrainableModel host;
     private PrintStream progress = System.err;
     private BooleanSupplier stopRequested = () -> false;
 
@@ -57,15 +62,35 @@ public final class TrainingRun {
     public TrainingRun(NDManager manager, Gpt2Config shape, Gpt2Lm.TensorSource init, TrainingWindows train,
                        TrainingWindows valid, TrainingOptions options, Path out, Map<String, String> metadata,
                        Gpt2Lm host) {
+        this(manager, shape, null, init, train, valid, options, out, metadata, host);
+    }
+
+    /**
+     * A run training an MLP memory of shape {@code mlp}; the windows must carry the host's hidden states
+     * ({@link KnnWindow#keys()}).
+     *
+     * @param host frozen host for the joint validation perplexity (the host whose hidden states the windows carry), or null
+     */
+    public static TrainingRun mlp(NDManager manager, MlpMemoryConfig mlp, Gpt2Lm.TensorSource init, TrainingWindows train,
+                                  TrainingWindows valid, TrainingOptions options, Path out, Map<String, String> metadata,
+                                  TrainableModel host) {
+        return new TrainingRun(manager, null, mlp, init, train, valid, options, out, metadata, host);
+    }
+
+    private TrainingRun(NDManager manager, Gpt2Config shape, MlpMemoryConfig mlp, Gpt2Lm.TensorSource init,
+                        TrainingWindows train, TrainingWindows valid, TrainingOptions options, Path out,
+                        Map<String, String> metadata, TrainableModel host) {
         if (train.size() < 1) {
             throw new IllegalArgumentException("training data " + train.fingerprint() + " has no windows");
         }
-        if (train.vocab() > shape.vocab()) {
+        int vocab = shape != null ? shape.vocab() : mlp.vocab();
+        if (train.vocab() > vocab) {
             throw new IllegalArgumentException("training data ids go up to " + train.vocab()
-                    + " but the model vocabulary has " + shape.vocab() + " tokens");
+                    + " but the model vocabulary has " + vocab + " tokens");
         }
         this.manager = manager;
         this.shape = shape;
+        this.mlp = mlp;
         this.init = init;
         this.train = train;
         this.valid = valid;
@@ -122,7 +147,7 @@ public final class TrainingRun {
             LOG.log(System.Logger.Level.INFO, "resuming from {0} at step {1}", resumeFrom.get(), state.step());
         } else {
             state = new TrainingState(TrainingState.FORMAT, shape, options, train.fingerprint(), metadata, 0,
-                    List.of(), List.of());
+                    List.of(), List.of(), mlp);
         }
         List<TrainingState.StepLoss> losses = new ArrayList<>(state.steps());
         List<TrainingState.EpochResult> epochs = new ArrayList<>(state.epochs());
@@ -131,7 +156,8 @@ public final class TrainingRun {
         long end = Math.min(total, stopStep);
         boolean stopped = false;
         try (NDManager runManager = manager.newSubManager();
-             Gpt2Lm model = Gpt2Lm.create(runManager, shape, source);
+             TrainableModel model = shape != null ? Gpt2Lm.create(runManager, shape, source)
+                     : MlpLm.create(runManager, mlp, source);
              AdamW optimizer = new AdamW(runManager, model.parameters(),
                      AdamW.Settings.reference(options.lr(), options.clip(), total));
              ProgressBar bar = progressBar(step, total)) {
@@ -172,7 +198,7 @@ public final class TrainingRun {
                 stopped = step < end && stopRequested.getAsBoolean();
                 if (epochEnd || step == end || stopped || (options.saveEvery() > 0 && step % options.saveEvery() == 0)) {
                     state = new TrainingState(TrainingState.FORMAT, shape, options, train.fingerprint(), metadata, step,
-                            losses, epochs);
+                            losses, epochs, mlp);
                     lastCheckpoint = Checkpoint.save(out, model, optimizer, state);
                     writePlot(state);
                 }
@@ -204,7 +230,7 @@ public final class TrainingRun {
         }
     }
 
-    private long trainStep(NDManager runManager, Gpt2Lm model, AdamW optimizer, long step,
+    private long trainStep(NDManager runManager, TrainableModel model, AdamW optimizer, long step,
                            List<TrainingState.StepLoss> losses, Path lastCheckpoint) {
         int first = (int) ((step % stepsPerEpoch()) * options.batch());
         int last = Math.min(train.size(), first + options.batch());
@@ -216,10 +242,11 @@ public final class TrainingRun {
         }
         long start = System.nanoTime();
         try (NDManager stepManager = runManager.newSubManager()) {
-            Batch batch = Batch.pack(stepManager, windows, indices, shape.vocab(), options.beta() > 0);
+            Batch batch = Batch.pack(stepManager, windows, indices, model.vocab(), options.beta() > 0);
             DistillationLoss.Terms terms;
             try (GradientCollector collector = stepManager.getEngine().newGradientCollector()) {
-                terms = DistillationLoss.compute(model.forward(batch.tokens()), batch, options.beta());
+                terms = DistillationLoss.computeScored(model.scoredLogits(batch.tokens(), batch.rows(), batch.keys()),
+                        batch, options.beta());
                 float loss = terms.totalValue();
                 if (!Float.isFinite(loss)) {
                     throw diverged("loss is " + loss, step, first, last, lastCheckpoint);
@@ -245,7 +272,7 @@ public final class TrainingRun {
                         : "The last good checkpoint is " + lastCheckpoint + "."));
     }
 
-    private Perplexity validate(NDManager runManager, Gpt2Lm model) {
+    private Perplexity validate(NDManager runManager, TrainableModel model) {
         if (valid == null || valid.size() == 0) {
             return new Perplexity(Double.NaN, Double.NaN, Double.NaN, 0);
         }
@@ -254,8 +281,11 @@ public final class TrainingRun {
 
     private void requireSameRun(Path checkpoint, TrainingState saved) {
         Map<String, Object> mismatches = new LinkedHashMap<>();
-        if (!saved.shape().equals(shape)) {
+        if (!java.util.Objects.equals(saved.shape(), shape)) {
             mismatches.put("shape", saved.shape());
+        }
+        if (!java.util.Objects.equals(saved.mlp(), mlp)) {
+            mismatches.put("mlp", saved.mlp());
         }
         if (!saved.options().equals(options)) {
             mismatches.put("options", saved.options());

@@ -89,7 +89,24 @@ public record MlpMemoryConfig(Flavour flavour, int width, int blocks, int ff, in
 
     /** A GPT-2-style memory (4× GELU MLP, LayerNorm eps 1e-5) for {@code host}, λ 0.25 and temperature 1 (§9.6). */
     public static MlpMemoryConfig gpt2(int width, int blocks, int vocab, Host host, String tokenizerSha256) {
-        return new MlpMemoryConfig(Flavour.GPT2, width, blocks, 4 * width, vocab, 1e-5f, host, tokenizerSha256, 0.25f, 1f);
+        return of(Flavour.GPT2, width, blocks, vocab, host, tokenizerSha256);
+    }
+
+    /**
+     * A memory of {@code flavour} with that flavour's usual hidden width and epsilon: GPT-2 4 × width and 1e-5;
+     * llama 8/3 × width rounded down to a multiple of 32 (at least 32, so every matrix row fits Q8_0/Q4_0 blocks) and
+     * 1e-6; λ 0.25 and temperature 1 (§9.6).
+     */
+    public static MlpMemoryConfig of(Flavour flavour, int width, int blocks, int vocab, Host host, String tokenizerSha256) {
+        boolean gpt2 = flavour == Flavour.GPT2;
+        int ff = gpt2 ? 4 * width : Math.max(32, width * 8 / 3 / 32 * 32);
+        return new MlpMemoryConfig(flavour, width, blocks, ff, vocab, gpt2 ? 1e-5f : 1e-6f, host, tokenizerSha256,
+                0.25f, 1f);
+    }
+
+    /** This memory with other defaults for λ and the temperature (as an exporter records them). */
+    public MlpMemoryConfig withDefaults(float lambda, float temperature) {
+        return new MlpMemoryConfig(flavour, width, blocks, ff, vocab, eps, host, tokenizerSha256, lambda, temperature);
     }
 
     /** The host's width, which the input projection maps to {@link #width()} when they differ. */

@@ -75,10 +75,8 @@ public final class InitMlpCommand implements MemdecCommand {
             int w = width != null ? width : hostWidth;
             MlpMemoryConfig.Flavour fl = flavour != null ? MlpMemoryConfig.Flavour.parse(flavour)
                     : MlpMemoryConfig.Flavour.ofHost(arch);
-            int ff = fl == MlpMemoryConfig.Flavour.GPT2 ? 4 * w : w * 8 / 3 / 32 * 32;
-            config = new MlpMemoryConfig(fl, w, blocks, ff, vocab, fl == MlpMemoryConfig.Flavour.GPT2 ? 1e-5f : 1e-6f,
-                    new MlpMemoryConfig.Host(arch, hostWidth, LlamaContext.ffnInput(layers - 1), ""), tokenizer,
-                    0.25f, 1f);
+            config = MlpMemoryConfig.of(fl, w, blocks, vocab,
+                    new MlpMemoryConfig.Host(arch, hostWidth, LlamaContext.ffnInput(layers - 1), ""), tokenizer);
         }
         MlpMemoryGguf.write(config, new RandomMlpWeights(config, seed), storage,
                 Map.of("memdec.init", "random MLP memory, seed " + seed), out);

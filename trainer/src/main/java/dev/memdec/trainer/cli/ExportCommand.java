@@ -11,12 +11,14 @@ import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.converter.tokenizer.CopiedGgufTokenizer;
 import dev.memdec.converter.tokenizer.GgufTokenizer;
-import dev.memdec.trainer.model.CausalLm;
 import dev.memdec.trainer.model.Gpt2Lm;
+import dev.memdec.trainer.model.MlpLm;
+import dev.memdec.trainer.model.TrainableModel;
 import dev.memdec.trainer.model.llama.RopeLm;
 import dev.memdec.trainer.model.llama.RopeLmGguf;
 import dev.memdec.trainer.model.Gpt2LmWeights;
 import dev.memdec.trainer.train.Checkpoint;
+import dev.memdec.trainer.train.MlpTraining;
 import dev.memdec.trainer.train.TorchThreads;
 import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingState;
@@ -31,13 +33,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code memdec export}: writes a training checkpoint as a llama.cpp-loadable GGUF of its architecture with memdec.* metadata. */
+/**
+ * {@code memdec export}: writes a training checkpoint as a llama.cpp-loadable GGUF of its architecture with memdec.*
+ * metadata, or an MLP memory's checkpoint ({@code train-mlp}) as a {@code memdec-mlp} GGUF.
+ */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Export a trained checkpoint as a GGUF of its architecture (gpt2, llama, qwen2, qwen3).",
                 "The tokenizer is --vocab-from's, else the --tokenizer-from/--init file recorded at training, else GPT-2's;",
                 "from a file every tokenizer.* key is copied as it is, after checking it is the tokenizer trained with.",
                 "memdec.* keys record the format version, tokenizer hash, default lambda and memory temperature,",
-                "the host and corpus it was trained from, and a training summary."})
+                "the host and corpus it was trained from, and a training summary.",
+                "A train-mlp checkpoint becomes a memdec-mlp GGUF (the host's architecture, width, hidden state,",
+                "tokenizer hash and file hash; default lambda 0.25) for --memory in generate/perplexity/chat/serve/bench."})
 public final class ExportCommand implements MemdecCommand {
 
     /** Version of the memdec.* keys written here. */
@@ -52,8 +59,8 @@ public final class ExportCommand implements MemdecCommand {
     @Option(names = "--type", defaultValue = "f32", description = "Matrix storage type: f32 (default), f16, q8_0 or q4_0.")
     String type;
 
-    @Option(names = "--lambda", defaultValue = "0.55", description = "Default mixing weight of the memory stored in the file (default ${DEFAULT-VALUE}).")
-    float lambda;
+    @Option(names = "--lambda", description = "Default mixing weight of the memory stored in the file (default 0.55; 0.25 for an MLP memory).")
+    Float lambda;
 
     @Option(names = "--temperature", defaultValue = "1.0", description = "Default memory temperature stored in the file (default ${DEFAULT-VALUE}).")
     float temperature;
@@ -74,7 +81,7 @@ public final class ExportCommand implements MemdecCommand {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         GgmlType storage = parseType(type);
-        if (!(lambda > 0 && lambda < 1)) {
+        if (lambda != null && !(lambda > 0 && lambda < 1)) {
             throw new IllegalArgumentException("--lambda must be in (0, 1), got " + lambda);
         }
         if (!(temperature > 0) || !Float.isFinite(temperature)) {
@@ -85,6 +92,10 @@ public final class ExportCommand implements MemdecCommand {
         }
         Path dir = Checkpoint.resolve(checkpoint);
         TrainingState state = Checkpoint.readState(dir);
+        if (state.model() instanceof MlpLm.Spec) {
+            return exportMlp(dir, state, storage, stdout);
+        }
+        float lambda = this.lambda != null ? this.lambda : 0.55f;
         String recorded = state.metadata().get(TrainCommand.TOKENIZER_FROM);
         Path tokenizerFile = vocabFrom != null ? vocabFrom : recorded == null ? null : Path.of(recorded);
         String source = vocabFrom != null ? "--vocab-from " + vocabFrom
@@ -96,11 +107,7 @@ public final class ExportCommand implements MemdecCommand {
         }
         meta.put("memdec.format_version", FORMAT_VERSION);
         meta.put("memdec.kind", "memory");
-        state.metadata().forEach((k, v) -> {
-            if (!k.equals(GgufKeys.TOKENIZER_SHA256)) {
-                meta.put(k, v);
-            }
-        });
+        meta.putAll(state.exportedMetadata());
         meta.put("memdec.lambda_default", Float.toString(lambda));
         meta.put("memdec.temperature_default", Float.toString(temperature));
         meta.put("memdec.training", new Gson().toJson(RunReport.summary(new TrainingRun.Result(state.step(), dir, state, false))));
@@ -122,6 +129,30 @@ public final class ExportCommand implements MemdecCommand {
                 write(dir, state, tokenizer, storage, meta);
             }
         }
+        report(dir, state, storage, meta, stdout);
+        return 0;
+    }
+
+    private Integer exportMlp(Path dir, TrainingState state, GgmlType storage, PrintWriter stdout) throws java.io.IOException {
+        if (vocabFrom != null) {
+            throw new IllegalArgumentException("--vocab-from: an MLP memory carries no tokenizer, only its hash; "
+                    + "checkpoint " + dir + " is an MLP memory");
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (name != null) {
+            meta.put(GgufKeys.NAME, name);
+        }
+        meta.put("memdec.format_version", FORMAT_VERSION);
+        meta.putAll(state.exportedMetadata());
+        meta.put("memdec.training", new Gson().toJson(RunReport.summary(new TrainingRun.Result(state.step(), dir, state, false))));
+        TorchThreads.use(Runtime.getRuntime().availableProcessors());
+        MlpTraining.export(dir, state, storage, lambda != null ? lambda : MlpTraining.DEFAULT_LAMBDA, temperature, meta, out);
+        report(dir, state, storage, meta, stdout);
+        return 0;
+    }
+
+    private void report(Path dir, TrainingState state, GgmlType storage, Map<String, String> meta, PrintWriter stdout)
+            throws java.io.IOException {
         long bytes = Files.size(out);
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -134,7 +165,6 @@ public final class ExportCommand implements MemdecCommand {
         } else {
             stdout.printf(Locale.ROOT, "wrote %s (%s, %,d bytes) from %s, step %d%n", out, storage, bytes, dir, state.step());
         }
-        return 0;
     }
 
     /** The checkpoint's tokenizer must be the one it was trained with (when it recorded one). */
@@ -150,7 +180,7 @@ public final class ExportCommand implements MemdecCommand {
     private void write(Path dir, TrainingState state, GgufTokenizer tokenizer, GgmlType storage, Map<String, String> meta)
             throws java.io.IOException {
         try (NDManager manager = NDManager.newBaseManager("PyTorch");
-             CausalLm model = state.model().create(manager, Checkpoint.modelTensors(manager, dir))) {
+             TrainableModel model = state.model().create(manager, Checkpoint.modelTensors(manager, dir))) {
             if (model instanceof Gpt2Lm g) {
                 Gpt2GgufExporter.write(g.config(), new Gpt2LmWeights(g), tokenizer, storage, meta, out);
             } else if (model instanceof RopeLm r) {

@@ -3,7 +3,6 @@ package dev.memdec.trainer.cli;
 import ai.djl.ndarray.NDManager;
 import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.converter.gguf.GgufFile;
-import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.tokenizer.ByteLevelBpeTokenizer;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
@@ -16,9 +15,7 @@ import dev.memdec.trainer.train.TrainingRun;
 import dev.memdec.trainer.train.TrainingWindows;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -117,20 +114,12 @@ public final class TrainCommand implements MemdecCommand {
                 throw new IllegalArgumentException("the model context " + start.config().ctx() + " is shorter than the datastore's "
                         + spec.windowCtx() + "-token windows");
             }
-            CausalLm hostModel = host == null ? null : loadHost(manager, spec);
+            CausalLm hostModel = host == null ? null : loadHost(manager, host, spec);
             TrainingWindows[] split = flags.split(data);
-            Map<String, String> metadata = new LinkedHashMap<>();
-            metadata.put("memdec.kind", "memory");
-            metadata.put(GgufKeys.TOKENIZER_SHA256, vocabulary.sha256());
+            Map<String, String> metadata = data.provenance("memory", start.provenance());
             if (tokenizerFile != null) {
                 metadata.put(TOKENIZER_FROM, tokenizerFile.toAbsolutePath().toString());
             }
-            metadata.put("memdec.host", spec.host().path() + " sha256:" + spec.host().sha256());
-            metadata.put("memdec.corpus_sha256", String.join(",", spec.corpus().stream().map(f -> f.sha256()).toList()));
-            metadata.put("memdec.datastore_sha256", data.datastoreSha256());
-            metadata.put("memdec.knn", String.format(Locale.ROOT, "k %d, temperature %s, %s keys",
-                    data.knnManifest().k(), data.knnManifest().temperature(), spec.keyType()));
-            metadata.put("memdec.init", start.provenance());
             r = new TrainingRun(manager, start.config(), start.tensors(), split[0], split[1],
                     flags.options(beta, lambda), out, metadata, hostModel).stopWhen(stop).run();
             RunReport.print(r, flags.json, stdout);
@@ -147,7 +136,11 @@ public final class TrainCommand implements MemdecCommand {
         }
     }
 
-    private CausalLm loadHost(NDManager manager, DatastoreSpec spec) throws java.io.IOException {
+    /**
+     * The --host of a joint validation perplexity: a gpt2, llama, qwen2 or qwen3 GGUF with the datastore's tokenizer
+     * and a long enough context.
+     */
+    static CausalLm loadHost(NDManager manager, Path host, DatastoreSpec spec) throws java.io.IOException {
         GgufModels.Loaded<CausalLm> loaded = GgufModels.loadAny(manager, host);
         if (!loaded.vocabulary().sha256().equals(spec.tokenizerSha256())) {
             loaded.model().close();

@@ -65,17 +65,6 @@ final class TrainingFlags {
 
     /** Splits {@code data} into training and validation windows: {train, valid}. */
     TrainingWindows[] split(TrainingWindows data) {
-        if (!(validFraction >= 0 && validFraction < 1)) {
-            throw new IllegalArgumentException("--valid-fraction must be in [0, 1), got " + validFraction);
-        }
-        int valid = (int) Math.floor(data.size() * validFraction);
-        if (validFraction > 0 && valid == 0 && data.size() >= 2) {
-            valid = 1;
-        }
-        if (data.size() - valid < 1) {
-            throw new IllegalArgumentException("only " + data.size() + " windows: nothing left to train on after holding out "
-                    + valid + " for validation");
-        }
-        return new TrainingWindows[] {data.slice(0, data.size() - valid), data.slice(data.size() - valid, data.size())};
+        return TrainingWindows.holdOut(data, validFraction);
     }
 }

@@ -58,7 +58,7 @@ public final class KnnLm implements KnnRetriever {
     }
 
     /** The host node whose rows are keys of type {@code type}, for a host with {@code layers} blocks. */
-    static String keyTensor(KeyType type, int layers) {
+    public static String keyTensor(KeyType type, int layers) {
         return type == KeyType.FFN_INPUT ? LlamaContext.ffnInput(layers - 1) : LlamaContext.RESULT_NORM;
     }
 

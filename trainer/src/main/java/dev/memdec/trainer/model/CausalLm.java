@@ -1,19 +1,13 @@
 package dev.memdec.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import java.util.Map;
+import ai.djl.ndarray.index.NDIndex;
 
 /**
- * A causal LM on DJL's PyTorch engine whose parameters are keyed by their GGUF tensor names, so a checkpoint
- * exports without renaming. The training loop, checkpoints and perplexity see models only through this.
+ * A causal token LM (GPT-2, llama-shaped): a {@link TrainableModel} whose scored logits are its next-token logits
+ * at the scored positions. A frozen host of a joint perplexity is one of these.
  */
-public interface CausalLm extends AutoCloseable {
-
-    /** The shape this model was built from; {@code create} on it with {@link #asSource()} gives a copy. */
-    LmConfig spec();
-
-    /** The trainable tensors by GGUF name, in {@link LmConfig#trainableTensors()} order. */
-    Map<String, NDArray> parameters();
+public interface CausalLm extends TrainableModel {
 
     /**
      * Next-token logits [B, T, vocab] for token ids [B, T] (INT64). Intermediates live in the manager of
@@ -21,27 +15,9 @@ public interface CausalLm extends AutoCloseable {
      */
     NDArray forward(NDArray tokens);
 
-    /** The current values of tensor {@code name} in PyTorch row-major order. */
-    default float[] values(String name) {
-        NDArray p = parameters().get(name);
-        if (p == null) {
-            throw new IllegalArgumentException("no tensor named " + name);
-        }
-        return p.toFloatArray();
-    }
-
-    /** This model's current values as the initial values of another (a copy of each tensor). */
-    default TensorSource asSource() {
-        return (name, dims) -> values(name);
-    }
-
-    /** Marks every parameter as requiring gradients (training) or not (evaluation of a frozen host). */
-    default void setTrainable(boolean trainable) {
-        for (NDArray p : parameters().values()) {
-            p.setRequiresGradient(trainable);
-        }
-    }
-
+    /** The logits of {@link #forward} at the scored positions; a token LM has no use for {@code keys}. */
     @Override
-    void close();
+    default NDArray scoredLogits(NDArray tokens, NDArray rows, NDArray keys) {
+        return forward(tokens).reshape(-1, spec().vocab()).get(new NDIndex("{}", rows));
+    }
 }

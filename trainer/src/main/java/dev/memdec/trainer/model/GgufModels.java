@@ -19,6 +19,11 @@ public final class GgufModels {
     /** The architectures a GGUF may have to be read here. */
     public static final String SUPPORTED = "gpt2, llama, qwen2, qwen3";
 
+    /** Whether {@link #loadAny} reads a GGUF of {@code general.architecture} {@code arch}. */
+    public static boolean supports(String arch) {
+        return arch.equals("gpt2") || RopeLmConfig.TRAINABLE.contains(arch);
+    }
+
     /** A model read from a GGUF with the facts needed to check it against data and other models. */
     public record Loaded<M extends CausalLm>(M model, BpeVocabulary vocabulary, Path file) {
     }
@@ -56,7 +61,7 @@ public final class GgufModels {
                 Loaded<Gpt2Lm> g = loadGpt2(manager, f, gguf);
                 return new Loaded<>(g.model(), g.vocabulary(), gguf);
             }
-            if (!arch.equals("llama") && !arch.equals("qwen2") && !arch.equals("qwen3")) {
+            if (!supports(arch)) {
                 throw new IllegalArgumentException(gguf + ": general.architecture is '" + arch
                         + "'; the trainer supports " + SUPPORTED);
             }

@@ -14,7 +14,6 @@ import dev.memdec.converter.gpt2.Gpt2Tensors;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * A GPT-2-architecture causal LM on DJL's PyTorch engine, written as plain tensor code so that it computes
@@ -84,20 +83,14 @@ public final class Gpt2Lm implements CausalLm {
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
     private final NDArray attnScale;
-    private final NDArray half;
-    private final NDArray one;
-    private final NDArray geluInner;
-    private final NDArray geluCubic;
+    private final GeluTanh gelu;
 
     private Gpt2Lm(Gpt2Config config, NDManager manager, Map<String, NDArray> parameters) {
         this.config = config;
         this.manager = manager;
         this.parameters = Collections.unmodifiableMap(parameters);
         this.attnScale = OwnedArrays.scalar(manager, (float) (1.0 / Math.sqrt(config.embd() / config.heads())));
-        this.half = OwnedArrays.scalar(manager, 0.5f);
-        this.one = OwnedArrays.scalar(manager, 1f);
-        this.geluInner = OwnedArrays.scalar(manager, (float) Math.sqrt(2.0 / Math.PI));
-        this.geluCubic = OwnedArrays.scalar(manager, 0.044715f);
+        this.gelu = new GeluTanh(manager);
     }
 
     /**
@@ -115,25 +108,10 @@ public final class Gpt2Lm implements CausalLm {
         }
     }
 
-    /**
-     * GPT-2's initialisation, seeded: weights N(0, 0.02), residual output projections N(0, 0.02/√(2·layers)),
-     * biases 0, LayerNorm gains 1. The same seed gives the same values on every machine.
-     */
+    /** GPT-2's initialisation, seeded: the reference's ({@link ModelTensors#referenceInit}). */
     public static TensorSource randomInit(Gpt2Config config, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double residualStd = 0.02 / Math.sqrt(2.0 * config.layers());
-        return (name, dims) -> {
-            float[] v = new float[Math.toIntExact(LmConfig.count(dims))];
-            if (name.endsWith("_norm.weight")) {
-                java.util.Arrays.fill(v, 1f);
-            } else if (name.endsWith(".weight")) {
-                double std = name.endsWith("attn_output.weight") || name.endsWith("ffn_down.weight") ? residualStd : 0.02;
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (random.nextGaussian() * std);
-                }
-            }
-            return v;
-        };
+        dev.memdec.trainer.model.TensorSource init = ModelTensors.referenceInit(seed, config.layers());
+        return init::read;
     }
 
     /**
@@ -164,6 +142,7 @@ public final class Gpt2Lm implements CausalLm {
         return parameters;
     }
 
+    /** This model's current values as the initial values of another (the demo's {@link TensorSource}). */
     @Override
     public TensorSource asSource() {
         return (name, dims) -> values(name);
@@ -199,14 +178,8 @@ public final class Gpt2Lm implements CausalLm {
         NDArray y = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, seq, config.embd());
         x = x.add(linear(y, Gpt2Tensors.blk(layer, "attn_output")));
         NDArray f = layerNorm(x, "blk." + layer + ".ffn_norm");
-        f = linear(geluTanh(linear(f, Gpt2Tensors.blk(layer, "ffn_up"))), Gpt2Tensors.blk(layer, "ffn_down"));
+        f = linear(gelu.apply(linear(f, Gpt2Tensors.blk(layer, "ffn_up"))), Gpt2Tensors.blk(layer, "ffn_down"));
         return x.add(f);
-    }
-
-    /** GPT-2's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); DJL's gelu is the erf form. */
-    private NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.mul(x).mul(x).mul(geluCubic)).mul(geluInner);
-        return x.mul(half).mul(inner.tanh().add(one));
     }
 
     private NDArray embed(NDArray ids, String table) {

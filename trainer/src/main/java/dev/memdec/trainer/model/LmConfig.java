@@ -5,17 +5,22 @@ import java.util.Map;
 
 /**
  * What a training run needs to know of a model family's shape: how to build the DJL model, which tensors it
- * trains, how to draw seeded initial weights, and the sizes the data is checked against.
+ * trains, how to draw seeded initial weights, and the sizes the data is checked against. Token LMs (GPT-2's
+ * {@link Gpt2Lm.Spec}, the llama-shaped {@code RopeLmConfig}) and the MLP memory ({@link MlpLm.Spec}) implement it;
+ * a checkpoint's {@code TrainingState} keeps each family's shape in a field of its own.
  */
 public interface LmConfig {
 
-    /** llama.cpp's {@code general.architecture} of the exported model. */
+    /** {@code general.architecture} of the exported model (llama.cpp's, or {@code memdec-mlp}). */
     String architecture();
 
     /** Rows of the token embedding = the tokenizer's size. */
     int vocab();
 
-    /** Longest sequence the model takes. */
+    /**
+     * Longest token sequence the model reads; 0 for a model that reads no tokens (an MLP memory reads the host's
+     * hidden state at each position).
+     */
     int ctx();
 
     /**
@@ -25,7 +30,7 @@ public interface LmConfig {
      */
     long parameterCount();
 
-    /** {@code LxDxH[xKV]}, as {@code --shape} spells it. */
+    /** {@code LxDxH[xKV]}, as {@code --shape} spells it; {@code mlp FLAVOUR BLOCKSxWIDTH} for an MLP memory. */
     String shapeText();
 
     /** Every trainable tensor with its PyTorch shape (the GGUF {@code ne} reversed), in GGUF writing order. */
@@ -39,7 +44,7 @@ public interface LmConfig {
      *
      * @throws IllegalArgumentException when the source returns a tensor of the wrong size
      */
-    CausalLm create(NDManager parent, TensorSource source);
+    TrainableModel create(NDManager parent, TensorSource source);
 
     /** Elements of a tensor of {@code shape}. */
     static long count(long[] shape) {

@@ -4,10 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 
-/** What every family's DJL forward shares: parameters drawn from a {@link TensorSource}, the causal mask. */
+/**
+ * What every family's DJL forward shares: parameters drawn from a {@link TensorSource}, the reference's seeded
+ * initialisation, the causal mask, RMSNorm and SwiGLU.
+ */
 public final class ModelTensors {
 
     private static final float MASKED = -1e9f;
@@ -34,6 +40,39 @@ public final class ModelTensors {
             params.put(t.getKey(), p);
         }
         return params;
+    }
+
+    /**
+     * The reference's initialisation (GPT-2's, HF {@code init_weights}), seeded, for a model of {@code layers}
+     * residual blocks: norm gains 1, other weights N(0, 0.02), the residual output projections ({@code attn_output},
+     * {@code ffn_down}) N(0, 0.02/√(2·layers)), biases 0. The same seed gives the same values on every machine.
+     */
+    public static TensorSource referenceInit(long seed, int layers) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double residualStd = 0.02 / Math.sqrt(2.0 * layers);
+        return (name, dims) -> {
+            float[] v = new float[Math.toIntExact(LmConfig.count(dims))];
+            if (name.endsWith("norm.weight")) {
+                Arrays.fill(v, 1f);
+            } else if (name.endsWith(".weight")) {
+                double std = name.endsWith("attn_output.weight") || name.endsWith("ffn_down.weight") ? residualStd : 0.02;
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (random.nextGaussian() * std);
+                }
+            }
+            return v;
+        };
+    }
+
+    /** llama.cpp's RMSNorm over the last axis: x / √(mean(x²) + ε) · weight ({@code eps} a model constant). */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
+        NDArray meanSquare = x.mul(x).mean(new int[] {-1}, true);
+        return x.div(meanSquare.add(eps).sqrt()).mul(weight);
+    }
+
+    /** SwiGLU's gated product silu(gate)·up. */
+    public static NDArray swiglu(NDArray gate, NDArray up) {
+        return gate.mul(Activation.sigmoid(gate)).mul(up);
     }
 
     /** Additive mask [T, T]: 0 where key position ≤ query position, −1e9 elsewhere (no tril in DJL). */

@@ -20,9 +20,11 @@ import java.util.Map;
  * @param knnNegEntropy Σ_rows Σ_y p·log p of the renormalised rows (0·log 0 = 0), the constant part of the KL
  * @param scoredTokens N
  * @param inputTokens  number of real (unpadded) tokens
+ * @param keys         FLOAT32 [N, width]: the host's hidden state at each scored position, when every window carries
+ *                     them (an MLP memory's input), else null
  */
 public record Batch(NDArray tokens, NDArray rows, NDArray labels, NDArray knnIds, NDArray knnProbs,
-                    double knnNegEntropy, int scoredTokens, long inputTokens) {
+                    double knnNegEntropy, int scoredTokens, long inputTokens, NDArray keys) {
 
     /**
      * Packs {@code windows} into arrays of {@code manager}.
@@ -103,7 +105,28 @@ public record Batch(NDArray tokens, NDArray rows, NDArray labels, NDArray knnIds
         return new Batch(OwnedArrays.longs(manager, tokens, new Shape(b, seq)),
                 OwnedArrays.longs(manager, rows, new Shape(n)),
                 OwnedArrays.longs(manager, labels, new Shape(n, 1)),
-                knnIds, knnProbs, negEntropy, n, inputTokens);
+                knnIds, knnProbs, negEntropy, n, inputTokens, keys(manager, windows, windowIndices, n));
+    }
+
+    /** The windows' keys stacked [N, width] in scored-row order, or null when any window has none. */
+    private static NDArray keys(NDManager manager, List<KnnWindow> windows, int[] windowIndices, int n) {
+        int width = windows.get(0).keyWidth();
+        for (int i = 0; i < windows.size(); i++) {
+            if (windows.get(i).keyWidth() != width) {
+                throw new IllegalArgumentException("window " + windowIndices[i] + " has keys of width "
+                        + windows.get(i).keyWidth() + ", window " + windowIndices[0] + " of width " + width);
+            }
+        }
+        if (width == 0) {
+            return null;
+        }
+        float[] all = new float[n * width];
+        int at = 0;
+        for (KnnWindow w : windows) {
+            System.arraycopy(w.keys(), 0, all, at, w.keys().length);
+            at += w.keys().length;
+        }
+        return OwnedArrays.floats(manager, all, new Shape(n, width));
     }
 
     /** Row {@code s} of window {@code w} with duplicate ids summed (the reference densifies, which sums them). */

@@ -7,9 +7,9 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import dev.memdec.converter.io.TextFiles;
-import dev.memdec.trainer.model.CausalLm;
 import dev.memdec.trainer.model.LmConfig;
 import dev.memdec.trainer.model.TensorSource;
+import dev.memdec.trainer.model.TrainableModel;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -49,7 +49,7 @@ public final class Checkpoint {
     }
 
     /** Writes a checkpoint of {@code state.step()} and keeps only the newest {@value #KEEP}. */
-    public static Path save(Path out, CausalLm model, AdamW optimizer, TrainingState state) throws IOException {
+    public static Path save(Path out, TrainableModel model, AdamW optimizer, TrainingState state) throws IOException {
         Path dir = directory(out);
         Files.createDirectories(dir);
         String name = String.format("%s%09d", PREFIX, state.step());
@@ -106,7 +106,7 @@ public final class Checkpoint {
             // kind, or a record constructor (Gpt2Config, TrainingOptions) refusing a field
             throw new IllegalArgumentException(file + ": malformed training state: " + e.getMessage(), e);
         }
-        if (s == null || s.format() != TrainingState.FORMAT || (s.shape() == null) == (s.rope() == null)
+        if (s == null || s.format() != TrainingState.FORMAT || s.model() == null
                 || s.options() == null) {
             throw new IllegalArgumentException(file + ": not a memdec training state of format " + TrainingState.FORMAT);
         }
@@ -119,7 +119,7 @@ public final class Checkpoint {
             parameters = Long.MAX_VALUE;
         }
         if (parameters > modelBytes / 4) {
-            throw new IllegalArgumentException(file + ": field '" + (s.shape() != null ? "shape" : "rope") + "' " + s.model() + " needs "
+            throw new IllegalArgumentException(file + ": field '" + s.modelField() + "' " + s.model() + " needs "
                     + (parameters == Long.MAX_VALUE ? "more than 2^63" : parameters) + " float parameters but "
                     + MODEL + " holds only " + modelBytes + " bytes");
         }

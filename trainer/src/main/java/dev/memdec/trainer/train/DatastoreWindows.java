@@ -1,6 +1,7 @@
 package dev.memdec.trainer.train;
 
 import dev.memdec.converter.eval.SlidingWindows;
+import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.trainer.datastore.AtomicFiles;
 import dev.memdec.trainer.datastore.Datastore;
 import dev.memdec.trainer.datastore.DatastoreManifest;
@@ -15,7 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -37,9 +41,11 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
     private final String fingerprint;
     private final DatastoreSpec spec;
     private final String datastoreSha256;
+    private final Datastore keys;
 
     private DatastoreWindows(KnnDistributions knn, List<Entry> windows, int vocab, String fingerprint, DatastoreSpec spec,
-                             String datastoreSha256) {
+                             String datastoreSha256, Datastore keys) {
+        this.keys = keys;
         this.knn = knn;
         this.windows = windows;
         this.vocab = vocab;
@@ -61,8 +67,20 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
      */
     public static DatastoreWindows open(Path datastoreDir, Path knnDir, List<Path> corpus, Function<String, int[]> encoder)
             throws IOException {
+        return open(datastoreDir, knnDir, corpus, encoder, false);
+    }
+
+    /**
+     * As {@link #open(Path, Path, List, Function)}; with {@code withKeys} every window also carries the datastore's
+     * keys of its scored positions ({@link KnnWindow#keys()}), read from the memory-mapped datastore on demand: the
+     * input of an MLP memory.
+     */
+    public static DatastoreWindows open(Path datastoreDir, Path knnDir, List<Path> corpus, Function<String, int[]> encoder,
+                                        boolean withKeys) throws IOException {
         KnnDistributions knn = KnnDistributions.open(knnDir);
-        try (Datastore ds = Datastore.open(datastoreDir)) {
+        Datastore ds = null;
+        try {
+            ds = Datastore.open(datastoreDir);
             knn.checkAlignment(ds);
             DatastoreSpec spec = ds.manifest().spec();
             List<int[]> streams = new ArrayList<>();
@@ -131,9 +149,17 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
             }
             String fingerprint = "datastore:" + ds.manifestSha256() + ":knn:"
                     + AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE));
-            return new DatastoreWindows(knn, List.copyOf(windows), maxId + 1, fingerprint, spec, ds.manifestSha256());
+            DatastoreWindows opened = new DatastoreWindows(knn, List.copyOf(windows), maxId + 1,
+                    withKeys ? fingerprint + ":keys" : fingerprint, spec, ds.manifestSha256(), withKeys ? ds : null);
+            if (!withKeys) {
+                ds.close();
+            }
+            return opened;
         } catch (IOException | RuntimeException e) {
             knn.close();
+            if (ds != null) {
+                ds.close();
+            }
             throw e;
         }
     }
@@ -159,6 +185,23 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
 
     public String datastoreSha256() {
         return datastoreSha256;
+    }
+
+    /**
+     * Provenance of a model trained on these windows, for its checkpoints and exported GGUF: {@code memdec.kind},
+     * the tokenizer hash, the host, corpus, datastore and kNN settings, and where the weights started.
+     */
+    public Map<String, String> provenance(String kind, String init) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("memdec.kind", kind);
+        m.put(GgufKeys.TOKENIZER_SHA256, spec.tokenizerSha256());
+        m.put("memdec.host", spec.host().path() + " sha256:" + spec.host().sha256());
+        m.put("memdec.corpus_sha256", String.join(",", spec.corpus().stream().map(SourceFile::sha256).toList()));
+        m.put("memdec.datastore_sha256", datastoreSha256);
+        m.put("memdec.knn", String.format(Locale.ROOT, "k %d, temperature %s, %s keys",
+                knn.manifest().k(), knn.manifest().temperature(), spec.keyType()));
+        m.put("memdec.init", init);
+        return m;
     }
 
     public KnnManifest knnManifest() {
@@ -191,7 +234,12 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
             System.arraycopy(rows.get(s).tokens(), 0, ids, offsets[s], rows.get(s).size());
             System.arraycopy(rows.get(s).probs(), 0, probs, offsets[s], rows.get(s).size());
         }
-        return new KnnWindow(tokens, scored, offsets, ids, probs);
+        float[] rowKeys = null;
+        if (keys != null && n > 0) {
+            rowKeys = new float[n * keys.dimension()];
+            keys.readKeys(e.firstRow(), n, rowKeys);
+        }
+        return new KnnWindow(tokens, scored, offsets, ids, probs, rowKeys);
     }
 
     @Override
@@ -207,5 +255,8 @@ public final class DatastoreWindows implements TrainingWindows, AutoCloseable {
     @Override
     public void close() {
         knn.close();
+        if (keys != null) {
+            keys.close();
+        }
     }
 }

@@ -37,12 +37,17 @@ public final class DistillationLoss {
      * lack kNN rows and the loss is plain cross-entropy.
      */
     public static Terms compute(NDArray logits, Batch batch, float beta) {
+        long vocab = logits.getShape().get(2);
+        return computeScored(logits.reshape(-1, vocab).get(new NDIndex("{}", batch.rows())), batch, beta);
+    }
+
+    /** As {@link #compute}, from the logits [N, V] of the batch's scored positions in its row order. */
+    public static Terms computeScored(NDArray scoredLogits, Batch batch, float beta) {
         if (!(beta >= 0f && beta <= 1f)) {
             throw new IllegalArgumentException("beta must be in [0, 1], got " + beta);
         }
-        NDManager m = logits.getManager();
-        long vocab = logits.getShape().get(2);
-        NDArray logq = logits.reshape(-1, vocab).get(new NDIndex("{}", batch.rows())).logSoftmax(-1);
+        NDManager m = scoredLogits.getManager();
+        NDArray logq = scoredLogits.logSoftmax(-1);
         NDArray invN = OwnedArrays.scalar(m, 1f / batch.scoredTokens());
         NDArray ce = logq.gather(batch.labels(), 1).sum().neg().mul(invN);
         if (beta == 0f) {

@@ -6,9 +6,15 @@ package dev.memdec.trainer.train;
  * context only, like the reference's −100 labels). Scored row r's kNN distribution is the sparse row
  * {@code ids/probs[offsets[r] .. offsets[r+1])}; its probabilities need not sum to 1 (fp16 storage
  * loses mass) and are renormalised by the loss. A window without kNN targets (host pretraining) has an empty
- * {@code ids} array and all offsets 0.
+ * {@code ids} array and all offsets 0. {@code keys}, when not null, holds the host's hidden state at each scored
+ * position (the datastore's key of that entry, row-major [scored × width]): the input of an MLP memory.
  */
-public record KnnWindow(int[] tokens, int[] scored, int[] offsets, int[] ids, float[] probs) {
+public record KnnWindow(int[] tokens, int[] scored, int[] offsets, int[] ids, float[] probs, float[] keys) {
+
+    /** A window without host hidden states. */
+    public KnnWindow(int[] tokens, int[] scored, int[] offsets, int[] ids, float[] probs) {
+        this(tokens, scored, offsets, ids, probs, null);
+    }
 
     public KnnWindow {
         if (tokens.length < 2) {
@@ -28,6 +34,10 @@ public record KnnWindow(int[] tokens, int[] scored, int[] offsets, int[] ids, fl
                 throw new IllegalArgumentException("window: offsets decrease at row " + r);
             }
         }
+        if (keys != null && (scored.length == 0 || keys.length == 0 || keys.length % scored.length != 0)) {
+            throw new IllegalArgumentException("window: " + keys.length + " key floats are not one key of equal width for each of "
+                    + scored.length + " scored positions");
+        }
         for (float p : probs) {
             if (!(p >= 0f) || Float.isInfinite(p)) {
                 throw new IllegalArgumentException("window: kNN probability " + p + " is not a finite value >= 0");
@@ -46,6 +56,11 @@ public record KnnWindow(int[] tokens, int[] scored, int[] offsets, int[] ids, fl
 
     public boolean hasKnnTargets() {
         return ids.length > 0;
+    }
+
+    /** Width of the keys, 0 when the window has none. */
+    public int keyWidth() {
+        return keys == null ? 0 : keys.length / scored.length;
     }
 
     /** The token scored at row {@code r}. */

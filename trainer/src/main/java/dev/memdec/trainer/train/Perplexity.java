@@ -1,9 +1,8 @@
 package dev.memdec.trainer.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import dev.memdec.trainer.model.CausalLm;
+import dev.memdec.trainer.model.TrainableModel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +18,7 @@ import java.util.List;
 public record Perplexity(double memory, double joint, double host, long tokens) {
 
     /** Evaluates without gradients (call outside any gradient collector). */
-    public static Perplexity evaluate(NDManager manager, CausalLm memory, CausalLm host, float lambda,
+    public static Perplexity evaluate(NDManager manager, TrainableModel memory, CausalLm host, float lambda,
                                       TrainingWindows windows, int batchSize) {
         if (host != null && host.spec().vocab() != memory.spec().vocab()) {
             throw new IllegalArgumentException("host vocabulary " + host.spec().vocab() + " differs from the memory's "
@@ -58,10 +57,8 @@ public record Perplexity(double memory, double joint, double host, long tokens) 
                 host == null ? nan : Math.exp(nllHost / tokens), tokens);
     }
 
-    private static float[] labelLogProbs(CausalLm model, Batch batch) {
-        NDArray logits = model.forward(batch.tokens());
-        long vocab = logits.getShape().get(2);
-        return logits.reshape(-1, vocab).get(new NDIndex("{}", batch.rows())).logSoftmax(-1)
+    private static float[] labelLogProbs(TrainableModel model, Batch batch) {
+        return model.scoredLogits(batch.tokens(), batch.rows(), batch.keys()).logSoftmax(-1)
                 .gather(batch.labels(), 1).toFloatArray();
     }
 

@@ -6,6 +6,7 @@ import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.trainer.model.CausalLm;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.model.LmConfig;
+import dev.memdec.trainer.model.TrainableModel;
 import dev.memdec.trainer.model.TensorSource;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,7 +24,9 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * One training run of a model of any family ({@link LmConfig}) on {@link TrainingWindows} with the distillation loss: windows in order,
+ * One training run of a model of any family ({@link LmConfig}: a token LM as a Memory Decoder or a host in
+ * pretraining, or an MLP memory reading the host's hidden states) on {@link TrainingWindows} with the distillation
+ * loss: windows in order,
  * {@code batch} per AdamW step, checkpoints at the end of every epoch (and every {@code saveEvery} steps), the
  * validation perplexity of the memory (and with a host, the joint one) per epoch and a PNG of the curves.
  *
@@ -144,7 +147,7 @@ public final class TrainingRun {
         long end = Math.min(total, stopStep);
         boolean stopped = false;
         try (NDManager runManager = manager.newSubManager();
-             CausalLm model = shape.create(runManager, source);
+             TrainableModel model = shape.create(runManager, source);
              AdamW optimizer = new AdamW(runManager, model.parameters(),
                      AdamW.Settings.reference(options.lr(), options.clip(), total, options.warmup()));
              ProgressBar bar = progressBar(step, total)) {
@@ -216,7 +219,7 @@ public final class TrainingRun {
         }
     }
 
-    private long trainStep(NDManager runManager, CausalLm model, AdamW optimizer, long step,
+    private long trainStep(NDManager runManager, TrainableModel model, AdamW optimizer, long step,
                            List<TrainingState.StepLoss> losses, Path lastCheckpoint) {
         int first = (int) ((step % stepsPerEpoch()) * options.batch());
         int last = Math.min(train.size(), first + options.batch());
@@ -231,7 +234,8 @@ public final class TrainingRun {
             Batch batch = Batch.pack(stepManager, windows, indices, shape.vocab(), options.beta() > 0);
             DistillationLoss.Terms terms;
             try (GradientCollector collector = stepManager.getEngine().newGradientCollector()) {
-                terms = DistillationLoss.compute(model.forward(batch.tokens()), batch, options.beta());
+                terms = DistillationLoss.computeScored(model.scoredLogits(batch.tokens(), batch.rows(), batch.keys()),
+                        batch, options.beta());
                 float loss = terms.totalValue();
                 if (!Float.isFinite(loss)) {
                     throw diverged("loss is " + loss, step, first, last, lastCheckpoint);
@@ -257,7 +261,7 @@ public final class TrainingRun {
                         : "The last good checkpoint is " + lastCheckpoint + "."));
     }
 
-    private Perplexity validate(NDManager runManager, CausalLm model) {
+    private Perplexity validate(NDManager runManager, TrainableModel model) {
         if (valid == null || valid.size() == 0) {
             return new Perplexity(Double.NaN, Double.NaN, Double.NaN, 0);
         }

@@ -46,7 +46,7 @@ class TrainCommandTest {
     private static final int STRIDE = 16;
     private static final int DIM = 8;
 
-    private static Path corpus(Path dir, String name, int lines) throws Exception {
+    static Path corpus(Path dir, String name, int lines) throws Exception {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines; i++) {
             sb.append("Call me Ishmael, said sailor ").append(i % 5).append(" to the whale.\n");
@@ -57,7 +57,7 @@ class TrainCommandTest {
     }
 
     /** Corpus lines tokenized one at a time, ids concatenated (the datastore builder's rule). */
-    private static int[] tokens(Path corpus) throws Exception {
+    static int[] tokens(Path corpus) throws Exception {
         List<int[]> lines = new ArrayList<>();
         for (String line : Files.readString(corpus).split("(?<=\n)")) {
             lines.add(Gpt2Tokenizer.get().encode(line));
@@ -69,7 +69,7 @@ class TrainCommandTest {
      * A datastore as the datastore builder lays it out, with random keys standing in for host states; with
      * {@code storeTokens} false it lacks the token streams, like a datastore of an older build.
      */
-    private static Path datastore(Path dir, long seed, boolean storeTokens, Path... corpus) throws Exception {
+    static Path datastore(Path dir, long seed, boolean storeTokens, Path... corpus) throws Exception {
         List<Integer> values = new ArrayList<>();
         List<int[]> streams = new ArrayList<>();
         List<SourceFile> files = new ArrayList<>();
@@ -101,7 +101,7 @@ class TrainCommandTest {
         return dir;
     }
 
-    private static Path knn(Path datastoreDir, Path out) throws Exception {
+    static Path knn(Path datastoreDir, Path out) throws Exception {
         try (Datastore ds = Datastore.open(datastoreDir)) {
             KnnBuilder.build(ds, out, new KnnConfig(8, 4, 0, IndexType.FLAT, 1, 1000, ProbType.F16), n -> { });
         }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.memdec.converter.family.DecoderTensors;
@@ -141,8 +140,7 @@ public final class RopeLm implements CausalLm {
         NDArray f = rmsNorm(x, param(blk(l, "ffn_norm.weight")));
         NDArray gate = Linear.linear(f, param(blk(l, "ffn_gate.weight"))).singletonOrThrow();
         NDArray up = Linear.linear(f, param(blk(l, "ffn_up.weight"))).singletonOrThrow();
-        NDArray swiglu = gate.mul(Activation.sigmoid(gate)).mul(up);
-        return x.add(Linear.linear(swiglu, param(blk(l, "ffn_down.weight"))).singletonOrThrow());
+        return x.add(Linear.linear(ModelTensors.swiglu(gate, up), param(blk(l, "ffn_down.weight"))).singletonOrThrow());
     }
 
     private NDArray project(NDArray h, int l, String name) {
@@ -171,10 +169,8 @@ public final class RopeLm implements CausalLm {
                 .reshape(dims);
     }
 
-    /** llama.cpp's RMSNorm over the last axis: x / √(mean(x²) + ε) · weight. */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray meanSquare = x.mul(x).mean(new int[] {-1}, true);
-        return x.div(meanSquare.add(eps).sqrt()).mul(weight);
+        return ModelTensors.rmsNorm(x, weight, eps);
     }
 
     private NDArray param(String name) {

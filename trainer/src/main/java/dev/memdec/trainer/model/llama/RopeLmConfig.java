@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * A llama-shaped decoder the trainer's {@link RopeLm} runs: a converter family (its tensor list, shape rules and
@@ -133,26 +132,10 @@ public record RopeLmConfig(String architecture, RopeDecoderConfig decoder, List<
         return total;
     }
 
-    /**
-     * Llama's initialisation, seeded: matrices N(0, 0.02), the residual outputs (attn_output, ffn_down)
-     * N(0, 0.02/√(2·layers)), biases 0, norm gains 1.
-     */
+    /** Llama's initialisation, seeded: the reference's ({@link ModelTensors#referenceInit}). */
     @Override
     public TensorSource randomInit(long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double residualStd = 0.02 / Math.sqrt(2.0 * decoder.layers());
-        return (name, dims) -> {
-            float[] v = new float[Math.toIntExact(LmConfig.count(dims))];
-            if (name.endsWith("norm.weight")) {
-                Arrays.fill(v, 1f);
-            } else if (name.endsWith(".weight")) {
-                double std = name.endsWith("attn_output.weight") || name.endsWith("ffn_down.weight") ? residualStd : 0.02;
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (random.nextGaussian() * std);
-                }
-            }
-            return v;
-        };
+        return ModelTensors.referenceInit(seed, decoder.layers());
     }
 
     @Override

@@ -39,6 +39,21 @@ public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double
         return !Double.isNaN(mlpDecodeMs);
     }
 
+    /** host + memory-decoder step / host-alone step: what the Memory Decoder costs per token. */
+    public double jointOverHost() {
+        return jointDecodeMs / hostDecodeMs;
+    }
+
+    /** host + MLP-memory step / host-alone step; NaN without an MLP memory. */
+    public double mlpOverHost() {
+        return mlpDecodeMs / hostDecodeMs;
+    }
+
+    /** kNN-LM step / host-alone step; NaN without a kNN retriever. */
+    public double knnOverHost() {
+        return knnDecodeMs / hostDecodeMs;
+    }
+
     /** host + MLP-memory step / host + memory-decoder step. */
     public double mlpOverJoint() {
         return mlpDecodeMs / jointDecodeMs;

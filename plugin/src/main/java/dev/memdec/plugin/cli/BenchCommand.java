@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code memdec bench}: host alone vs memory alone vs both mixed, measured in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Decode and prefill speed of the host alone, the memory alone, both mixed and, with --knn, "
-                + "the host with live kNN retrieval (phases alternated in one run), the mixing share of a step, peak RSS, read bandwidth and how close "
+        description = "Decode and prefill speed of the host alone, the memory alone, both mixed, with --mlp-memory the "
+                + "host mixed with an MLP memory and, with --knn, the host with live kNN retrieval (phases alternated "
+                + "in one run; each joint step also as a ratio to the host's), the mixing share of a step, peak RSS, read bandwidth and how close "
                 + "decoding gets to the bandwidth limit.")
 public final class BenchCommand implements MemdecCommand {
 
@@ -110,19 +111,22 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| host decode (tok/s, ms/step) | %.2f, %.2f |%n", r.hostTps(), r.hostDecodeMs());
             out.printf("| memory decode (tok/s, ms/step) | %.2f, %.2f |%n", r.memoryTps(), r.memoryDecodeMs());
             out.printf("| host+memory decode (tok/s, ms/step) | %.2f, %.2f |%n", r.jointTps(), r.jointDecodeMs());
+            out.printf("| host+memory step / host step | %.3f |%n", r.jointOverHost());
             out.printf("| joint / (host + memory) | %.3f |%n", r.jointOverSum());
             out.printf("| mixing per step (ms, share of joint step) | %.3f, %.2f%% |%n", r.mixMs(), 100 * r.mixShare());
             if (r.hasKnn()) {
                 out.printf("| host+kNN-LM decode (tok/s, ms/step; k=%d) | %.2f, %.2f |%n", r.knnK(), 1000 / r.knnDecodeMs(),
                         r.knnDecodeMs());
+                out.printf("| kNN-LM step / host step | %.3f |%n", r.knnOverHost());
                 out.printf("| kNN retrieval + mixing per step (ms) | %.3f |%n", r.knnRetrievalMs());
                 out.printf("| kNN-LM step / memory-decoder step | %.3f |%n", r.knnOverJoint());
             }
             if (r.hasMlp()) {
                 out.printf("| host+MLP memory decode (tok/s, ms/step) | %.2f, %.2f |%n", 1000 / r.mlpDecodeMs(),
                         r.mlpDecodeMs());
-                out.printf("| MLP forward per step (ms; weights %.1f MB as held at run time) | %.3f |%n", r.mlpBytes() / 1e6,
-                        r.mlpForwardMs());
+                out.printf("| host+MLP memory step / host step | %.3f |%n", r.mlpOverHost());
+                out.printf("| MLP forward per step (ms; weights %.1f MB as held at run time; %s) | %.3f |%n",
+                        r.mlpBytes() / 1e6, MlpMemory.kernel(), r.mlpForwardMs());
                 out.printf("| MLP forward bandwidth-limit fraction | %.2f |%n", r.mlpBandwidthLimitFraction());
                 out.printf("| MLP-memory step / memory-decoder step | %.3f |%n", r.mlpOverJoint());
                 if (r.hasKnn()) {
@@ -155,11 +159,13 @@ public final class BenchCommand implements MemdecCommand {
         m.put("joint_over_host_plus_memory", r.jointOverSum());
         m.put("mix_ms_per_token", r.mixMs());
         m.put("mix_share", r.mixShare());
+        m.put("joint_over_host", r.jointOverHost());
         if (r.hasKnn()) {
             m.put("knn_lm_tokens_per_second", 1000 / r.knnDecodeMs());
             m.put("knn_lm_ms_per_token", r.knnDecodeMs());
             m.put("knn_retrieval_ms_per_token", r.knnRetrievalMs());
             m.put("knn_lm_over_joint", r.knnOverJoint());
+            m.put("knn_lm_over_host", r.knnOverHost());
             m.put("knn_k", r.knnK());
         }
         if (r.hasMlp()) {
@@ -168,6 +174,8 @@ public final class BenchCommand implements MemdecCommand {
             m.put("mlp_bytes", r.mlpBytes());
             m.put("mlp_bandwidth_limit_fraction", r.mlpBandwidthLimitFraction());
             m.put("mlp_over_joint", r.mlpOverJoint());
+            m.put("mlp_over_host", r.mlpOverHost());
+            m.put("mlp_kernel", MlpMemory.kernel());
         }
         m.put("host_prefill_tokens_per_second", r.hostPrefillTps());
         m.put("joint_prefill_tokens_per_second", r.jointPrefillTps());

@@ -6,25 +6,24 @@ import dev.memdec.converter.gguf.GgufTensorInfo;
 import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.converter.mlp.MlpMemoryGguf;
 import dev.memdec.converter.mlp.MlpMemoryTensors;
-import dev.memdec.converter.quant.Float16;
 import dev.memdec.converter.quant.Q8_0Block;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 
 /**
  * An MLP memory loaded for inference: next-token logits from one host hidden state (the last block's FFN input,
  * the kNN key), with no attention and no cache, so a step costs the same at any context length.
  *
  * <p>The file is validated by {@link MlpMemoryGguf#read} (every key, tensor, shape and type) before anything is
- * used; Q8_0 matrices stay quantized, other types are decoded to F32 once at load. One instance may be used by one thread at a time (it owns its
- * scratch buffers); large matrix-vector products are split across its own pool of {@code threads} daemon threads.
+ * used; Q8_0 matrices stay quantized, other types are decoded to F32 once at load. One instance may be used by one
+ * thread at a time (it owns its scratch buffers); large matrix-vector products run on the Vector API ({@link Matrix})
+ * and are split by rows across the calling thread and {@code threads - 1} persistent daemon workers.
  */
 public final class MlpMemory {
 
@@ -50,90 +49,34 @@ public final class MlpMemory {
     /** Matrices smaller than this many weights are not worth splitting across threads. */
     private static final int PARALLEL_MIN_WEIGHTS = 1 << 16;
 
-    private final ForkJoinPool pool;
-    private final int threads;
+    /** Stops an unreachable memory's worker threads. */
+    private static final Cleaner CLEANER = Cleaner.create();
 
-    /** A row-major [rows × cols] matrix: {@code y = W·x} has {@code rows} outputs. */
-    interface Matrix {
-        int rows();
+    /** Null with one thread. */
+    private final RowSplitter splitter;
+    /** Whether products run on the Vector API (false only for {@link MlpForwardBenchmark}'s scalar baseline). */
+    private final boolean vectorKernel;
 
-        int cols();
-
-        /** Bytes one product reads. */
-        long bytes();
-
-        /** {@code out[r] = row r · in} for rows {@code [from, to)}. */
-        void apply(float[] in, float[] out, int from, int to);
-    }
-
-    /** F32 weights. */
-    record F32Matrix(float[] w, int rows, int cols) implements Matrix {
-        @Override
-        public long bytes() {
-            return (long) w.length * Float.BYTES;
-        }
-
-        @Override
-        public void apply(float[] in, float[] out, int from, int to) {
-            for (int r = from; r < to; r++) {
-                out[r] = dot(w, r * cols, in, cols);
-            }
-        }
-    }
-
-    /**
-     * Q8_0 weights kept quantized (8-bit values, one scale per 32): a product reads 1.06 bytes per weight instead
-     * of 4, and computes exactly what llama.cpp's dequantized weights would give up to float summation order.
-     */
-    record Q8Matrix(byte[] q, float[] scales, int rows, int cols) implements Matrix {
-        @Override
-        public long bytes() {
-            return q.length + (long) scales.length * Short.BYTES;
-        }
-
-        @Override
-        public void apply(float[] in, float[] out, int from, int to) {
-            int blocks = cols / Q8_0Block.ELEMENTS;
-            for (int r = from; r < to; r++) {
-                float sum = 0;
-                int base = r * cols;
-                for (int b = 0; b < blocks; b++) {
-                    int off = base + b * Q8_0Block.ELEMENTS;
-                    int x = b * Q8_0Block.ELEMENTS;
-                    float s0 = 0;
-                    float s1 = 0;
-                    float s2 = 0;
-                    float s3 = 0;
-                    for (int i = 0; i < Q8_0Block.ELEMENTS; i += 4) {
-                        s0 += q[off + i] * in[x + i];
-                        s1 += q[off + i + 1] * in[x + i + 1];
-                        s2 += q[off + i + 2] * in[x + i + 2];
-                        s3 += q[off + i + 3] * in[x + i + 3];
-                    }
-                    sum += ((s0 + s1) + (s2 + s3)) * scales[r * blocks + b];
-                }
-                out[r] = sum;
-            }
-        }
-    }
-
-    /** {@code out = m·in}, its rows split across the pool's threads when the matrix is large enough. */
+    /** {@code out = m·in}, its rows split across the threads when the matrix is large enough. */
     private void apply(Matrix m, float[] in, float[] out) {
-        if (pool == null || (long) m.rows() * m.cols() < PARALLEL_MIN_WEIGHTS) {
-            m.apply(in, out, 0, m.rows());
-            return;
+        if (splitter == null || (long) m.rows() * m.cols() < PARALLEL_MIN_WEIGHTS) {
+            m.apply(in, out, 0, m.rows(), vectorKernel);
+        } else {
+            splitter.apply(m, in, out, vectorKernel);
         }
-        int parts = threads;
-        pool.submit(() -> IntStream.range(0, parts).parallel()
-                .forEach(p -> m.apply(in, out, (int) ((long) m.rows() * p / parts),
-                        (int) ((long) m.rows() * (p + 1) / parts)))).join();
     }
 
-    private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f, int threads) {
+    private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f, int threads, boolean vector) {
         this.path = path;
+        this.vectorKernel = vector;
         this.config = c;
-        this.threads = threads;
-        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        if (threads > 1) {
+            RowSplitter rows = new RowSplitter(threads, "memdec-mlp");
+            splitter = rows;
+            CLEANER.register(this, rows::shutdown);
+        } else {
+            splitter = null;
+        }
         boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
         input = c.projects() ? matrix(f, MlpMemoryTensors.INPUT) : null;
         inputBias = c.projects() && gpt2 ? vector(f, MlpMemoryTensors.INPUT_BIAS) : null;
@@ -181,6 +124,14 @@ public final class MlpMemory {
      * decode thread count: the two never run at the same time).
      */
     public static MlpMemory open(Path path, int threads) throws IOException {
+        return open(path, threads, Matrix.VECTOR);
+    }
+
+    /** As {@link #open(Path, int)}; {@code vector} false runs the scalar loops even where the Vector API is present. */
+    static MlpMemory open(Path path, int threads, boolean vector) throws IOException {
+        if (vector && !Matrix.VECTOR) {
+            throw new IllegalArgumentException("the vector kernel needs the JVM flag --add-modules jdk.incubator.vector");
+        }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -188,7 +139,7 @@ public final class MlpMemory {
             throw new IllegalArgumentException("MLP memory file not found: " + path);
         }
         try (GgufFile f = GgufFile.open(path)) {
-            return new MlpMemory(path, MlpMemoryGguf.read(f), f, threads);
+            return new MlpMemory(path, MlpMemoryGguf.read(f), f, threads, vector);
         }
     }
 
@@ -205,6 +156,11 @@ public final class MlpMemory {
 
     public MlpMemoryConfig config() {
         return config;
+    }
+
+    /** The matrix-vector kernel this JVM runs, e.g. {@code "vector 512-bit (16 floats)"}. */
+    public static String kernel() {
+        return Matrix.kernel();
     }
 
     /** Bytes of weights one forward reads, as held at run time (Q8_0 matrices quantized, the rest F32). */
@@ -354,25 +310,6 @@ public final class MlpMemory {
         }
     }
 
-    /** Σ w[off + i]·x[i], four independent accumulators so the JIT can keep several lanes busy. */
-    static float dot(float[] w, int off, float[] x, int n) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += w[off + i] * x[i];
-            s1 += w[off + i + 1] * x[i + 1];
-            s2 += w[off + i + 2] * x[i + 2];
-            s3 += w[off + i + 3] * x[i + 3];
-        }
-        for (; i < n; i++) {
-            s0 += w[off + i] * x[i];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
     private static float[] vector(GgufFile f, String name) {
         return f.readFloats(f.tensor(name).orElseThrow());
     }
@@ -391,10 +328,10 @@ public final class MlpMemory {
         MemorySegment data = f.data(t);
         int blocks = Math.toIntExact((long) rows * cols / Q8_0Block.ELEMENTS);
         byte[] q = new byte[Math.multiplyExact(blocks, Q8_0Block.ELEMENTS)];
-        float[] scales = new float[blocks];
+        short[] scales = new short[blocks];
         for (int b = 0; b < blocks; b++) {
             long at = (long) b * Q8_0Block.BYTES;
-            scales[b] = Float16.toFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at));
+            scales[b] = data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at);
             MemorySegment.copy(data, ValueLayout.JAVA_BYTE, at + Short.BYTES, q, b * Q8_0Block.ELEMENTS,
                     Q8_0Block.ELEMENTS);
         }

@@ -100,9 +100,14 @@ class RuntimeCommandsTest {
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals("logit", o.get("mix").getAsString());
         for (String key : new String[] {"mlp_ms_per_token", "mlp_forward_ms_per_token", "mlp_over_joint",
-                "mlp_bandwidth_limit_fraction"}) {
+                "mlp_over_host", "mlp_bandwidth_limit_fraction"}) {
             assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
         }
+        assertTrue(o.get("mlp_kernel").getAsString().startsWith("vector"), o.get("mlp_kernel").getAsString());
+        assertEquals(o.get("mlp_ms_per_token").getAsDouble() / o.get("host_ms_per_token").getAsDouble(),
+                o.get("mlp_over_host").getAsDouble(), 1e-9);
+        assertEquals(o.get("joint_ms_per_token").getAsDouble() / o.get("host_ms_per_token").getAsDouble(),
+                o.get("joint_over_host").getAsDouble(), 1e-9);
         long bytes = o.get("mlp_bytes").getAsLong();
         assertTrue(bytes > c.parameterCount() && bytes < c.parameterCount() * 2, "Q8_0 stays quantized: " + bytes);
         for (String key : new String[] {"host_tokens_per_second", "joint_tokens_per_second", "mix_share",

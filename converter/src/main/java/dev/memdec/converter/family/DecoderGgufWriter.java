@@ -59,7 +59,9 @@ public final class DecoderGgufWriter {
         GgufWriter w = new GgufWriter();
         w.putString(GgufKeys.ARCHITECTURE, arch);
         if (!extraStringMeta.containsKey(GgufKeys.NAME)) {
-            w.putString(GgufKeys.NAME, "memdec " + arch + " " + c.layers() + "x" + c.embd());
+            // not the architecture's name: llama.cpp keys tokenizer hacks on general.name (b4916 looks up "</s>" in
+            // any vocabulary of a model whose name contains "phi3" and fails to load one without it)
+            w.putString(GgufKeys.NAME, "memdec decoder " + c.layers() + "x" + c.embd());
         }
         w.putUInt32(GgufKeys.FILE_TYPE, type.fileType());
         w.putUInt32(GgufKeys.QUANTIZATION_VERSION, GgufKeys.QUANTIZATION_VERSION_CURRENT);

@@ -65,7 +65,7 @@ class InitCommandTest {
             for (Path json : new Path[] {bpe, spm}) {
                 Path first = dir.resolve(arch + "-1.gguf");
                 Path second = dir.resolve(arch + "-2.gguf");
-                java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--arch", arch, "--layers", "1", "--embd",
+                java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--arch", arch, "--layers", arch.equals("gemma3") ? "6" : "1", "--embd",
                         "32", "--heads", "4", "--ctx", "32", "--tokenizer-from", json.toString(), "--out", first.toString()));
                 if (!arch.equals("gpt2")) {
                     args.addAll(java.util.List.of("--kv-heads", "2"));
@@ -131,6 +131,8 @@ class InitCommandTest {
                 {"--kv-heads", "--arch", "qwen3", "--layers", "1", "--embd", "32", "--heads", "4", "--kv-heads", "3",
                         "--ctx", "8", "--tokenizer-from", bpe.toString(), "--out", out},
                 {"--embd", "--arch", "gemma3", "--layers", "1", "--embd", "20", "--heads", "4", "--ctx", "8",
+                        "--tokenizer-from", bpe.toString(), "--out", out},
+                {"--arch", "--arch", "gemma3", "--layers", "2", "--embd", "32", "--heads", "4", "--ctx", "8",
                         "--tokenizer-from", bpe.toString(), "--out", out},
                 {"--kv-heads", "--arch", "gpt2", "--layers", "1", "--embd", "32", "--heads", "4", "--kv-heads", "2",
                         "--ctx", "8", "--out", out},

@@ -36,8 +36,10 @@ class DecoderGgufWriterTest {
     }
 
     static RopeDecoderConfig tiny(DecoderFamily family) {
-        RopeDecoderConfig c = RopeDecoderConfig.of(2, 32, 4, 2, 48, VOCAB.size(), 64);
-        return family == Gemma3Family.INSTANCE ? c.withTiedOutput(true).withSlidingWindow(16) : c;
+        if (family == Gemma3Family.INSTANCE) {
+            return RopeDecoderConfig.of(Gemma3Family.MIN_LAYERS, 32, 4, 2, 48, VOCAB.size(), 64).withTiedOutput(true).withSlidingWindow(16);
+        }
+        return RopeDecoderConfig.of(2, 32, 4, 2, 48, VOCAB.size(), 64);
     }
 
     @ParameterizedTest
@@ -51,7 +53,7 @@ class DecoderGgufWriterTest {
         try (GgufFile f = GgufFile.open(out)) {
             assertEquals(a, f.architecture());
             assertEquals(32, f.getUInt32(a + ".embedding_length"));
-            assertEquals(2, f.getUInt32(a + ".block_count"));
+            assertEquals(c.layers(), f.getUInt32(a + ".block_count"));
             assertEquals(4, f.getUInt32(a + ".attention.head_count"));
             assertEquals(2, f.getUInt32(a + ".attention.head_count_kv"));
             assertEquals(8, f.getUInt32(a + ".rope.dimension_count"));
@@ -96,7 +98,9 @@ class DecoderGgufWriterTest {
         assertMessage("head_dim: phi3", () -> Phi3Family.INSTANCE.check(wideHeads));
         assertMessage("head_dim: qwen2", () -> DecoderFamilies.byName("qwen2").orElseThrow().check(wideHeads));
         Qwen3Family.INSTANCE.check(wideHeads); // qwen3 takes a free head_dim (key_length)
-        assertMessage("sliding_window: gemma3", () -> Gemma3Family.INSTANCE.check(RopeDecoderConfig.of(1, 32, 4, 4, 48, 300, 64)));
+        assertMessage("sliding_window: gemma3", () -> Gemma3Family.INSTANCE.check(RopeDecoderConfig.of(6, 32, 4, 4, 48, 300, 64)));
+        assertMessage("layers: gemma3 needs at least 6", () -> Gemma3Family.INSTANCE.check(
+                RopeDecoderConfig.of(5, 32, 4, 4, 48, 300, 64).withSlidingWindow(8)));
     }
 
     @Test

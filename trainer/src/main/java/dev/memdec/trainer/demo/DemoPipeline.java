@@ -533,9 +533,9 @@ public final class DemoPipeline {
             double identity = Math.abs(dt.joint().get(zero).ppl() - dt.hostPpl()) / dt.hostPpl();
             // AWT cannot start while the JVM shuts down: a stop requested by now ends here instead.
             StoppedException.check(stop, () -> "in evaluate, before the plot (evaluate restarts)");
-            LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, hostValid,
+            LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, knnSweep, hostValid,
                     new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()), List.of(baselines.unigram(),
-                            baselines.bigram()), rule, lambda);
+                            baselines.bigram(), daptRow), rule, lambda);
             List<DemoReport.Continuation> continuations = new ArrayList<>();
             for (String prompt : config.prompts()) {
                 StoppedException.check(stop, () -> "in evaluate, before a continuation (evaluate restarts)");

@@ -26,6 +26,12 @@ public final class Gemma3Family implements DecoderFamily {
     public static final String HF_CLASS = "Gemma3ForCausalLM";
     /** Gemma 3 1B's window, used when a caller has no better value (capped at the context). */
     public static final int DEFAULT_SLIDING_WINDOW = 512;
+    /**
+     * Layers a gemma3 file needs: llama.cpp makes every sixth layer global (the others slide), and b4916 crashes the
+     * process on the first decode of a file without a global layer (it fills the global mask, which no layer used,
+     * so it was never allocated; measured with memdec's own files, 1 to 5 layers crash, 6 run).
+     */
+    public static final int MIN_LAYERS = 6;
 
     private Gemma3Family() {
     }
@@ -42,6 +48,10 @@ public final class Gemma3Family implements DecoderFamily {
 
     @Override
     public void check(RopeDecoderConfig c) {
+        if (c.layers() < MIN_LAYERS) {
+            throw new IllegalArgumentException("layers: gemma3 needs at least " + MIN_LAYERS + " (five sliding-window layers,"
+                    + " then a global one; llama.cpp b4916 crashes on a file without a global layer), got " + c.layers());
+        }
         if (c.slidingWindow() < 1) {
             throw new IllegalArgumentException("sliding_window: gemma3 needs a positive sliding window, got " + c.slidingWindow());
         }

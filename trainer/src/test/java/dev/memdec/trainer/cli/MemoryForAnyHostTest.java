@@ -148,7 +148,7 @@ class MemoryForAnyHostTest {
     void badInputIsOneLineNamingTheFieldExitOneNothingWritten() throws Exception {
         Path gemma = dir.resolve("gemma3.gguf");
         DecoderFamily g = DecoderFamilies.byName("gemma3").orElseThrow();
-        RopeDecoderConfig gc = RopeDecoderConfig.of(1, 32, 4, 2, 64, 300, CTX).withTiedOutput(true).withSlidingWindow(16);
+        RopeDecoderConfig gc = RopeDecoderConfig.of(6, 32, 4, 2, 64, 300, CTX).withTiedOutput(true).withSlidingWindow(16);
         try (GgufFile h = GgufFile.open(host)) {
             DecoderGgufWriter.write(g, gc.withTiedOutput(true), dev.memdec.converter.tokenizer.CopiedGgufTokenizer.of(h),
                     new RandomDecoderWeights(g.tensors(gc), 1), GgmlType.F32, Map.of(), gemma);

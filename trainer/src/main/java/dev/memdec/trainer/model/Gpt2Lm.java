@@ -99,13 +99,7 @@ public final class Gpt2Lm implements CausalLm {
      * @throws IllegalArgumentException when the source returns a tensor of the wrong size
      */
     public static Gpt2Lm create(NDManager parent, Gpt2Config config, dev.memdec.trainer.model.TensorSource source) {
-        NDManager manager = parent.newSubManager();
-        try {
-            return new Gpt2Lm(config, manager, ModelTensors.load(manager, Gpt2Lm.trainableTensors(config), source));
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return ModelTensors.build(parent, trainableTensors(config), source, (m, p) -> new Gpt2Lm(config, m, p));
     }
 
     /** GPT-2's initialisation, seeded: the reference's ({@link ModelTensors#referenceInit}). */

@@ -100,13 +100,7 @@ public final class MlpLm implements TrainableModel {
      * @throws IllegalArgumentException when the source returns a tensor of the wrong size
      */
     public static MlpLm create(NDManager parent, MlpMemoryConfig config, TensorSource source) {
-        NDManager manager = parent.newSubManager();
-        try {
-            return new MlpLm(config, manager, ModelTensors.load(manager, new Spec(config).trainableTensors(), source));
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return ModelTensors.build(parent, new Spec(config).trainableTensors(), source, (m, p) -> new MlpLm(config, m, p));
     }
 
     public MlpMemoryConfig config() {

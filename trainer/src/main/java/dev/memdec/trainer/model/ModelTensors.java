@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 
 /**
  * What every family's DJL forward shares: parameters drawn from a {@link TensorSource}, the reference's seeded
@@ -22,11 +23,28 @@ public final class ModelTensors {
     }
 
     /**
+     * A model built in a new sub-manager of {@code parent} over the tensors of {@code shapes} read from
+     * {@code source}; the sub-manager is closed when reading or building fails.
+     *
+     * @throws IllegalArgumentException when the source returns a tensor of the wrong size
+     */
+    public static <M> M build(NDManager parent, Map<String, long[]> shapes, TensorSource source,
+                              BiFunction<NDManager, Map<String, NDArray>, M> model) {
+        NDManager manager = parent.newSubManager();
+        try {
+            return model.apply(manager, load(manager, shapes, source));
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
      * One owned NDArray per tensor of {@code shapes}, named by its GGUF name, in {@code manager}.
      *
      * @throws IllegalArgumentException when the source returns a tensor of the wrong size
      */
-    public static Map<String, NDArray> load(NDManager manager, Map<String, long[]> shapes, TensorSource source) {
+    private static Map<String, NDArray> load(NDManager manager, Map<String, long[]> shapes, TensorSource source) {
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> t : shapes.entrySet()) {
             float[] values = source.read(t.getKey(), t.getValue());

@@ -73,13 +73,7 @@ public final class RopeLm implements CausalLm {
      * @throws IllegalArgumentException when the source returns a tensor of the wrong size
      */
     public static RopeLm create(NDManager parent, RopeLmConfig config, TensorSource source) {
-        NDManager manager = parent.newSubManager();
-        try {
-            return new RopeLm(config, manager, ModelTensors.load(manager, config.trainableTensors(), source));
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return ModelTensors.build(parent, config.trainableTensors(), source, (m, p) -> new RopeLm(config, m, p));
     }
 
     @Override

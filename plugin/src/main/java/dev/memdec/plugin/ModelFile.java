@@ -1,5 +1,6 @@
 package dev.memdec.plugin;
 
+import dev.memdec.converter.family.gemma3.Gemma3Family;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufValue;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
@@ -47,7 +48,9 @@ record ModelFile(Path path, String tokenizerModel, List<String> tokens, boolean 
         try (GgufFile gguf = GgufFile.open(path)) {
             String architecture = gguf.architecture();
             // every architecture the chosen llama.cpp loads is accepted; any other is refused by name here
-            RuntimeProfile.selected().checkArchitecture(architecture, role + " model " + path);
+            RuntimeProfile profile = RuntimeProfile.selected();
+            profile.checkArchitecture(architecture, role + " model " + path);
+            checkGlobalLayer(gguf, profile, role, path);
             long weights = gguf.tensors().stream().mapToLong(t -> t.byteSize()).sum();
             if (available.isPresent() && weights > available.getAsLong()) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
@@ -62,6 +65,20 @@ record ModelFile(Path path, String tokenizerModel, List<String> tokens, boolean 
                 sha = canonicalBpeHash(gguf);
             }
             return new ModelFile(path, model, tokens, addEos, sha);
+        }
+    }
+
+    /**
+     * A gemma3 file needs a global-attention layer (every sixth): b4916 crashes the process on the first decode of
+     * one with fewer layers ({@link Gemma3Family#MIN_LAYERS}); v0.5.0 runs it.
+     */
+    private static void checkGlobalLayer(GgufFile gguf, RuntimeProfile profile, String role, Path path) {
+        if (profile == RuntimeProfile.B4916 && gguf.architecture().equals(Gemma3Family.ARCH)) {
+            long layers = gguf.find(Gemma3Family.ARCH + ".block_count").map(GgufValue::asLong).orElse(0L);
+            if (layers < Gemma3Family.MIN_LAYERS) {
+                throw new IllegalArgumentException(role + " model " + path + ": gemma3 with " + layers + " layers has no "
+                        + "global-attention layer (every sixth is one) and llama.cpp b4916 crashes on it; use --runtime v0.5.0");
+            }
         }
     }
 

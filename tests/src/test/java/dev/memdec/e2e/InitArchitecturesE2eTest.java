@@ -5,7 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.memdec.converter.family.DecoderFamily;
+import dev.memdec.converter.family.DecoderGgufWriter;
+import dev.memdec.converter.family.RandomDecoderWeights;
+import dev.memdec.converter.family.RopeDecoderConfig;
+import dev.memdec.converter.family.RopeStyle;
+import dev.memdec.converter.family.TensorSpec;
 import dev.memdec.converter.family.gemma3.Gemma3Family;
+import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gguf.GgufWriter;
+import dev.memdec.converter.tokenizer.BpeTrainer;
+import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.hf.TokenizerJsonFixtures;
 import dev.memdec.natives.llama.RuntimeProfile;
 import dev.memdec.plugin.cli.Main;
@@ -91,5 +101,48 @@ class InitArchitecturesE2eTest {
         assertEquals(0, r.code(), profile + ", " + arch + " host + " + memoryArch + " memory: " + r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals(4, o.getAsJsonArray("token_ids").size(), r.out());
+    }
+
+    @org.junit.jupiter.api.Test
+    void aGemma3FileWithoutAGlobalLayerIsRefusedOnB4916AndRunsOnV050() throws IOException {
+        Gemma3Family gemma3 = Gemma3Family.INSTANCE;
+        DecoderFamily unchecked = new DecoderFamily() { // gemma3's layout without its layer-count check
+            @Override
+            public String architecture() {
+                return gemma3.architecture();
+            }
+
+            @Override
+            public RopeStyle ropeStyle() {
+                return gemma3.ropeStyle();
+            }
+
+            @Override
+            public void check(RopeDecoderConfig c) {
+            }
+
+            @Override
+            public void writeHyperParameters(RopeDecoderConfig c, GgufWriter w) {
+                gemma3.writeHyperParameters(c, w);
+            }
+
+            @Override
+            public List<TensorSpec> tensors(RopeDecoderConfig c) {
+                return gemma3.tensors(c);
+            }
+        };
+        BpeVocabulary vocabulary = BpeTrainer.train(List.of("the cat sat on the mat"), 260);
+        RopeDecoderConfig c = RopeDecoderConfig.of(2, 32, 2, 2, 64, vocabulary.size(), 64).withTiedOutput(true).withSlidingWindow(16);
+        Path file = dir.resolve("gemma3-2-layers.gguf");
+        DecoderGgufWriter.write(unchecked, c, vocabulary, new RandomDecoderWeights(gemma3.tensors(c), 1), GgmlType.F32,
+                java.util.Map.of(), file);
+        Run r = memdec("generate", "--host", file.toString(), "--prompt", "the cat", "--max-tokens", "2", "--greedy",
+                "--threads", "1", "--ctx", "64");
+        if (RuntimeProfile.selected() == RuntimeProfile.B4916) {
+            assertEquals(1, r.code(), r.out());
+            assertTrue(r.err().contains("gemma3 with 2 layers has no global-attention layer"), r.err());
+        } else {
+            assertEquals(0, r.code(), r.err());
+        }
     }
 }

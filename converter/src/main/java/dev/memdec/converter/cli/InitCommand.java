@@ -37,10 +37,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = {"Write a seeded random model as GGUF: gpt2 (default), llama, qwen2, qwen3, gemma3 or phi3.",
-                "The tokenizer is GPT-2's unless --tokenizer-from names a GGUF (its tokenizer.* keys are copied exactly)",
-                "or an HF tokenizer.json (byte-level BPE as qwen2/llama-bpe/gpt-2, or SentencePiece-style BPE with byte fallback);",
-                "the vocabulary size follows the tokenizer. Shape flags override --preset; without a preset --layers, --embd,",
-                "--heads and --ctx are required."})
+                "The tokenizer is GPT-2's unless --tokenizer-from names a GGUF (its tokenizer.* keys are copied exactly) or an "
+                        + "HF tokenizer.json (byte-level BPE as qwen2/llama-bpe/gpt-2, or SentencePiece-style BPE with byte "
+                        + "fallback); the vocabulary size follows the tokenizer.",
+                "Shape flags override --preset; without a preset --layers, --embd, --heads and --ctx are required."})
 public final class InitCommand implements MemdecCommand {
 
     static final int MAX_LAYERS = 96;

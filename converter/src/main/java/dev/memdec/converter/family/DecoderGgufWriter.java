@@ -68,15 +68,7 @@ public final class DecoderGgufWriter {
         family.writeHyperParameters(c, w);
         tokenizer.writeTo(w);
         tokenizer.canonicalSha256().ifPresent(sha -> w.putString(GgufKeys.TOKENIZER_SHA256, sha));
-        for (Map.Entry<String, String> e : extraStringMeta.entrySet()) {
-            String key = e.getKey();
-            if (key.startsWith(arch + ".") || key.startsWith("tokenizer.") || key.equals(GgufKeys.ARCHITECTURE)
-                    || key.equals(GgufKeys.FILE_TYPE) || key.equals(GgufKeys.QUANTIZATION_VERSION)
-                    || key.equals(GgufKeys.TOKENIZER_SHA256)) {
-                throw new IllegalArgumentException("extra metadata key '" + key + "' would redefine a key the writer owns");
-            }
-            w.putString(key, e.getValue());
-        }
+        w.putExtraStrings(arch, extraStringMeta);
         List<TensorSpec> tensors = family.tensors(c);
         if (ropeFreqs != null) {
             float[] divisors = ropeFreqs.clone();

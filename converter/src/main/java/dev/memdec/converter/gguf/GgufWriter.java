@@ -98,6 +98,24 @@ public final class GgufWriter {
     }
 
     /**
+     * Puts the string keys a caller adds to a model file ({@code general.name}, {@code memdec.*}), refusing any that
+     * would redefine what the model's writer owns: {@code <architecture>.*}, {@code tokenizer.*}, the architecture,
+     * file type, quantization version and tokenizer hash.
+     */
+    public GgufWriter putExtraStrings(String architecture, Map<String, String> extra) {
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith(architecture + ".") || key.startsWith("tokenizer.") || key.equals(GgufKeys.ARCHITECTURE)
+                    || key.equals(GgufKeys.FILE_TYPE) || key.equals(GgufKeys.QUANTIZATION_VERSION)
+                    || key.equals(GgufKeys.TOKENIZER_SHA256)) {
+                throw new IllegalArgumentException("extra metadata key '" + key + "' would redefine a key the exporter owns");
+            }
+            putString(key, e.getValue());
+        }
+        return this;
+    }
+
+    /**
      * Adds a metadata value of any type, e.g. one copied from a {@link GgufFile}.
      *
      * @throws IllegalArgumentException for an empty, too long or duplicate key, a string or array over

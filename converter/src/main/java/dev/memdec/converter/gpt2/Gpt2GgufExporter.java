@@ -51,15 +51,7 @@ public final class Gpt2GgufExporter {
         writer.putFloat32(ARCH + ".attention.layer_norm_epsilon", c.eps());
         v.writeTo(writer);
         v.canonicalSha256().ifPresent(sha -> writer.putString(GgufKeys.TOKENIZER_SHA256, sha));
-        for (Map.Entry<String, String> e : extraStringMeta.entrySet()) {
-            String key = e.getKey();
-            if (key.startsWith(ARCH + ".") || key.startsWith("tokenizer.") || key.equals(GgufKeys.ARCHITECTURE)
-                    || key.equals(GgufKeys.FILE_TYPE) || key.equals(GgufKeys.QUANTIZATION_VERSION)
-                    || key.equals(GgufKeys.TOKENIZER_SHA256)) {
-                throw new IllegalArgumentException("extra metadata key '" + key + "' would redefine a key the exporter owns");
-            }
-            writer.putString(key, e.getValue());
-        }
+        writer.putExtraStrings(ARCH, extraStringMeta);
         for (Gpt2Tensors.Spec spec : Gpt2Tensors.of(c)) {
             writer.addTensor(spec.name(), spec.isQuantizable() ? type : GgmlType.F32, spec.ne(), w.tensor(spec.name()));
         }

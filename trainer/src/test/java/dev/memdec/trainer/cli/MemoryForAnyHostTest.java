@@ -148,10 +148,13 @@ class MemoryForAnyHostTest {
     void badInputIsOneLineNamingTheFieldExitOneNothingWritten() throws Exception {
         Path gemma = dir.resolve("gemma3.gguf");
         DecoderFamily g = DecoderFamilies.byName("gemma3").orElseThrow();
-        RopeDecoderConfig gc = RopeDecoderConfig.of(6, 32, 4, 2, 64, 300, CTX).withTiedOutput(true).withSlidingWindow(16);
         try (GgufFile h = GgufFile.open(host)) {
-            DecoderGgufWriter.write(g, gc.withTiedOutput(true), dev.memdec.converter.tokenizer.CopiedGgufTokenizer.of(h),
-                    new RandomDecoderWeights(g.tensors(gc), 1), GgmlType.F32, Map.of(), gemma);
+            var tokenizer = dev.memdec.converter.tokenizer.CopiedGgufTokenizer.of(h);
+            // gemma3 needs six layers in llama.cpp b4916 (five sliding-window ones, then a global one)
+            RopeDecoderConfig gc = RopeDecoderConfig.of(6, 32, 4, 2, 64, tokenizer.size(), CTX).withTiedOutput(true)
+                    .withSlidingWindow(16);
+            DecoderGgufWriter.write(g, gc, tokenizer, new RandomDecoderWeights(g.tensors(gc), 1), GgmlType.F32, Map.of(),
+                    gemma);
         }
         refused("general.architecture is 'gemma3'; the trainer supports gpt2, llama, qwen2, qwen3", "--init", gemma.toString());
         Path bare = dir.resolve("bare.gguf");

@@ -2,13 +2,12 @@ package dev.memdec.converter.family.gemma3;
 
 import static dev.memdec.converter.family.TensorSpec.blk;
 
-import dev.memdec.converter.family.DecoderFamily;
 import dev.memdec.converter.family.DecoderTensors;
 import dev.memdec.converter.family.RopeDecoderConfig;
+import dev.memdec.converter.family.RopeDecoderFamily;
 import dev.memdec.converter.family.RopeStyle;
 import dev.memdec.converter.family.TensorSpec;
 import dev.memdec.converter.gguf.GgufWriter;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,7 +18,7 @@ import java.util.List;
  * of every six layers: {@code gemma3.attention.sliding_window} is required (b4916 reads it unconditionally).
  * GGUF norm gains are stored with Gemma's +1 already applied.
  */
-public final class Gemma3Family implements DecoderFamily {
+public final class Gemma3Family extends RopeDecoderFamily {
 
     public static final Gemma3Family INSTANCE = new Gemma3Family();
     public static final String ARCH = "gemma3";
@@ -34,16 +33,7 @@ public final class Gemma3Family implements DecoderFamily {
     public static final int MIN_LAYERS = 6;
 
     private Gemma3Family() {
-    }
-
-    @Override
-    public String architecture() {
-        return ARCH;
-    }
-
-    @Override
-    public RopeStyle ropeStyle() {
-        return RopeStyle.NEOX;
+        super(ARCH, RopeStyle.NEOX);
     }
 
     @Override
@@ -59,21 +49,16 @@ public final class Gemma3Family implements DecoderFamily {
 
     @Override
     public void writeHyperParameters(RopeDecoderConfig c, GgufWriter w) {
-        DecoderFamily.super.writeHyperParameters(c, w);
+        super.writeHyperParameters(c, w);
         w.putUInt32(ARCH + ".attention.sliding_window", c.slidingWindow());
     }
 
     @Override
-    public List<TensorSpec> tensors(RopeDecoderConfig c) {
-        List<TensorSpec> out = new ArrayList<>();
-        DecoderTensors.embeddingAndHead(c, out);
-        for (int i = 0; i < c.layers(); i++) {
-            DecoderTensors.attention(c, i, false, out);
-            DecoderTensors.qkNorms(c, i, out);
-            out.add(new TensorSpec(blk(i, "post_attention_norm.weight"), new long[] {c.embd()}));
-            DecoderTensors.swiGlu(c, i, out);
-            out.add(new TensorSpec(blk(i, "post_ffw_norm.weight"), new long[] {c.embd()}));
-        }
-        return out;
+    protected void addBlock(RopeDecoderConfig c, int layer, List<TensorSpec> out) {
+        DecoderTensors.attention(c, layer, false, out);
+        DecoderTensors.qkNorms(c, layer, out);
+        out.add(new TensorSpec(blk(layer, "post_attention_norm.weight"), new long[] {c.embd()}));
+        DecoderTensors.swiGlu(c, layer, out);
+        out.add(new TensorSpec(blk(layer, "post_ffw_norm.weight"), new long[] {c.embd()}));
     }
 }

@@ -2,13 +2,11 @@ package dev.memdec.converter.family.phi3;
 
 import static dev.memdec.converter.family.TensorSpec.blk;
 
-import dev.memdec.converter.family.DecoderFamily;
-import dev.memdec.converter.family.DecoderTensors;
 import dev.memdec.converter.family.RopeDecoderConfig;
+import dev.memdec.converter.family.RopeDecoderFamily;
 import dev.memdec.converter.family.RopeStyle;
 import dev.memdec.converter.family.TensorSpec;
 import dev.memdec.converter.gguf.GgufWriter;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,23 +18,14 @@ import java.util.List;
  * ("invalid value for sliding_window"); v0.5.0 reads it and disables Phi's SWA. With no window in the config it is
  * the context length, i.e. full attention.
  */
-public final class Phi3Family implements DecoderFamily {
+public final class Phi3Family extends RopeDecoderFamily {
 
     public static final Phi3Family INSTANCE = new Phi3Family();
     public static final String ARCH = "phi3";
     public static final String HF_CLASS = "Phi3ForCausalLM";
 
     private Phi3Family() {
-    }
-
-    @Override
-    public String architecture() {
-        return ARCH;
-    }
-
-    @Override
-    public RopeStyle ropeStyle() {
-        return RopeStyle.NEOX;
+        super(ARCH, RopeStyle.NEOX);
     }
 
     @Override
@@ -49,22 +38,17 @@ public final class Phi3Family implements DecoderFamily {
 
     @Override
     public void writeHyperParameters(RopeDecoderConfig c, GgufWriter w) {
-        DecoderFamily.super.writeHyperParameters(c, w);
+        super.writeHyperParameters(c, w);
         w.putUInt32(ARCH + ".attention.sliding_window", c.slidingWindow() > 0 ? c.slidingWindow() : c.ctx());
     }
 
     @Override
-    public List<TensorSpec> tensors(RopeDecoderConfig c) {
-        List<TensorSpec> out = new ArrayList<>();
-        DecoderTensors.embeddingAndHead(c, out);
-        for (int i = 0; i < c.layers(); i++) {
-            out.add(new TensorSpec(blk(i, "attn_norm.weight"), new long[] {c.embd()}));
-            out.add(new TensorSpec(blk(i, "attn_qkv.weight"), new long[] {c.embd(), c.qRows() + 2 * c.kvRows()}));
-            out.add(new TensorSpec(blk(i, "attn_output.weight"), new long[] {c.qRows(), c.embd()}));
-            out.add(new TensorSpec(blk(i, "ffn_norm.weight"), new long[] {c.embd()}));
-            out.add(new TensorSpec(blk(i, "ffn_up.weight"), new long[] {c.embd(), 2L * c.ff()}));
-            out.add(new TensorSpec(blk(i, "ffn_down.weight"), new long[] {c.ff(), c.embd()}));
-        }
-        return out;
+    protected void addBlock(RopeDecoderConfig c, int layer, List<TensorSpec> out) {
+        out.add(new TensorSpec(blk(layer, "attn_norm.weight"), new long[] {c.embd()}));
+        out.add(new TensorSpec(blk(layer, "attn_qkv.weight"), new long[] {c.embd(), c.qRows() + 2 * c.kvRows()}));
+        out.add(new TensorSpec(blk(layer, "attn_output.weight"), new long[] {c.qRows(), c.embd()}));
+        out.add(new TensorSpec(blk(layer, "ffn_norm.weight"), new long[] {c.embd()}));
+        out.add(new TensorSpec(blk(layer, "ffn_up.weight"), new long[] {c.embd(), 2L * c.ff()}));
+        out.add(new TensorSpec(blk(layer, "ffn_down.weight"), new long[] {c.ff(), c.embd()}));
     }
 }

@@ -1,11 +1,10 @@
 package dev.memdec.converter.family.qwen3;
 
-import dev.memdec.converter.family.DecoderFamily;
 import dev.memdec.converter.family.DecoderTensors;
 import dev.memdec.converter.family.RopeDecoderConfig;
+import dev.memdec.converter.family.RopeDecoderFamily;
 import dev.memdec.converter.family.RopeStyle;
 import dev.memdec.converter.family.TensorSpec;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,39 +12,20 @@ import java.util.List;
  * per-head RMSNorm of queries and keys before the rotation ({@code attn_q_norm}, {@code attn_k_norm}, {head_dim}),
  * SwiGLU, NEOX rotary pairs. head_dim is free ({@code key_length}); llama.cpp b4916 does not know the family.
  */
-public final class Qwen3Family implements DecoderFamily {
+public final class Qwen3Family extends RopeDecoderFamily {
 
     public static final Qwen3Family INSTANCE = new Qwen3Family();
     public static final String ARCH = "qwen3";
     public static final String HF_CLASS = "Qwen3ForCausalLM";
 
     private Qwen3Family() {
+        super(ARCH, RopeStyle.NEOX);
     }
 
     @Override
-    public String architecture() {
-        return ARCH;
-    }
-
-    @Override
-    public RopeStyle ropeStyle() {
-        return RopeStyle.NEOX;
-    }
-
-    @Override
-    public void check(RopeDecoderConfig c) {
-        // any head_dim and GQA ratio the config record accepts
-    }
-
-    @Override
-    public List<TensorSpec> tensors(RopeDecoderConfig c) {
-        List<TensorSpec> out = new ArrayList<>();
-        DecoderTensors.embeddingAndHead(c, out);
-        for (int i = 0; i < c.layers(); i++) {
-            DecoderTensors.attention(c, i, false, out);
-            DecoderTensors.qkNorms(c, i, out);
-            DecoderTensors.swiGlu(c, i, out);
-        }
-        return out;
+    protected void addBlock(RopeDecoderConfig c, int layer, List<TensorSpec> out) {
+        DecoderTensors.attention(c, layer, false, out);
+        DecoderTensors.qkNorms(c, layer, out);
+        DecoderTensors.swiGlu(c, layer, out);
     }
 }

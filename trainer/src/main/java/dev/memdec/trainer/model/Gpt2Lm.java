@@ -58,19 +58,9 @@ public final class Gpt2Lm implements TrainableModel {
      */
     public static Gpt2Lm create(NDManager parent, Gpt2Config config, TensorSource source) {
         NDManager manager = parent.newSubManager();
-        Map<String, NDArray> params = new LinkedHashMap<>();
+        Map<String, NDArray> params;
         try {
-            for (Map.Entry<String, long[]> t : Gpt2Lm.trainableTensors(config).entrySet()) {
-                float[] values = source.read(t.getKey(), t.getValue());
-                long expected = Gpt2Lm.count(t.getValue());
-                if (values.length != expected) {
-                    throw new IllegalArgumentException("tensor " + t.getKey() + ": expected " + expected
-                            + " values for shape " + new Shape(t.getValue()) + ", got " + values.length);
-                }
-                NDArray p = OwnedArrays.floats(manager, values, new Shape(t.getValue()));
-                p.setName(t.getKey());
-                params.put(t.getKey(), p);
-            }
+            params = TrainableModel.load(manager, Gpt2Lm.trainableTensors(config), source);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -83,8 +73,17 @@ public final class Gpt2Lm implements TrainableModel {
      * biases 0, LayerNorm gains 1. The same seed gives the same values on every machine.
      */
     public static TensorSource randomInit(Gpt2Config config, long seed) {
+        return initialisation(config.layers(), seed);
+    }
+
+    /**
+     * GPT-2's initialisation for a network of {@code layers} residual blocks, by tensor name: {@code *_norm.weight}
+     * 1, other weights N(0, 0.02) ({@code attn_output}/{@code ffn_down}: N(0, 0.02/√(2·layers))), everything else 0;
+     * values drawn in the order the tensors are asked for.
+     */
+    static TensorSource initialisation(int layers, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        double residualStd = 0.02 / Math.sqrt(2.0 * config.layers());
+        double residualStd = 0.02 / Math.sqrt(2.0 * layers);
         return (name, dims) -> {
             float[] v = new float[Math.toIntExact(Gpt2Lm.count(dims))];
             if (name.endsWith("_norm.weight")) {
@@ -107,12 +106,7 @@ public final class Gpt2Lm implements TrainableModel {
         Map<String, long[]> out = new LinkedHashMap<>();
         for (Gpt2Tensors.Spec spec : Gpt2Tensors.of(c)) {
             if (!spec.name().equals(Gpt2Tensors.OUTPUT)) {
-                long[] ne = spec.ne();
-                long[] shape = new long[ne.length];
-                for (int i = 0; i < ne.length; i++) {
-                    shape[i] = ne[ne.length - 1 - i];
-                }
-                out.put(spec.name(), shape);
+                out.put(spec.name(), TrainableModel.torchShape(spec.ne()));
             }
         }
         return out;
@@ -137,28 +131,12 @@ public final class Gpt2Lm implements TrainableModel {
         return parameters;
     }
 
-    /** The current values of tensor {@code name} in PyTorch row-major order. */
-    @Override
-    public float[] values(String name) {
-        NDArray p = parameters.get(name);
-        if (p == null) {
-            throw new IllegalArgumentException("no tensor named " + name);
-        }
-        return p.toFloatArray();
-    }
 
     /** This model's current values as the initial values of another (a copy of each tensor). */
     public TensorSource asSource() {
         return (name, dims) -> values(name);
     }
 
-    /** Marks every parameter as requiring gradients (training) or not (evaluation of a frozen host). */
-    @Override
-    public void setTrainable(boolean trainable) {
-        for (NDArray p : parameters.values()) {
-            p.setRequiresGradient(trainable);
-        }
-    }
 
     @Override
     public int vocab() {

@@ -13,7 +13,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Function;
 
 /**
@@ -48,19 +47,9 @@ public final class MlpLm implements TrainableModel {
      */
     public static MlpLm create(NDManager parent, MlpMemoryConfig config, Gpt2Lm.TensorSource source) {
         NDManager manager = parent.newSubManager();
-        Map<String, NDArray> params = new LinkedHashMap<>();
+        Map<String, NDArray> params;
         try {
-            for (Map.Entry<String, long[]> t : tensors(config).entrySet()) {
-                float[] values = source.read(t.getKey(), t.getValue());
-                long expected = Gpt2Lm.count(t.getValue());
-                if (values.length != expected) {
-                    throw new IllegalArgumentException("tensor " + t.getKey() + ": expected " + expected
-                            + " values for shape " + new Shape(t.getValue()) + ", got " + values.length);
-                }
-                NDArray p = OwnedArrays.floats(manager, values, new Shape(t.getValue()));
-                p.setName(t.getKey());
-                params.put(t.getKey(), p);
-            }
+            params = TrainableModel.load(manager, tensors(config), source);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -73,32 +62,14 @@ public final class MlpLm implements TrainableModel {
      * projections ({@code ffn_down}) N(0, 0.02/√(2·blocks)) as GPT-2 scales them, biases 0, norm gains 1.
      */
     public static Gpt2Lm.TensorSource randomInit(MlpMemoryConfig config, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double residualStd = 0.02 / Math.sqrt(2.0 * config.blocks());
-        return (name, dims) -> {
-            float[] v = new float[Math.toIntExact(Gpt2Lm.count(dims))];
-            if (name.endsWith("norm.weight")) {
-                java.util.Arrays.fill(v, 1f);
-            } else if (name.endsWith(".weight")) {
-                double std = name.endsWith("ffn_down.weight") ? residualStd : 0.02;
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (random.nextGaussian() * std);
-                }
-            }
-            return v;
-        };
+        return Gpt2Lm.initialisation(config.blocks(), seed);
     }
 
     /** Every tensor of {@code c} with its PyTorch shape (the GGUF {@code ne} reversed), in GGUF order. */
     public static Map<String, long[]> tensors(MlpMemoryConfig c) {
         Map<String, long[]> out = new LinkedHashMap<>();
         for (MlpMemoryTensors.Spec spec : MlpMemoryTensors.of(c)) {
-            long[] ne = spec.ne();
-            long[] shape = new long[ne.length];
-            for (int i = 0; i < ne.length; i++) {
-                shape[i] = ne[ne.length - 1 - i];
-            }
-            out.put(spec.name(), shape);
+            out.put(spec.name(), TrainableModel.torchShape(spec.ne()));
         }
         return out;
     }
@@ -112,14 +83,6 @@ public final class MlpLm implements TrainableModel {
         return parameters;
     }
 
-    @Override
-    public float[] values(String name) {
-        NDArray p = parameters.get(name);
-        if (p == null) {
-            throw new IllegalArgumentException("no tensor named " + name);
-        }
-        return p.toFloatArray();
-    }
 
     /** A snapshot of the current values as the tensors of {@code MlpMemoryGguf.write}. */
     public Function<String, FloatSource> weights() {
@@ -136,12 +99,6 @@ public final class MlpLm implements TrainableModel {
         };
     }
 
-    @Override
-    public void setTrainable(boolean trainable) {
-        for (NDArray p : parameters.values()) {
-            p.setRequiresGradient(trainable);
-        }
-    }
 
     @Override
     public int vocab() {

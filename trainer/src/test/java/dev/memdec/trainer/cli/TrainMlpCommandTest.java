@@ -21,6 +21,7 @@ import dev.memdec.plugin.cli.CliRun;
 import dev.memdec.plugin.mlp.MlpMemory;
 import dev.memdec.trainer.datastore.Datastore;
 import dev.memdec.trainer.model.MlpLm;
+import dev.memdec.trainer.model.MlpLmParityTest;
 import dev.memdec.trainer.train.Checkpoint;
 import dev.memdec.trainer.train.TrainingState;
 import java.nio.file.Files;
@@ -99,15 +100,7 @@ class TrainMlpCommandTest {
              MlpLm model = MlpLm.create(m, state.mlp(), Checkpoint.modelTensors(m, checkpoint))) {
             djl = model.forward(m.create(keys, new Shape(n, DIM))).toFloatArray();
         }
-        MlpMemory runtime = MlpMemory.open(gguf);
-        float[] logits = new float[c.vocab()];
-        double worst = 0;
-        for (int i = 0; i < n; i++) {
-            runtime.logits(keys, i * DIM, logits);
-            for (int v = 0; v < c.vocab(); v++) {
-                worst = Math.max(worst, Math.abs(logits[v] - djl[i * c.vocab() + v]));
-            }
-        }
+        double worst = MlpLmParityTest.maxDifference(MlpMemory.open(gguf), keys, n, djl);
         assertTrue(worst <= 1e-4, "trained checkpoint vs exported GGUF in the runtime: " + worst);
     }
 

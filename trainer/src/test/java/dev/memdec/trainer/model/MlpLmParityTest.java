@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * are written to: the same logits to 1e-4 for both flavours, with and without an input projection. The weights are
  * {@link RandomMlpWeights} (norm gains and biases not 1 and 0, so a norm or bias applied wrongly shows).
  */
-class MlpLmParityTest {
+public class MlpLmParityTest {
 
     @ParameterizedTest(name = "{0}, host width {1}, width {2}")
     @CsvSource({"gpt2, 32, 32", "gpt2, 24, 32", "llama, 32, 32", "llama, 48, 32"})
@@ -48,16 +48,23 @@ class MlpLmParityTest {
             djl = model.forward(m.create(keys, new Shape(n, hostWidth))).toFloatArray();
             MlpMemoryGguf.write(config, model.weights(), GgmlType.F32, Map.of(), file);
         }
-        MlpMemory runtime = MlpMemory.open(file);
-        float[] logits = new float[config.vocab()];
-        double worst = 0;
-        for (int i = 0; i < n; i++) {
-            runtime.logits(keys, i * hostWidth, logits);
-            for (int v = 0; v < config.vocab(); v++) {
-                worst = Math.max(worst, Math.abs(logits[v] - djl[i * config.vocab() + v]));
-            }
-        }
+        double worst = maxDifference(MlpMemory.open(file), keys, n, djl);
         System.out.printf("%s %d->%d: max |DJL - runtime| logit difference %.2e%n", flavour, hostWidth, width, worst);
         assertTrue(worst <= 1e-4, flavour + ": max logit difference " + worst);
+    }
+
+    /** The largest |runtime − DJL| logit over {@code n} keys ({@code djl}: the DJL logits, row-major [n × vocab]). */
+    public static double maxDifference(MlpMemory runtime, float[] keys, int n, float[] djl) {
+        int width = runtime.config().inputWidth();
+        int vocab = runtime.config().vocab();
+        float[] logits = new float[vocab];
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            runtime.logits(keys, i * width, logits);
+            for (int v = 0; v < vocab; v++) {
+                worst = Math.max(worst, Math.abs(logits[v] - djl[i * vocab + v]));
+            }
+        }
+        return worst;
     }
 }

@@ -19,6 +19,7 @@ import java.util.Random;
 public final class DecodeBenchmark {
 
     private static final long BANDWIDTH_PROBE_BYTES = 512L << 20;
+    private static final int MLP_WARM_UP = 30;
 
     private DecodeBenchmark() {
     }
@@ -67,6 +68,15 @@ public final class DecodeBenchmark {
         double[][] ms = new double[8][rounds];
         double[][] prefill = new double[2][rounds];
         JointDecoder decoder = host.decoder();
+        if (mlp != null) {
+            // Compile the MLP's vector kernels before the first timed round: interpreted Vector API code is two
+            // orders of magnitude slower and would land in round 1's steps.
+            float[] key = new float[mlp.config().inputWidth()];
+            float[] out = new float[mlp.config().vocab()];
+            for (int i = 0; i < MLP_WARM_UP; i++) {
+                mlp.logits(key, 0, out);
+            }
+        }
         InferenceThread.run(() -> {
             for (int r = 0; r < rounds; r++) {
                 decoder.clear();

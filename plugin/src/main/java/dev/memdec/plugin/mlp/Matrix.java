@@ -5,7 +5,7 @@ package dev.memdec.plugin.mlp;
  * computes its rows with the Java Vector API when the JVM resolved {@code jdk.incubator.vector} (the launcher and the
  * tests add it) and with a plain scalar loop otherwise; the two agree to float rounding.
  */
-sealed interface Matrix permits F32Matrix, Q8Matrix {
+sealed interface Matrix permits F32Matrix, HalfMatrix, Q8Matrix {
 
     /** True when the Vector API kernels run (the module is in the boot layer). */
     boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();

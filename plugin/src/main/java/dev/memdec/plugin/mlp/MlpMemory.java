@@ -21,7 +21,7 @@ import java.util.Optional;
  * the kNN key), with no attention and no cache, so a step costs the same at any context length.
  *
  * <p>The file is validated by {@link MlpMemoryGguf#read} (every key, tensor, shape and type) before anything is
- * used; Q8_0 matrices stay quantized, other types are decoded to F32 once at load. One instance may be used by one
+ * used; Q8_0, F16 and BF16 matrices stay as stored, other types (F32 and Q4_0) are decoded to F32 once at load. One instance may be used by one
  * thread at a time (it owns its scratch buffers); large matrix-vector products run on the Vector API ({@link Matrix})
  * and are split by rows across the calling thread and {@code threads - 1} persistent daemon workers.
  */
@@ -163,7 +163,7 @@ public final class MlpMemory {
         return Matrix.kernel();
     }
 
-    /** Bytes of weights one forward reads, as held at run time (Q8_0 matrices quantized, the rest F32). */
+    /** Bytes of weights one forward reads, as held at run time (Q8_0, F16 and BF16 as stored, the rest F32). */
     public long weightBytes() {
         long matrices = 0;
         long elements = 0;
@@ -315,17 +315,24 @@ public final class MlpMemory {
     }
 
     /**
-     * A GGUF matrix with ne = {in, out} is row-major [out × in]: row r is output r's weights. Q8_0 stays quantized;
-     * every other type is decoded to F32.
+     * A GGUF matrix with ne = {in, out} is row-major [out × in]: row r is output r's weights. Q8_0, BF16 and F16 (when
+     * finite) stay as the file holds them; every other type is decoded to F32.
      */
     private static Matrix matrix(GgufFile f, String name) {
         GgufTensorInfo t = f.tensor(name).orElseThrow();
         int rows = Math.toIntExact(t.ne(1));
         int cols = Math.toIntExact(t.ne(0));
+        MemorySegment data = f.data(t);
+        if (t.type() == GgmlType.F16 || t.type() == GgmlType.BF16) {
+            short[] w = new short[Math.multiplyExact(rows, cols)];
+            MemorySegment.copy(data, ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, w, 0, w.length);
+            if (t.type() == GgmlType.BF16 || HalfMatrix.finiteF16(w)) {
+                return new HalfMatrix(w, rows, cols, t.type() == GgmlType.BF16);
+            }
+        }
         if (t.type() != GgmlType.Q8_0) {
             return new F32Matrix(f.readFloats(t), rows, cols);
         }
-        MemorySegment data = f.data(t);
         int blocks = Math.toIntExact((long) rows * cols / Q8_0Block.ELEMENTS);
         byte[] q = new byte[Math.multiplyExact(blocks, Q8_0Block.ELEMENTS)];
         short[] scales = new short[blocks];

@@ -3,6 +3,8 @@ package dev.memdec.plugin.mlp;
 import dev.memdec.converter.quant.Q8_0Block;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -20,6 +22,12 @@ final class VectorKernels {
     private static final int L = F.length();
     /** Bytes that widen to one float vector: the same lane count at a quarter of the width. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
+
+    /** Shorts that widen to one float vector: the same lane count at half the width. */
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /** 2^112: rebases an F16 exponent (bias 15) placed in an F32's exponent field (bias 127). */
+    private static final float F16_REBASE = 0x1p112f;
 
     /** Butterfly steps of {@link #sum}: lane i meets lane i ^ L/2, then i ^ L/4, ... */
     private static final VectorShuffle<Float>[] HALVES = halves();
@@ -87,6 +95,41 @@ final class VectorKernels {
             }
             out[r] = sum;
         }
+    }
+
+    /** F16 or BF16 rows widened to F32 lane by lane; any cols (a scalar tail past the last vector). */
+    static void half(short[] w, boolean bf16, int cols, float[] in, float[] out, int from, int to) {
+        int wide = cols - cols % (2 * L);
+        int whole = cols - cols % L;
+        for (int r = from; r < to; r++) {
+            int off = r * cols;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            int i = 0;
+            for (; i < wide; i += 2 * L) {
+                a0 = widen(w, off + i, bf16).fma(FloatVector.fromArray(F, in, i), a0);
+                a1 = widen(w, off + i + L, bf16).fma(FloatVector.fromArray(F, in, i + L), a1);
+            }
+            for (; i < whole; i += L) {
+                a0 = widen(w, off + i, bf16).fma(FloatVector.fromArray(F, in, i), a0);
+            }
+            float sum = sum(a0.add(a1));
+            for (; i < cols; i++) {
+                sum += (bf16 ? Float.intBitsToFloat(w[off + i] << 16) : Float.float16ToFloat(w[off + i])) * in[i];
+            }
+            out[r] = sum;
+        }
+    }
+
+    /** L half-precision values from {@code w[at ..]} as floats. */
+    private static FloatVector widen(short[] w, int at, boolean bf16) {
+        IntVector bits = (IntVector) ShortVector.fromArray(S, w, at).convertShape(VectorOperators.S2I, I, 0);
+        if (bf16) {
+            return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        }
+        IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        FloatVector magnitude = bits.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_REBASE);
+        return magnitude.reinterpretAsInts().or(sign).reinterpretAsFloats();
     }
 
     /**

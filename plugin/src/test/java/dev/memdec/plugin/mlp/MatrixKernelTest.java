@@ -79,6 +79,28 @@ class MatrixKernelTest {
     }
 
     @Test
+    void halfPrecisionVectorKernelsMatchTheScalarLoopsIncludingSubnormals() {
+        double worst = 0;
+        for (boolean bf16 : new boolean[] {false, true}) {
+            for (int cols : new int[] {1, 9, 16, 31, 32, 33, 100, 768}) {
+                int rows = 6;
+                short[] w = new short[rows * cols];
+                for (int i = 0; i < w.length; i++) {
+                    // Every fourth weight tiny: F16 subnormals (below 6.1e-5) must widen exactly too.
+                    float v = (float) (RANDOM.nextGaussian() * (i % 4 == 0 ? 1e-6 : 0.05));
+                    w[i] = bf16 ? (short) (Float.floatToRawIntBits(v) >>> 16) : Float16.fromFloat(v);
+                }
+                HalfMatrix m = new HalfMatrix(w, rows, cols, bf16);
+                assertTrue(bf16 || HalfMatrix.finiteF16(w));
+                worst = Math.max(worst, compare(m, gaussian(cols)));
+            }
+        }
+        System.out.printf("F16/BF16 vector vs scalar kernel: max relative diff %.2e%n", worst);
+        assertTrue(worst <= 1e-5, "half-precision vector kernel differs from the scalar loop by " + worst);
+        assertTrue(!HalfMatrix.finiteF16(new short[] {0, (short) 0x7c00}), "an F16 infinity is not finite");
+    }
+
+    @Test
     void rowsSplitAcrossWorkersGiveTheSingleThreadResultBitForBit() {
         for (int threads : new int[] {2, 3}) {
             RowSplitter splitter = new RowSplitter(threads, "test-rows");

@@ -145,21 +145,27 @@ class MlpMemoryTest {
         }
     }
 
-    /** Q8_0 matrices kept quantized give the logits of the same weights dequantized to an F32 file. */
+    /** Q8_0, F16 and BF16 matrices kept as stored give the logits of the same weights decoded to an F32 file. */
     @Test
     void quantizedMatricesComputeWhatTheirDequantizedWeightsWould() throws Exception {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.F16, GgmlType.BF16}) {
+            quantizedMatricesComputeWhatTheirDequantizedWeightsWould(type);
+        }
+    }
+
+    private void quantizedMatricesComputeWhatTheirDequantizedWeightsWould(GgmlType type) throws Exception {
         for (MlpMemoryConfig c : new MlpMemoryConfig[] {MlpMemoryConfig.gpt2(64, 2, 1100, HOST, "t"),
                 new MlpMemoryConfig(MlpMemoryConfig.Flavour.LLAMA, 96, 1, 160, 1100, 1e-6f, HOST, "t", 0.25f, 1f)}) {
-            Path q8 = dir.resolve("q8-" + c.flavour() + ".gguf");
-            MlpMemoryGguf.write(c, new RandomMlpWeights(c, 2), GgmlType.Q8_0, Map.of(), q8);
-            Path f32 = dir.resolve("dequantized-" + c.flavour() + ".gguf");
+            Path q8 = dir.resolve(type + "-" + c.flavour() + ".gguf");
+            MlpMemoryGguf.write(c, new RandomMlpWeights(c, 2), type, Map.of(), q8);
+            Path f32 = dir.resolve("dequantized-" + type + "-" + c.flavour() + ".gguf");
             try (GgufFile f = GgufFile.open(q8)) {
                 MlpMemoryGguf.write(c, name -> f.floats(f.tensor(name).orElseThrow()), GgmlType.F32, Map.of(), f32);
             }
             MlpMemory quantized = MlpMemory.open(q8, 2);
             MlpMemory dequantized = MlpMemory.open(f32);
-            assertTrue(quantized.weightBytes() * 3 < dequantized.weightBytes(), quantized.weightBytes() + " vs "
-                    + dequantized.weightBytes());
+            assertTrue(quantized.weightBytes() * (type == GgmlType.Q8_0 ? 3 : 1.9) < dequantized.weightBytes(),
+                    type + " stays as stored: " + quantized.weightBytes() + " vs " + dequantized.weightBytes());
             Random random = new Random(3);
             float[] key = new float[c.inputWidth()];
             for (int i = 0; i < key.length; i++) {
@@ -173,8 +179,9 @@ class MlpMemoryTest {
             for (int i = 0; i < a.length; i++) {
                 maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
             }
-            System.out.printf("MLP memory %s Q8_0 in place vs dequantized F32: max logit diff %.2e%n", c.flavour(), maxDiff);
-            assertTrue(maxDiff <= 1e-4, c.flavour() + ": " + maxDiff);
+            System.out.printf("MLP memory %s %s in place vs decoded to F32: max logit diff %.2e%n", c.flavour(), type,
+                    maxDiff);
+            assertTrue(maxDiff <= 1e-4, c.flavour() + " " + type + ": " + maxDiff);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.memdec.trainer.train;
 
-import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.mlp.MlpMemoryConfig;

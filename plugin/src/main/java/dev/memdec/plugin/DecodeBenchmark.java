@@ -127,7 +127,7 @@ public final class DecodeBenchmark {
         int batch = ctx.nBatch();
         for (int start = 0; start < prompt.length; start += batch) {
             int[] chunk = Arrays.copyOfRange(prompt, start, Math.min(prompt.length, start + batch));
-            ctx.decode(chunk, ctx.nPast(), start + chunk.length == prompt.length);
+            ctx.decode(chunk, ctx.nPast(), false); // the last token's logits only, as generation and llama-bench prefill
         }
     }
 

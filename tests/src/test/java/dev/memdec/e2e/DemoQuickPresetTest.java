@@ -36,6 +36,15 @@ class DemoQuickPresetTest {
                 + " must beat the host " + host.domainPpl() + " on domain text");
         assertTrue(memory.domainPpl() < unigram.domainPpl(), "host + memory " + memory.domainPpl()
                 + " must beat the domain unigram " + unigram.domainPpl() + " on domain text");
+        DemoReport.Row bigram = report.row(DemoPipeline.BIGRAM);
+        DemoReport.Row hostBigram = report.row(DemoPipeline.HOST_BIGRAM);
+        DemoReport.Row knn = report.row(DemoPipeline.KNN_LM);
+        assertTrue(host.generalPpl() <= 0.7 * bigram.generalPpl(), "the shipped host " + host.generalPpl()
+                + " must be a real language model: at most 0.7x the Kneser-Ney bigram " + bigram.generalPpl());
+        assertTrue(memory.domainPpl() < hostBigram.domainPpl(), "host + memory " + memory.domainPpl()
+                + " must beat host + domain bigram " + hostBigram.domainPpl() + " on domain text");
+        assertTrue(memory.domainPpl() < knn.domainPpl(), "host + memory " + memory.domainPpl()
+                + " must beat host + kNN-LM " + knn.domainPpl() + " on domain text");
         assertEquals(0.0, report.lambdaZeroCheck(), 1e-9, "lambda 0 must give the host exactly");
         assertTrue(Files.size(dir.resolve("splits").resolve("general-test.txt")) > 0);
         assertTrue(Files.readString(dir.resolve("report.json")).contains("\"bigramLambda\""));

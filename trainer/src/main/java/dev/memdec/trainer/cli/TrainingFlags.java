@@ -13,6 +13,10 @@ final class TrainingFlags {
     @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate, decayed linearly to 0 (default ${DEFAULT-VALUE}).")
     float lr;
 
+    @Option(names = "--warmup", defaultValue = "0",
+            description = "Optimizer steps of linear learning-rate warmup before the linear decay (default ${DEFAULT-VALUE}: none, the reference's schedule).")
+    int warmup;
+
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training windows (default ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -56,7 +60,7 @@ final class TrainingFlags {
     }
 
     TrainingOptions options(float beta, float lambda) {
-        return new TrainingOptions(beta, lr, epochs, batch, seed, clip, saveEvery, lambda);
+        return new TrainingOptions(beta, lr, epochs, batch, seed, clip, saveEvery, lambda, warmup);
     }
 
     /** Splits {@code data} into training and validation windows: {train, valid}. */

@@ -35,7 +35,7 @@ public final class DemoCommand implements MemdecCommand {
     @Mixin
     RuntimeChoice runtimeChoice;
 
-    @Option(names = "--quick", description = "A smaller run, the one CI runs (about 80 s on 2 idle cores instead of about 5 minutes).")
+    @Option(names = "--quick", description = "A smaller run, the one CI runs (about 2 minutes on 2 cores instead of about 7).")
     boolean quick;
 
     @Option(names = "--work", description = "Work directory for stages, report.json and lambda-sweep.png "
@@ -52,7 +52,7 @@ public final class DemoCommand implements MemdecCommand {
     boolean json;
 
     @Option(names = "--rebuild-host", description = "Pretrain the host from scratch on the general training text "
-            + "(about 18 minutes on 2 idle cores) instead of using the shipped one it reproduces.")
+            + "(about 23 minutes on 2 cores) instead of using the shipped one it reproduces.")
     boolean rebuildHost;
 
     @Spec

@@ -104,7 +104,7 @@ public final class DemoPipeline {
     private final PrintStream log;
     /** The host shipped in the repository (pretrained by {@code memdec demo --rebuild-host}), and its SHA-256. */
     static final String SHIPPED_HOST = "host.gguf";
-    static final String SHIPPED_HOST_SHA256 = "fd99f16bb5b78b2e1cbda9a5dabc00172bdaf9d20a5c8d86188893eba963eddf";
+    static final String SHIPPED_HOST_SHA256 = "7a35d85e62e50064a8945b66850e1d24920070b3d99ac67f9c74821a03fa20e0";
     /** GGUF metadata key holding the host stage's inputs, so a shipped host proves what it was trained on. */
     static final String HOST_INPUTS_KEY = "memdec.demo_host_inputs";
 
@@ -224,7 +224,7 @@ public final class DemoPipeline {
     private Built host() throws IOException {
         Gpt2Config shape = ShapeSpec.parse("host shape", config.hostShape(), config.ctx(), vocabulary.size());
         TrainingOptions options = new TrainingOptions(0f, config.hostLr(), config.hostEpochs(), config.hostBatch(),
-                config.seed(), 1f, SAVE_EVERY, 0.5f);
+                config.seed(), 1f, SAVE_EVERY, 0.5f, config.hostWarmup());
         StageDir stage = hostStage(shape, options);
         if (rebuildHost) {
             Map<String, String> meta = Map.of("memdec.kind", "host",
@@ -533,9 +533,9 @@ public final class DemoPipeline {
             double identity = Math.abs(dt.joint().get(zero).ppl() - dt.hostPpl()) / dt.hostPpl();
             // AWT cannot start while the JVM shuts down: a stop requested by now ends here instead.
             StoppedException.check(stop, () -> "in evaluate, before the plot (evaluate restarts)");
-            LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, hostValid,
+            LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, knnSweep, hostValid,
                     new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()), List.of(baselines.unigram(),
-                            baselines.bigram()), rule, lambda);
+                            baselines.bigram(), daptRow), rule, lambda);
             List<DemoReport.Continuation> continuations = new ArrayList<>();
             for (String prompt : config.prompts()) {
                 StoppedException.check(stop, () -> "in evaluate, before a continuation (evaluate restarts)");

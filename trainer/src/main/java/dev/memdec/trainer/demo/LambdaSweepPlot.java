@@ -14,8 +14,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The λ sweep as a PNG: perplexity of host + memory relative to the host alone on the two validation texts
- * (what λ is chosen on) and the two test texts, with the rule's general-validation bound as a horizontal line;
- * below 1 the memory helps.
+ * (what λ is chosen on) and the two test texts, host + kNN-LM on the two test texts, the rule's general-validation
+ * bound and the unmixed baselines (n-grams, DAPT) as horizontal lines; below 1 a model beats the host. The
+ * perplexity axis is logarithmic, so ratios of 0.3 and 3 are as far from the host.
  */
 final class LambdaSweepPlot {
 
@@ -25,19 +26,24 @@ final class LambdaSweepPlot {
     /**
      * @param hostValid the host alone on the validation texts
      * @param hostTest  the host alone on the test texts
-     * @param baselines models that are not mixed (n-grams), drawn as horizontal lines on the test texts
+     * @param knnSweep  host + kNN-LM over the same λ grid
+     * @param baselines models that are not mixed (n-grams, DAPT), drawn as horizontal lines on the test texts
      */
-    static void write(Path png, List<DemoReport.SweepPoint> sweep, DemoReport.Row hostValid, DemoReport.Row hostTest,
-                      List<DemoReport.Row> baselines, LambdaRule rule, double chosen) throws IOException {
+    static void write(Path png, List<DemoReport.SweepPoint> sweep, List<DemoReport.SweepPoint> knnSweep,
+                      DemoReport.Row hostValid, DemoReport.Row hostTest, List<DemoReport.Row> baselines, LambdaRule rule,
+                      double chosen) throws IOException {
         System.setProperty("java.awt.headless", "true");
         double[] x = sweep.stream().mapToDouble(DemoReport.SweepPoint::lambda).toArray();
         XYChart chart = new XYChartBuilder().width(800).height(500)
                 .title(String.format(Locale.ROOT, "host + memory vs host alone (chosen lambda %.2f)", chosen))
-                .xAxisTitle("lambda").yAxisTitle("perplexity / host perplexity").build();
-        series(chart, "domain validation", x, sweep, p -> p.domainValid() / hostValid.domainPpl());
-        series(chart, "general validation", x, sweep, p -> p.generalValid() / hostValid.generalPpl());
-        series(chart, "domain test", x, sweep, p -> p.domainTest() / hostTest.domainPpl());
-        series(chart, "general test", x, sweep, p -> p.generalTest() / hostTest.generalPpl());
+                .xAxisTitle("lambda").yAxisTitle("perplexity / host perplexity (log scale)").build();
+        chart.getStyler().setYAxisLogarithmic(true);
+        series(chart, "host + memory, domain validation", x, sweep, p -> p.domainValid() / hostValid.domainPpl());
+        series(chart, "host + memory, general validation", x, sweep, p -> p.generalValid() / hostValid.generalPpl());
+        series(chart, "host + memory, domain test", x, sweep, p -> p.domainTest() / hostTest.domainPpl());
+        series(chart, "host + memory, general test", x, sweep, p -> p.generalTest() / hostTest.generalPpl());
+        series(chart, "host + kNN-LM, domain test", x, knnSweep, p -> p.domainTest() / hostTest.domainPpl());
+        series(chart, "host + kNN-LM, general test", x, knnSweep, p -> p.generalTest() / hostTest.generalPpl());
         double bound = rule.maxGeneralRatio();
         level(chart, String.format(Locale.ROOT, "general bound (%.2f x host)", bound), x, bound);
         for (DemoReport.Row b : baselines) {

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * PyTorch's AdamW update with a linear decay of the learning rate to 0 over {@code totalSteps} (no warmup)
+ * PyTorch's AdamW update with a linear decay of the learning rate to 0 over {@code totalSteps} (no warmup unless asked)
  * and gradient-norm clipping, the reference's optimisation (§6.4). Written out rather than DJL's optimizer so
  * that its moments can be checkpointed and a resumed run continues bit for bit.
  *
@@ -17,22 +17,35 @@ import java.util.Map;
 public final class AdamW implements AutoCloseable {
 
     /** Hyper-parameters; the defaults of the reference are β1 0.9, β2 0.999, ε 1e-8, weight decay 0. */
-    public record Settings(float lr, float beta1, float beta2, float eps, float weightDecay, float clip, long totalSteps) {
+    public record Settings(float lr, float beta1, float beta2, float eps, float weightDecay, float clip, long totalSteps,
+                           long warmupSteps) {
         public Settings {
             if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0)
-                    || !(weightDecay >= 0) || !(clip > 0) || totalSteps < 1) {
+                    || !(weightDecay >= 0) || !(clip > 0) || totalSteps < 1 || warmupSteps < 0 || warmupSteps >= totalSteps) {
                 throw new IllegalArgumentException("AdamW: need lr > 0, betas in [0,1), eps > 0, weight decay >= 0, "
-                        + "clip > 0 and totalSteps >= 1, got " + this);
+                        + "clip > 0, totalSteps >= 1 and 0 <= warmupSteps < totalSteps, got " + this);
             }
         }
 
+        /** The reference's schedule: no warmup. */
         public static Settings reference(float lr, float clip, long totalSteps) {
-            return new Settings(lr, 0.9f, 0.999f, 1e-8f, 0f, clip, totalSteps);
+            return reference(lr, clip, totalSteps, 0);
         }
 
-        /** Learning rate of the update with 0-based index {@code step}: lr·(total − step)/total. */
+        /** The reference's optimiser with {@code warmupSteps} of linear warmup before the linear decay. */
+        public static Settings reference(float lr, float clip, long totalSteps, long warmupSteps) {
+            return new Settings(lr, 0.9f, 0.999f, 1e-8f, 0f, clip, totalSteps, warmupSteps);
+        }
+
+        /**
+         * Learning rate of the update with 0-based index {@code step}: lr·(step + 1)/warmup during the warmup, then
+         * lr·(total − step)/(total − warmup), which is the reference's lr·(total − step)/total without warmup.
+         */
         public double learningRate(long step) {
-            return lr * Math.max(0.0, (double) (totalSteps - step) / totalSteps);
+            if (step < warmupSteps) {
+                return lr * (double) (step + 1) / warmupSteps;
+            }
+            return lr * Math.max(0.0, (double) (totalSteps - step) / (totalSteps - warmupSteps));
         }
     }
 

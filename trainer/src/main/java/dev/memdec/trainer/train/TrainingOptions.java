@@ -11,9 +11,16 @@ package dev.memdec.trainer.train;
  * @param clip      maximum gradient L2 norm
  * @param saveEvery also checkpoint every this many steps (0: only at the end of each epoch)
  * @param lambda    weight of the memory in the joint validation perplexity with a host
+ * @param warmup    optimizer steps of linear learning-rate warmup before the decay (0: the reference's schedule)
  */
 public record TrainingOptions(float beta, float lr, int epochs, int batch, long seed, float clip, int saveEvery,
-                              float lambda) {
+                              float lambda, int warmup) {
+
+    /** Options with the reference's schedule (no warmup). */
+    public TrainingOptions(float beta, float lr, int epochs, int batch, long seed, float clip, int saveEvery,
+                           float lambda) {
+        this(beta, lr, epochs, batch, seed, clip, saveEvery, lambda, 0);
+    }
 
     public TrainingOptions {
         require(beta >= 0f && beta <= 1f, "--beta", "in [0, 1]", beta);
@@ -23,6 +30,7 @@ public record TrainingOptions(float beta, float lr, int epochs, int batch, long 
         require(clip > 0f, "--clip", "> 0", clip);
         require(saveEvery >= 0, "--save-every", ">= 0", saveEvery);
         require(lambda > 0f && lambda < 1f, "--lambda", "in (0, 1)", lambda);
+        require(warmup >= 0, "--warmup", ">= 0", warmup);
     }
 
     private static void require(boolean ok, String flag, String range, Object value) {

@@ -135,8 +135,12 @@ public final class TrainingRun {
      * @throws TrainingDivergedException on a non-finite loss or gradient norm (no update is applied then)
      */
     public Result runUntil(long stopStep) throws IOException {
-        Files.createDirectories(out);
         long total = totalSteps();
+        if (options.warmup() >= total) {
+            throw new IllegalArgumentException("--warmup " + options.warmup() + " must be less than the run's " + total
+                    + " optimizer steps");
+        }
+        Files.createDirectories(out);
         Optional<Path> resumeFrom = Checkpoint.latest(out);
         TrainingState state;
         Gpt2Lm.TensorSource source = init;
@@ -159,7 +163,7 @@ public final class TrainingRun {
              TrainableModel model = shape != null ? Gpt2Lm.create(runManager, shape, source)
                      : MlpLm.create(runManager, mlp, source);
              AdamW optimizer = new AdamW(runManager, model.parameters(),
-                     AdamW.Settings.reference(options.lr(), options.clip(), total));
+                     AdamW.Settings.reference(options.lr(), options.clip(), total, options.warmup()));
              ProgressBar bar = progressBar(step, total)) {
             if (resumeFrom.isPresent()) {
                 Checkpoint.loadOptimizer(runManager, resumeFrom.get(), optimizer);

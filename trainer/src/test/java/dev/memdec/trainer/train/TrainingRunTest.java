@@ -89,6 +89,18 @@ class TrainingRunTest {
     }
 
     @Test
+    void warmupAsLongAsTheRunIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            Path out = dir.resolve("run");
+            TrainingOptions o = new TrainingOptions(0f, 2e-2f, 1, 4, 42, 1.0f, 0, 0.55f, 2);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> run(m, out, o, Gpt2Lm.randomInit(SHAPE, 42)).run());
+            assertTrue(e.getMessage().contains("--warmup 2 must be less than the run's 2 optimizer steps"), e.getMessage());
+            assertTrue(!java.nio.file.Files.exists(out), "nothing written");
+        }
+    }
+
+    @Test
     void nanLossStopsAndKeepsLastGoodCheckpoint(@TempDir Path dir) throws Exception {
         Gpt2Lm.TensorSource good = Gpt2Lm.randomInit(SHAPE, 42);
         Gpt2Lm.TensorSource poisoned = (name, shape) -> {

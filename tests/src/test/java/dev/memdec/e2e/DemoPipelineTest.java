@@ -35,7 +35,7 @@ class DemoPipelineTest {
                 TEXT.resolve("moby-dick-3000-lines.txt"), new SplitPlan(10, 8_000, 5_000, 6_000), 8,
                 dir.resolve("corpora"));
         DemoConfig config = new DemoConfig("test", new SplitPlan(10, 15_000, 5_000, 6_000),
-                new SplitPlan(10, 8_000, 5_000, 6_000), 400, "1x32x2", 64, 1, 8, 1, 1, 8, 1e-2f, 3e-3f, 0.5f, 64, 16,
+                new SplitPlan(10, 8_000, 5_000, 6_000), 400, "1x32x2", 64, 1, 8, 1, 1, 8, 1, 2, 1e-2f, 3e-3f, 0.5f, 64, 16,
                 DemoConfig.LAMBDAS, LambdaRule.DEFAULT, List.of("Call me Ishmael."), 6, 2, 42);
         Path work = dir.resolve("work");
         DemoReport first = new DemoPipeline(config, corpora, work, System.err).rebuildHost(true).run();
@@ -69,6 +69,13 @@ class DemoPipelineTest {
         assertTrue(Files.readString(work.resolve("report.json")).contains("\"lambdaZeroCheck\""));
         assertEquals(first.bigramChosen().domainTest(), first.row(DemoPipeline.HOST_BIGRAM).domainPpl());
         assertEquals(first.bigramLambda(), first.row(DemoPipeline.HOST_BIGRAM).lambda());
+        DemoReport.Row mlp = first.row(DemoPipeline.MLP_MEMORY);
+        assertEquals(first.mlpChosen().domainTest(), mlp.domainPpl(), "the MLP row shows its chosen lambda's test ppl");
+        assertEquals(first.mlpLambda(), mlp.lambda());
+        assertTrue(first.mlpChosen().generalValid() <= bound, "MLP memory lambda " + first.mlpLambda()
+                + " breaks the general bound");
+        assertEquals(first.mlpSweep().get(0).domainTest(), host.domainPpl(), host.domainPpl() * 1e-6,
+                "the MLP memory at lambda 0 must give the host exactly");
         assertTrue(first.row(DemoPipeline.BIGRAM).domainPpl() < first.row(DemoPipeline.UNIGRAM).domainPpl(),
                 "the domain bigram should beat the domain unigram on its own test text");
         for (String split : List.of("general-train", "general-valid", "general-test", "domain-train", "domain-valid",

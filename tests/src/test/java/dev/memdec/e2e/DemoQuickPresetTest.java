@@ -45,6 +45,11 @@ class DemoQuickPresetTest {
                 + " must beat host + domain bigram " + hostBigram.domainPpl() + " on domain text");
         assertTrue(memory.domainPpl() < knn.domainPpl(), "host + memory " + memory.domainPpl()
                 + " must beat host + kNN-LM " + knn.domainPpl() + " on domain text");
+        DemoReport.Row mlp = report.row(DemoPipeline.MLP_MEMORY);
+        assertTrue(mlp.domainPpl() < host.domainPpl(), "host + MLP memory " + mlp.domainPpl()
+                + " must beat the host " + host.domainPpl() + " on domain text");
+        assertTrue(mlp.domainPpl() < unigram.domainPpl(), "host + MLP memory " + mlp.domainPpl()
+                + " must beat the domain unigram " + unigram.domainPpl() + " on domain text");
         assertEquals(0.0, report.lambdaZeroCheck(), 1e-9, "lambda 0 must give the host exactly");
         assertTrue(Files.size(dir.resolve("splits").resolve("general-test.txt")) > 0);
         assertTrue(Files.readString(dir.resolve("report.json")).contains("\"bigramLambda\""));

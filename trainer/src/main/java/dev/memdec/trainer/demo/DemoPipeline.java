@@ -11,12 +11,14 @@ import dev.memdec.converter.tokenizer.BpeTrainer;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufValue;
 import dev.memdec.natives.faiss.FaissIndex;
+import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.plugin.GenerationRequest;
 import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.PerplexityReport;
 import dev.memdec.plugin.RuntimeOptions;
 import dev.memdec.plugin.Sampling;
+import dev.memdec.plugin.mlp.MlpMemory;
 import dev.memdec.trainer.corpus.DemoCorpora;
 import dev.memdec.trainer.datastore.AtomicFiles;
 import dev.memdec.trainer.datastore.Datastore;
@@ -39,6 +41,7 @@ import dev.memdec.trainer.stop.StoppedException;
 import dev.memdec.trainer.train.Checkpoint;
 import dev.memdec.trainer.train.CorpusWindows;
 import dev.memdec.trainer.train.DatastoreWindows;
+import dev.memdec.trainer.train.MlpTraining;
 import dev.memdec.trainer.train.TorchThreads;
 import dev.memdec.trainer.train.TrainingOptions;
 import dev.memdec.trainer.train.TrainingRun;
@@ -81,6 +84,8 @@ public final class DemoPipeline {
     public static final String HOST = "host";
     /** Table row of the host with the memory mixed in at the tuned λ. */
     public static final String MEMORY = "host + memory";
+    /** Table row of the host mixed with the MLP memory (MLP Memory: an MLP on the host's hidden state). */
+    public static final String MLP_MEMORY = "host + MLP memory";
     /** Table row of the host fine-tuned on the domain training text (domain-adaptive pretraining). */
     public static final String DAPT = "DAPT host";
     /** Table row of the kNN-LM baseline (host + retrieval from the domain datastore) at its tuned λ. */
@@ -96,7 +101,7 @@ public final class DemoPipeline {
     /** Steps between mid-epoch checkpoints, so a killed run loses little training. */
     private static final int SAVE_EVERY = 40;
     /** Bumped when the evaluation's output changes shape, so a cached evaluation of an older format is not reused. */
-    private static final int REPORT_FORMAT = 3;
+    private static final int REPORT_FORMAT = 4;
 
     private final DemoConfig config;
     private final DemoCorpora corpora;
@@ -167,7 +172,8 @@ public final class DemoPipeline {
         Path datastore = timed("datastore", () -> datastore(host));
         Path knn = timed("knn targets", () -> knnTargets(datastore));
         Built memory = timed("train memory", () -> trainMemory(host, datastore, knn));
-        DemoReport report = timed("evaluate", () -> evaluate(host, dapt, memory, datastore, knn))
+        Built mlp = timed("train MLP memory", () -> trainMlpMemory(host, datastore, knn));
+        DemoReport report = timed("evaluate", () -> evaluate(host, dapt, memory, mlp, datastore, knn))
                 .withTimes(seconds, (System.nanoTime() - start) / 1e9);
         AtomicFiles.write(work.resolve("report.json"), StageDir.GSON.toJson(report).getBytes(StandardCharsets.UTF_8));
         return report;
@@ -414,6 +420,37 @@ public final class DemoPipeline {
         return stage.finish(new Built(q8));
     }
 
+    /**
+     * The MLP memory: {@code config.mlpBlocks()} residual MLP blocks at the host's width, trained from random weights
+     * on the host's hidden states (the datastore's keys) and the same kNN targets, with the memory's loss, batch and
+     * learning rate for {@code config.mlpEpochs()} passes; exported as F32 (it runs on the host's own decode, no second model).
+     */
+    private Built trainMlpMemory(Built host, Path datastoreDir, Path knnDir) throws IOException {
+        TrainingOptions training = new TrainingOptions(config.beta(), config.memoryLr(), config.mlpEpochs(),
+                config.batch(), config.seed(), 1f, SAVE_EVERY, 0.5f);
+        MlpTraining.Options options = new MlpTraining.Options(config.mlpBlocks(), null, null, training, 0);
+        StageDir stage = StageDir.of(work, "mlp", StageDir.inputs("host", host.sha256(), "knn",
+                AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE)), "options", training, "blocks", config.mlpBlocks()));
+        if (stage.done(Built.class).isPresent()) {
+            log.println("MLP memory: cached " + stage.done(Built.class).get().file);
+            return stage.done(Built.class).get();
+        }
+        Path gguf = stage.resolve(MlpTraining.GGUF);
+        try (DatastoreWindows data = DatastoreWindows.open(datastoreDir, knnDir, List.of(corpora.domain().train()),
+                tokenizer::encode, true);
+             NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            MlpTraining.Host h = MlpTraining.hostOf(data.spec(), datastoreDir, host.path());
+            MlpMemoryConfig shape = MlpTraining.shape(data.spec(), h, options);
+            log.printf(Locale.ROOT, "MLP memory: %d blocks x %d on the host's %s, %,d windows of kNN targets%n",
+                    config.mlpBlocks(), shape.width(), shape.host().keyTensor(), data.size());
+            TrainingRun.Result r = MlpTraining.run(manager, data, shape, options, stage.resolve("train"), null, stop);
+            requireFinished("MLP memory", r);
+            MlpTraining.export(r.checkpoint(), r.state(), GgmlType.F32, MlpTraining.DEFAULT_LAMBDA, 1f,
+                    r.state().exportedMetadata(), gguf);
+        }
+        return stage.finish(new Built(gguf));
+    }
+
     private static void requireFinished(String name, TrainingRun.Result r) {
         if (r.stopped()) {
             throw new StoppedException("in " + name + " training after step " + r.steps() + " (checkpoint "
@@ -430,9 +467,10 @@ public final class DemoPipeline {
     }
 
     /** The measurements, cached like the other stages: a second run with the same models and texts prints at once. */
-    private DemoReport evaluate(Built host, Built dapt, Built memory, Path datastoreDir, Path knnDir) throws IOException {
+    private DemoReport evaluate(Built host, Built dapt, Built memory, Built mlp, Path datastoreDir, Path knnDir)
+            throws IOException {
         StageDir stage = StageDir.of(work, "evaluate", StageDir.inputs("format", REPORT_FORMAT, "host", host.sha256(),
-                "dapt", dapt.sha256(), "memory", memory.sha256(),
+                "dapt", dapt.sha256(), "memory", memory.sha256(), "mlp", mlp.sha256(),
                 "knn", AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE)),
                 "domain_valid", AtomicFiles.sha256(corpora.domain().valid()),
                 "general_valid", AtomicFiles.sha256(corpora.general().valid()),
@@ -443,7 +481,7 @@ public final class DemoPipeline {
             log.println("evaluate: cached " + stage.path());
             return stage.done(DemoReport.class).get();
         }
-        return stage.finish(measure(host, dapt, memory, datastoreDir, knnDir));
+        return stage.finish(measure(host, dapt, memory, mlp, datastoreDir, knnDir));
     }
 
     /** The held-out texts, tokenized. */
@@ -460,7 +498,8 @@ public final class DemoPipeline {
                 + "(the same seed for every model)", s.temperature(), s.topK(), s.topP(), s.minP(), s.seed());
     }
 
-    private DemoReport measure(Built host, Built dapt, Built memory, Path datastoreDir, Path knnDir) throws IOException {
+    private DemoReport measure(Built host, Built dapt, Built memory, Built mlp, Path datastoreDir, Path knnDir)
+            throws IOException {
         RuntimeOptions runtime = RuntimeOptions.defaults().withThreads(config.threads()).withContextSize(config.ctx());
         List<Double> lambdas = config.lambdas();
         LambdaRule rule = config.lambdaRule();
@@ -492,6 +531,19 @@ public final class DemoPipeline {
         double knnLambda = choose(rule, knnSweep);
         double bigramLambda = choose(rule, bigramSweep);
 
+        List<DemoReport.SweepPoint> mlpSweep = new ArrayList<>();
+        try (HostModel h = HostModel.open(host.path(), runtime, null, MlpMemory.open(mlp.path(), config.threads()))) {
+            PerplexityReport dv = perplexity(h, "MLP memory domain validation", texts.domainValid(), lambdas);
+            PerplexityReport gv = perplexity(h, "MLP memory general validation", texts.generalValid(), lambdas);
+            PerplexityReport dt = perplexity(h, "MLP memory domain test", texts.domainTest(), lambdas);
+            PerplexityReport gt = perplexity(h, "MLP memory general test", texts.generalTest(), lambdas);
+            for (int i = 0; i < lambdas.size(); i++) {
+                mlpSweep.add(new DemoReport.SweepPoint(lambdas.get(i), dv.joint().get(i).ppl(), gv.joint().get(i).ppl(),
+                        dt.joint().get(i).ppl(), gt.joint().get(i).ppl()));
+            }
+        }
+        double mlpLambda = choose(rule, mlpSweep);
+
         DemoReport.Row daptRow;
         Map<String, String> daptText = new LinkedHashMap<>();
         Map<String, String> daptGreedy = new LinkedHashMap<>();
@@ -521,6 +573,7 @@ public final class DemoPipeline {
             DemoReport.SweepPoint chosen = sweep.get(lambdas.indexOf(lambda));
             DemoReport.SweepPoint knnChosen = knnSweep.get(lambdas.indexOf(knnLambda));
             DemoReport.SweepPoint bigramChosen = bigramSweep.get(lambdas.indexOf(bigramLambda));
+            DemoReport.SweepPoint mlpChosen = mlpSweep.get(lambdas.indexOf(mlpLambda));
             List<DemoReport.Row> table = List.of(
                     new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()),
                     baselines.unigram(),
@@ -528,7 +581,8 @@ public final class DemoPipeline {
                     new DemoReport.Row(HOST_BIGRAM, bigramChosen.domainTest(), bigramChosen.generalTest(), bigramLambda),
                     daptRow,
                     new DemoReport.Row(KNN_LM, knnChosen.domainTest(), knnChosen.generalTest(), knnLambda),
-                    new DemoReport.Row(MEMORY, chosen.domainTest(), chosen.generalTest(), lambda));
+                    new DemoReport.Row(MEMORY, chosen.domainTest(), chosen.generalTest(), lambda),
+                    new DemoReport.Row(MLP_MEMORY, mlpChosen.domainTest(), mlpChosen.generalTest(), mlpLambda));
             int zero = lambdas.indexOf(0.0);
             double identity = Math.abs(dt.joint().get(zero).ppl() - dt.hostPpl()) / dt.hostPpl();
             // AWT cannot start while the JVM shuts down: a stop requested by now ends here instead.
@@ -551,7 +605,8 @@ public final class DemoPipeline {
             sizes.put("domain_test_tokens", dt.tokens());
             sizes.put("general_test_tokens", gt.tokens());
             return new DemoReport(config.name(), corpora.generalName(), corpora.domainName(), sizes, table, hostValid,
-                    rule.describe(), lambda, knnLambda, bigramLambda, identity, sweep, knnSweep, bigramSweep,
+                    rule.describe(), lambda, knnLambda, bigramLambda, mlpLambda, identity, sweep, knnSweep, bigramSweep,
+                    mlpSweep,
                     baselines.smoothing(), describe(sampling), continuations, Map.of(), 0);
         }
     }

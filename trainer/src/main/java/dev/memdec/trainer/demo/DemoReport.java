@@ -14,17 +14,20 @@ import java.util.Map;
  * @param lambda          the memory's λ, chosen by the rule on the validation texts
  * @param knnLambda       the kNN-LM's λ, chosen by the same rule on the same texts
  * @param bigramLambda    λ of the host mixed with the domain bigram, chosen by the same rule on the same texts
+ * @param mlpLambda       the MLP memory's λ, chosen by the same rule on the same texts
  * @param lambdaZeroCheck |joint perplexity at λ = 0 − host perplexity| / host perplexity on the domain test text
  * @param sweep           host + memory at every λ
  * @param knnSweep        host + kNN-LM at every λ
  * @param bigramSweep     host + domain bigram at every λ
+ * @param mlpSweep        host + MLP memory at every λ
  * @param baselines       the n-gram baselines' smoothing, by row name
  * @param sampling        how the continuations were sampled
  */
 public record DemoReport(String config, String generalCorpus, String domainCorpus, Map<String, Object> sizes,
                          List<Row> table, Row hostValid, String lambdaRule, double lambda, double knnLambda,
-                         double bigramLambda, double lambdaZeroCheck, List<SweepPoint> sweep, List<SweepPoint> knnSweep,
-                         List<SweepPoint> bigramSweep, Map<String, String> baselines, String sampling,
+                         double bigramLambda, double mlpLambda, double lambdaZeroCheck, List<SweepPoint> sweep,
+                         List<SweepPoint> knnSweep, List<SweepPoint> bigramSweep, List<SweepPoint> mlpSweep,
+                         Map<String, String> baselines, String sampling,
                          List<Continuation> continuations, Map<String, Double> stageSeconds, double totalSeconds) {
 
     /**
@@ -57,6 +60,7 @@ public record DemoReport(String config, String generalCorpus, String domainCorpu
         sweep = List.copyOf(sweep);
         knnSweep = List.copyOf(knnSweep);
         bigramSweep = List.copyOf(bigramSweep);
+        mlpSweep = List.copyOf(mlpSweep);
         baselines = Map.copyOf(baselines);
         continuations = List.copyOf(continuations);
     }
@@ -64,7 +68,8 @@ public record DemoReport(String config, String generalCorpus, String domainCorpu
     /** This report with the stage times and the total filled in. */
     public DemoReport withTimes(Map<String, Double> seconds, double total) {
         return new DemoReport(config, generalCorpus, domainCorpus, sizes, table, hostValid, lambdaRule, lambda, knnLambda,
-                bigramLambda, lambdaZeroCheck, sweep, knnSweep, bigramSweep, baselines, sampling, continuations,
+                bigramLambda, mlpLambda, lambdaZeroCheck, sweep, knnSweep, bigramSweep, mlpSweep, baselines, sampling,
+                continuations,
                 new LinkedHashMap<>(seconds), total);
     }
 
@@ -89,6 +94,11 @@ public record DemoReport(String config, String generalCorpus, String domainCorpu
         return at(bigramSweep, bigramLambda);
     }
 
+    /** The sweep point of the MLP memory's chosen λ. */
+    public SweepPoint mlpChosen() {
+        return at(mlpSweep, mlpLambda);
+    }
+
     private static SweepPoint at(List<SweepPoint> points, double lambda) {
         return points.stream().filter(p -> p.lambda() == lambda).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("lambda " + lambda + " is not in the sweep"));
@@ -109,9 +119,11 @@ public record DemoReport(String config, String generalCorpus, String domainCorpu
                 Locale.ROOT, "  %s: %s, from each corpus's training split%n", e.getKey(), e.getValue())));
         sb.append(lambdaRule).append(System.lineSeparator());
         sb.append(String.format(Locale.ROOT, "  validation ppl (domain / general): host %.2f / %.2f; memory %.2f / %.2f (x%.3f);"
-                        + " kNN-LM %.2f / %.2f (x%.3f); domain bigram %.2f / %.2f (x%.3f)%n", hostValid.domainPpl(),
+                        + " MLP memory %.2f / %.2f (x%.3f); kNN-LM %.2f / %.2f (x%.3f); domain bigram %.2f / %.2f (x%.3f)%n",
+                hostValid.domainPpl(),
                 hostValid.generalPpl(), chosen().domainValid(), chosen().generalValid(),
-                chosen().generalValid() / hostValid.generalPpl(), knnChosen().domainValid(),
+                chosen().generalValid() / hostValid.generalPpl(), mlpChosen().domainValid(), mlpChosen().generalValid(),
+                mlpChosen().generalValid() / hostValid.generalPpl(), knnChosen().domainValid(),
                 knnChosen().generalValid(), knnChosen().generalValid() / hostValid.generalPpl(),
                 bigramChosen().domainValid(), bigramChosen().generalValid(),
                 bigramChosen().generalValid() / hostValid.generalPpl()));

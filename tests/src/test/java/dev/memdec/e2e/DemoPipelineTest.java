@@ -35,7 +35,7 @@ class DemoPipelineTest {
                 TEXT.resolve("moby-dick-3000-lines.txt"), new SplitPlan(10, 8_000, 5_000, 6_000), 8,
                 dir.resolve("corpora"));
         DemoConfig config = new DemoConfig("test", new SplitPlan(10, 15_000, 5_000, 6_000),
-                new SplitPlan(10, 8_000, 5_000, 6_000), 400, "1x32x2", 64, 1, 8, 1, 1, 8, 1, 2, 1e-2f, 3e-3f, 0.5f, 64, 16,
+                new SplitPlan(10, 8_000, 5_000, 6_000), 400, "1x32x2", 64, 1, 8, 1, 1, 8, 0.5, 1, 2, 1e-2f, 3e-3f, 0.5f, 64, 16,
                 DemoConfig.LAMBDAS, LambdaRule.DEFAULT, List.of("Call me Ishmael."), 6, 2, 42);
         Path work = dir.resolve("work");
         DemoReport first = new DemoPipeline(config, corpora, work, System.err).rebuildHost(true).run();

@@ -20,6 +20,8 @@ import java.util.List;
  * @param memoryEpochs   memory training passes over the domain datastore's windows; also the DAPT host's passes
  *                       over the domain training text (the same budget, with the same batch and learning rate)
  * @param batch          windows per optimizer step
+ * @param replay         general-text windows replayed per domain window in the memory's training (0: domain only); the
+ *                       replayed windows are scored with cross-entropy. The "DAPT + replay" baseline gets the same
  * @param mlpBlocks      residual blocks of the MLP memory (trained with the memory's batch and learning rate)
  * @param mlpEpochs      the MLP memory's passes over the datastore's windows (it starts from random weights, and a pass
  *                       costs a fraction of the Memory Decoder's)
@@ -36,7 +38,7 @@ import java.util.List;
  * @param seed           seeds initialisation and the sampled continuations
  */
 public record DemoConfig(String name, SplitPlan general, SplitPlan domain, int vocab, String hostShape, int ctx,
-                         int hostEpochs, int hostBatch, int hostWarmup, int memoryEpochs, int batch, int mlpBlocks, int mlpEpochs, float hostLr, float memoryLr, float beta, int knnK,
+                         int hostEpochs, int hostBatch, int hostWarmup, int memoryEpochs, int batch, double replay, int mlpBlocks, int mlpEpochs, float hostLr, float memoryLr, float beta, int knnK,
                          double knnTemperature, List<Double> lambdas, LambdaRule lambdaRule, List<String> prompts,
                          int generateTokens, int threads, long seed) {
 
@@ -72,6 +74,9 @@ public record DemoConfig(String name, SplitPlan general, SplitPlan domain, int v
             throw new IllegalArgumentException("demo vocabulary must be >= 258 (bytes, end of text, a merge), got "
                     + vocab);
         }
+        if (!(replay >= 0 && replay <= 16)) {
+            throw new IllegalArgumentException("demo replay ratio must be in [0, 16], got " + replay);
+        }
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
         }
@@ -90,6 +95,8 @@ public record DemoConfig(String name, SplitPlan general, SplitPlan domain, int v
     static final int HOST_EPOCHS = 3;
     static final int HOST_WARMUP = 100;
     static final float HOST_LR = 2e-3f;
+    /** General windows replayed per domain window in the memory's (and DAPT + replay's) training. */
+    static final double REPLAY = 0.5;
     /** Two residual MLP blocks at the host's width (1.3M parameters with the output head). */
     static final int MLP_BLOCKS = 2;
     static final int MLP_EPOCHS = 12;
@@ -100,14 +107,14 @@ public record DemoConfig(String name, SplitPlan general, SplitPlan domain, int v
      */
     public static DemoConfig quick(int threads) {
         return new DemoConfig("quick", new SplitPlan(10, ALL, 20_000, 30_000), new SplitPlan(20, 40_000, 12_000, 20_000),
-                VOCAB, HOST_SHAPE, CTX, HOST_EPOCHS, 16, HOST_WARMUP, 3, 8, MLP_BLOCKS, MLP_EPOCHS, HOST_LR, 2e-3f, 0.5f, 256, 16, LAMBDAS, LambdaRule.DEFAULT,
+                VOCAB, HOST_SHAPE, CTX, HOST_EPOCHS, 16, HOST_WARMUP, 3, 8, REPLAY, MLP_BLOCKS, MLP_EPOCHS, HOST_LR, 2e-3f, 0.5f, 256, 16, LAMBDAS, LambdaRule.DEFAULT,
                 KJV_PROMPTS, 24, threads, 42);
     }
 
     /** The README demo: the shipped host, the memory on 150 kB of the KJV (Genesis onwards). */
     public static DemoConfig full(int threads) {
         return new DemoConfig("full", new SplitPlan(10, ALL, 40_000, 60_000), new SplitPlan(20, 150_000, 30_000, 40_000),
-                VOCAB, HOST_SHAPE, CTX, HOST_EPOCHS, 16, HOST_WARMUP, 4, 8, MLP_BLOCKS, MLP_EPOCHS, HOST_LR, 2e-3f, 0.5f, 1024, 16, LAMBDAS, LambdaRule.DEFAULT,
+                VOCAB, HOST_SHAPE, CTX, HOST_EPOCHS, 16, HOST_WARMUP, 4, 8, REPLAY, MLP_BLOCKS, MLP_EPOCHS, HOST_LR, 2e-3f, 0.5f, 1024, 16, LAMBDAS, LambdaRule.DEFAULT,
                 KJV_PROMPTS, 32, threads, 42);
     }
 }

@@ -42,6 +42,7 @@ import dev.memdec.trainer.train.Checkpoint;
 import dev.memdec.trainer.train.CorpusWindows;
 import dev.memdec.trainer.train.DatastoreWindows;
 import dev.memdec.trainer.train.MlpTraining;
+import dev.memdec.trainer.train.ReplayWindows;
 import dev.memdec.trainer.train.TorchThreads;
 import dev.memdec.trainer.train.TrainingOptions;
 import dev.memdec.trainer.train.TrainingRun;
@@ -88,6 +89,8 @@ public final class DemoPipeline {
     public static final String MLP_MEMORY = "host + MLP memory";
     /** Table row of the host fine-tuned on the domain training text (domain-adaptive pretraining). */
     public static final String DAPT = "DAPT host";
+    /** Table row of DAPT with the memory's replay of general text (the fair baseline for a replayed memory). */
+    public static final String DAPT_REPLAY = "DAPT host + replay";
     /** Table row of the kNN-LM baseline (host + retrieval from the domain datastore) at its tuned λ. */
     public static final String KNN_LM = "host + kNN-LM";
     /** Table row of the add-one unigram of each corpus's training split (the cheapest baseline). */
@@ -168,12 +171,13 @@ public final class DemoPipeline {
         timed("splits", this::writeSplits);
         timed("tokenizer", this::learnTokenizer);
         Built host = timed(rebuildHost ? "pretrain host" : "shipped host", this::host);
-        Built dapt = timed("dapt host", () -> adaptHost(host));
+        Built dapt = timed("dapt host", () -> adaptHost(host, 0));
+        Built daptReplay = timed("dapt host + replay", () -> adaptHost(host, config.replay()));
         Path datastore = timed("datastore", () -> datastore(host));
         Path knn = timed("knn targets", () -> knnTargets(datastore));
         Built memory = timed("train memory", () -> trainMemory(host, datastore, knn));
         Built mlp = timed("train MLP memory", () -> trainMlpMemory(host, datastore, knn));
-        DemoReport report = timed("evaluate", () -> evaluate(host, dapt, memory, mlp, datastore, knn))
+        DemoReport report = timed("evaluate", () -> evaluate(host, dapt, daptReplay, memory, mlp, datastore, knn))
                 .withTimes(seconds, (System.nanoTime() - start) / 1e9);
         AtomicFiles.write(work.resolve("report.json"), StageDir.GSON.toJson(report).getBytes(StandardCharsets.UTF_8));
         return report;
@@ -238,7 +242,7 @@ public final class DemoPipeline {
                     HOST_INPUTS_KEY, stage.inputsJson());
             // F16: the shipped host is this file, and half of F32's bytes in the repository (F16 vs F32 logits: mean
             // KL 1.4e-8 nats on a trained model, README's quantization table).
-            return trainOnText(stage, "host", "host_train_tokens", corpora.general().train(), corpora.generalName(),
+            return trainOnText(stage, "host", "host_train_tokens", corpora.general().train(), corpora.generalName(), 0,
                     shape, manager -> Gpt2Lm.randomInit(shape, config.seed()), "pretraining " + config.hostShape(),
                     options, meta, GgmlType.F16);
         }
@@ -283,18 +287,21 @@ public final class DemoPipeline {
      * The DAPT baseline: the host trained further, with cross-entropy, on the domain training text (what
      * {@code memdec pretrain --init host.gguf} does), with the memory's epochs, batch and learning rate.
      */
-    private Built adaptHost(Built host) throws IOException {
+    private Built adaptHost(Built host, double replay) throws IOException {
         String trainSha = AtomicFiles.sha256(corpora.domain().train());
         Gpt2Config shape = ShapeSpec.parse("host shape", config.hostShape(), config.ctx(), vocabulary.size());
         TrainingOptions options = new TrainingOptions(0f, config.memoryLr(), config.memoryEpochs(), config.batch(),
                 config.seed(), 1f, SAVE_EVERY, 0.5f);
-        StageDir stage = StageDir.of(work, "dapt", StageDir.inputs("host", host.sha256(), "options", options,
-                "corpus", trainSha));
+        String name = replay > 0 ? "dapt-replay" : "dapt";
+        StageDir stage = StageDir.of(work, name, replay > 0
+                ? StageDir.inputs("host", host.sha256(), "options", options, "corpus", trainSha, "replay", replay,
+                        "general", AtomicFiles.sha256(corpora.general().train()))
+                : StageDir.inputs("host", host.sha256(), "options", options, "corpus", trainSha));
         Map<String, String> meta = Map.of("memdec.kind", "host", "memdec.corpus_sha256", trainSha,
                 "memdec.init", "host " + host.sha256());
-        return trainOnText(stage, "dapt", "dapt_train_tokens", corpora.domain().train(), corpora.domainName(), shape,
-                manager -> GgufModels.load(manager, host.path()).model().asSource(), "fine-tuning the host", options,
-                meta, GgmlType.F32);
+        return trainOnText(stage, name, name.replace('-', '_') + "_train_tokens", corpora.domain().train(),
+                corpora.domainName(), replay, shape, manager -> GgufModels.load(manager, host.path()).model().asSource(),
+                "fine-tuning the host", options, meta, GgmlType.F32);
     }
 
     /** Where a cross-entropy run starts (its tensors live in the run's manager). */
@@ -303,8 +310,12 @@ public final class DemoPipeline {
         Gpt2Lm.TensorSource tensors(NDManager manager) throws IOException;
     }
 
-    /** Trains {@code shape} from {@code start} on {@code text} with cross-entropy and exports it as {@code type}. */
-    private Built trainOnText(StageDir stage, String name, String sizeKey, Path text, String textName, Gpt2Config shape,
+    /**
+     * Trains {@code shape} from {@code start} on {@code text} with cross-entropy, with {@code replay} windows of the
+     * general training text per window of it, and exports it as {@code type}.
+     */
+    private Built trainOnText(StageDir stage, String name, String sizeKey, Path text, String textName, double replay,
+                              Gpt2Config shape,
                               Start start, String what, TrainingOptions options, Map<String, String> meta, GgmlType type)
             throws IOException {
         Path gguf = stage.resolve(name + ".gguf");
@@ -315,9 +326,16 @@ public final class DemoPipeline {
         CorpusWindows data = CorpusWindows.read(List.of(text), tokenizer::encode, tokenizer.endOfText(),
                 config.ctx(), vocabulary.size());
         sizes.put(sizeKey, data.tokenCount());
-        log.printf(Locale.ROOT, "%s: %s on %,d tokens of %s%n", name, what, data.tokenCount(), textName);
+        TrainingWindows windows = data;
+        String replayed = "";
+        if (replay > 0) {
+            ReplayWindows r = new ReplayWindows(data, generalWindows(), replay);
+            windows = r;
+            replayed = String.format(Locale.ROOT, " and %,d replayed windows of %s", r.replayed(), corpora.generalName());
+        }
+        log.printf(Locale.ROOT, "%s: %s on %,d tokens of %s%s%n", name, what, data.tokenCount(), textName, replayed);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            TrainingRun.Result r = new TrainingRun(manager, shape, start.tensors(manager), data, null, options,
+            TrainingRun.Result r = new TrainingRun(manager, shape, start.tensors(manager), windows, null, options,
                     stage.resolve("train"), meta, null).progressTo(log).stopWhen(stop).run();
             requireFinished(name, r);
             export(manager, r.checkpoint(), type, meta, gguf);
@@ -392,7 +410,8 @@ public final class DemoPipeline {
         TrainingOptions options = new TrainingOptions(config.beta(), config.memoryLr(), config.memoryEpochs(),
                 config.batch(), config.seed(), 1f, SAVE_EVERY, 0.5f);
         StageDir stage = StageDir.of(work, "memory", StageDir.inputs("host", host.sha256(), "knn",
-                AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE)), "options", options));
+                AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE)), "options", options, "replay", config.replay(),
+                "general", AtomicFiles.sha256(corpora.general().train())));
         if (stage.done(Built.class).isPresent()) {
             log.println("memory: cached " + stage.done(Built.class).get().file);
             return stage.done(Built.class).get();
@@ -406,10 +425,12 @@ public final class DemoPipeline {
              DatastoreWindows data = DatastoreWindows.open(datastoreDir, knnDir, List.of(corpora.domain().train()),
                      tokenizer::encode);
              Gpt2Lm init = GgufModels.load(manager, host.path()).model()) {
+            ReplayWindows windows = new ReplayWindows(data, generalWindows(), config.replay());
             sizes.put("memory_train_windows", data.size());
-            log.printf(Locale.ROOT, "memory: training on %,d windows of %s (kNN targets, beta %.2f), from the host%n",
-                    data.size(), corpora.domainName(), config.beta());
-            TrainingWindows windows = data;
+            sizes.put("memory_replayed_windows", windows.replayed());
+            log.printf(Locale.ROOT, "memory: training on %,d windows of %s (kNN targets, beta %.2f) and %,d replayed "
+                    + "windows of %s, from the host%n", data.size(), corpora.domainName(), config.beta(),
+                    windows.replayed(), corpora.generalName());
             TrainingRun.Result r = new TrainingRun(manager, init.config(), init.asSource(), windows, null, options,
                     stage.resolve("train"), meta, null).progressTo(log).stopWhen(stop).run();
             requireFinished("memory", r);
@@ -451,6 +472,12 @@ public final class DemoPipeline {
         return stage.finish(new Built(gguf));
     }
 
+    /** The general training text as plain windows, replayed in the memory's training. */
+    private CorpusWindows generalWindows() throws IOException {
+        return CorpusWindows.read(List.of(corpora.general().train()), tokenizer::encode, tokenizer.endOfText(),
+                config.ctx(), vocabulary.size());
+    }
+
     private static void requireFinished(String name, TrainingRun.Result r) {
         if (r.stopped()) {
             throw new StoppedException("in " + name + " training after step " + r.steps() + " (checkpoint "
@@ -467,10 +494,11 @@ public final class DemoPipeline {
     }
 
     /** The measurements, cached like the other stages: a second run with the same models and texts prints at once. */
-    private DemoReport evaluate(Built host, Built dapt, Built memory, Built mlp, Path datastoreDir, Path knnDir)
+    private DemoReport evaluate(Built host, Built dapt, Built daptReplay, Built memory, Built mlp, Path datastoreDir,
+                                Path knnDir)
             throws IOException {
         StageDir stage = StageDir.of(work, "evaluate", StageDir.inputs("format", REPORT_FORMAT, "host", host.sha256(),
-                "dapt", dapt.sha256(), "memory", memory.sha256(), "mlp", mlp.sha256(),
+                "dapt", dapt.sha256(), "dapt_replay", daptReplay.sha256(), "memory", memory.sha256(), "mlp", mlp.sha256(),
                 "knn", AtomicFiles.sha256(knnDir.resolve(KnnManifest.FILE)),
                 "domain_valid", AtomicFiles.sha256(corpora.domain().valid()),
                 "general_valid", AtomicFiles.sha256(corpora.general().valid()),
@@ -481,7 +509,7 @@ public final class DemoPipeline {
             log.println("evaluate: cached " + stage.path());
             return stage.done(DemoReport.class).get();
         }
-        return stage.finish(measure(host, dapt, memory, mlp, datastoreDir, knnDir));
+        return stage.finish(measure(host, dapt, daptReplay, memory, mlp, datastoreDir, knnDir));
     }
 
     /** The held-out texts, tokenized. */
@@ -498,7 +526,8 @@ public final class DemoPipeline {
                 + "(the same seed for every model)", s.temperature(), s.topK(), s.topP(), s.minP(), s.seed());
     }
 
-    private DemoReport measure(Built host, Built dapt, Built memory, Built mlp, Path datastoreDir, Path knnDir)
+    private DemoReport measure(Built host, Built dapt, Built daptReplay, Built memory, Built mlp, Path datastoreDir,
+                               Path knnDir)
             throws IOException {
         RuntimeOptions runtime = RuntimeOptions.defaults().withThreads(config.threads()).withContextSize(config.ctx());
         List<Double> lambdas = config.lambdas();
@@ -544,6 +573,12 @@ public final class DemoPipeline {
         }
         double mlpLambda = choose(rule, mlpSweep);
 
+        DemoReport.Row daptReplayRow;
+        try (HostModel d = HostModel.open(daptReplay.path(), runtime)) {
+            daptReplayRow = new DemoReport.Row(DAPT_REPLAY,
+                    perplexity(d, "DAPT + replay domain test", texts.domainTest(), List.of()).hostPpl(),
+                    perplexity(d, "DAPT + replay general test", texts.generalTest(), List.of()).hostPpl());
+        }
         DemoReport.Row daptRow;
         Map<String, String> daptText = new LinkedHashMap<>();
         Map<String, String> daptGreedy = new LinkedHashMap<>();
@@ -580,6 +615,7 @@ public final class DemoPipeline {
                     baselines.bigram(),
                     new DemoReport.Row(HOST_BIGRAM, bigramChosen.domainTest(), bigramChosen.generalTest(), bigramLambda),
                     daptRow,
+                    daptReplayRow,
                     new DemoReport.Row(KNN_LM, knnChosen.domainTest(), knnChosen.generalTest(), knnLambda),
                     new DemoReport.Row(MEMORY, chosen.domainTest(), chosen.generalTest(), lambda),
                     new DemoReport.Row(MLP_MEMORY, mlpChosen.domainTest(), mlpChosen.generalTest(), mlpLambda));
@@ -589,7 +625,7 @@ public final class DemoPipeline {
             StoppedException.check(stop, () -> "in evaluate, before the plot (evaluate restarts)");
             LambdaSweepPlot.write(work.resolve("lambda-sweep.png"), sweep, knnSweep, hostValid,
                     new DemoReport.Row(HOST, dt.hostPpl(), gt.hostPpl()), List.of(baselines.unigram(),
-                            baselines.bigram(), daptRow), rule, lambda);
+                            baselines.bigram(), daptRow, daptReplayRow), rule, lambda);
             List<DemoReport.Continuation> continuations = new ArrayList<>();
             for (String prompt : config.prompts()) {
                 StoppedException.check(stop, () -> "in evaluate, before a continuation (evaluate restarts)");

@@ -54,6 +54,26 @@ public record KnnWindow(int[] tokens, int[] scored, int[] offsets, int[] ids, fl
         return new KnnWindow(tokens, scored, new int[scored.length + 1], new int[0], new float[0]);
     }
 
+    /**
+     * A window scored at every position whose target distribution is the next token itself (probability 1): its
+     * KL term equals its cross-entropy, so β·KL + (1-β)·CE is cross-entropy there. Replayed text
+     * ({@link ReplayWindows}) enters a kNN-target run this way.
+     */
+    public static KnnWindow labelTargets(int[] tokens) {
+        int n = tokens.length - 1;
+        int[] scored = new int[n];
+        int[] offsets = new int[n + 1];
+        int[] ids = new int[n];
+        float[] probs = new float[n];
+        for (int i = 0; i < n; i++) {
+            scored[i] = i;
+            offsets[i + 1] = i + 1;
+            ids[i] = tokens[i + 1];
+            probs[i] = 1f;
+        }
+        return new KnnWindow(tokens, scored, offsets, ids, probs);
+    }
+
     public boolean hasKnnTargets() {
         return ids.length > 0;
     }

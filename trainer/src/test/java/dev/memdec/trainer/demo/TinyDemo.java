@@ -21,7 +21,7 @@ final class TinyDemo {
     }
 
     static DemoConfig config() {
-        return new DemoConfig("tiny", GENERAL, DOMAIN, 300, "1x32x2", 32, 1, 4, 0, 1, 4, 1, 1, 1e-2f, 3e-3f, 0.5f, 16, 16,
+        return new DemoConfig("tiny", GENERAL, DOMAIN, 300, "1x32x2", 32, 1, 4, 0, 1, 4, 0.5, 1, 1, 1e-2f, 3e-3f, 0.5f, 16, 16,
                 DemoConfig.LAMBDAS, LambdaRule.DEFAULT, List.of("And the LORD"), 4, 1, 42);
     }
 

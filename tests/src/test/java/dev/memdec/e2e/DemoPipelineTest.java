@@ -51,6 +51,11 @@ class DemoPipelineTest {
                 "host + kNN-LM " + knn.domainPpl() + " should beat the host " + host.domainPpl() + " on held-out domain text");
         assertTrue(dapt.domainPpl() < host.domainPpl(),
                 "the DAPT host " + dapt.domainPpl() + " should beat the host " + host.domainPpl() + " on held-out domain text");
+        DemoReport.Row daptReplay = first.row(DemoPipeline.DAPT_REPLAY);
+        assertTrue(daptReplay.domainPpl() < host.domainPpl(), "the DAPT host with replay " + daptReplay.domainPpl()
+                + " should beat the host " + host.domainPpl() + " on held-out domain text");
+        assertTrue(daptReplay.generalPpl() < dapt.generalPpl(), "replaying general text should leave DAPT's general "
+                + "perplexity " + daptReplay.generalPpl() + " below plain DAPT's " + dapt.generalPpl());
         assertEquals(0.0, first.lambdaZeroCheck(), 1e-9, "joint perplexity at lambda 0 must equal the host's");
         assertTrue(first.lambda() > 0, "lambda chosen on validation text should give the memory weight, got " + first.lambda());
         double bound = LambdaRule.DEFAULT.maxGeneralRatio() * first.hostValid().generalPpl();

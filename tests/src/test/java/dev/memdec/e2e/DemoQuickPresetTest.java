@@ -45,6 +45,9 @@ class DemoQuickPresetTest {
                 + " must beat host + domain bigram " + hostBigram.domainPpl() + " on domain text");
         assertTrue(memory.domainPpl() < knn.domainPpl(), "host + memory " + memory.domainPpl()
                 + " must beat host + kNN-LM " + knn.domainPpl() + " on domain text");
+        DemoReport.Row dapt = report.row(DemoPipeline.DAPT);
+        assertTrue(memory.domainPpl() <= 1.05 * dapt.domainPpl(), "host + memory " + memory.domainPpl()
+                + " must be within 1.05x of the DAPT host " + dapt.domainPpl() + " on domain text");
         DemoReport.Row mlp = report.row(DemoPipeline.MLP_MEMORY);
         assertTrue(mlp.domainPpl() < host.domainPpl(), "host + MLP memory " + mlp.domainPpl()
                 + " must beat the host " + host.domainPpl() + " on domain text");

@@ -20,8 +20,8 @@ import java.util.List;
  * @param memoryEpochs   memory training passes over the domain datastore's windows; also the DAPT host's passes
  *                       over the domain training text (the same budget, with the same batch and learning rate)
  * @param batch          windows per optimizer step
- * @param replay         general-text windows replayed per domain window in the memory's training (0: domain only); the
- *                       replayed windows are scored with cross-entropy. The "DAPT + replay" baseline gets the same
+ * @param replay         general-text windows replayed per domain window in the memory's training (0: domain only), scored
+ *                       with cross-entropy; the "DAPT host + replay" baseline is fine-tuned with the same interleaving
  * @param mlpBlocks      residual blocks of the MLP memory (trained with the memory's batch and learning rate)
  * @param mlpEpochs      the MLP memory's passes over the datastore's windows (it starts from random weights, and a pass
  *                       costs a fraction of the Memory Decoder's)

@@ -28,10 +28,6 @@ public final class ReplayWindows implements TrainingWindows {
         if (!(ratio >= 0) || Double.isInfinite(ratio)) {
             throw new IllegalArgumentException("replay ratio must be a finite value >= 0, got " + ratio);
         }
-        if (domain.vocab() != general.vocab()) {
-            throw new IllegalArgumentException("replay: the general windows' vocabulary (" + general.vocab()
-                    + ") differs from the domain windows' (" + domain.vocab() + ")");
-        }
         this.domain = domain;
         this.general = general;
         this.replayed = (int) Math.min(general.size(), Math.round(ratio * domain.size()));
@@ -71,7 +67,7 @@ public final class ReplayWindows implements TrainingWindows {
 
     @Override
     public int vocab() {
-        return domain.vocab();
+        return Math.max(domain.vocab(), general.vocab());
     }
 
     @Override

@@ -117,7 +117,8 @@ public final class DistillationLoss {
         g.muli(invN);                                                          // ∂L/∂z [N, V]
         NDArray gradHidden = g.matMul(w);                                      // [N, width]
         NDArray gradHead = g.transpose().matMul(h);                            // [V, width]
-        NDArray surrogate = hidden.mul(gradHidden).sum().add(head.mul(gradHead).sum());
+        // Σ hidden ⊙ ∂L/∂hidden + Σ head ⊙ ∂L/∂head, as dot products of the flattened tensors: one pass, no product buffer
+        NDArray surrogate = hidden.reshape(-1).dot(gradHidden.reshape(-1)).add(head.reshape(-1).dot(gradHead.reshape(-1)));
         return new Terms(total, kl, ce, surrogate);
     }
 

@@ -260,12 +260,15 @@ public final class HostModel implements AutoCloseable {
         return memory != null || mlp != null;
     }
 
-    /** The vocabulary both distributions are sliced to (reference-spec §7.4). */
+    /**
+     * The vocabulary both distributions are sliced to (reference-spec §7.4: the tokenizer's length): the real tokens
+     * both share, so padding rows of either side (a family's larger output sizes) never enter a mixed distribution.
+     */
     private int sharedVocab() {
         if (memory != null) {
-            return Math.min(vocabSize(), memory.tokenizer().vocabSize());
+            return Math.min(tokenizer.realVocabSize(), memory.tokenizer().realVocabSize());
         }
-        return mlp != null ? Math.min(vocabSize(), mlp.config().vocab()) : vocabSize();
+        return mlp != null ? Math.min(tokenizer.realVocabSize(), mlp.config().vocab()) : vocabSize();
     }
 
     /** Tokenizes as the host does for a prompt: with BOS where the model asks for one, special text as text. */

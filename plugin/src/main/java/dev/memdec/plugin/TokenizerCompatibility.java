@@ -9,7 +9,8 @@ import java.util.List;
  *
  * <p>The rule is llama.cpp's for a speculative-decoding draft model ({@code common_speculative_are_compatible}):
  * same vocabulary type, same BOS/EOS ids and add-BOS/add-EOS flags, vocabulary sizes within
- * {@value #MAX_VOCAB_SIZE_DIFFERENCE} of each other (padding rows), and equal token texts from id
+ * {@value #MAX_VOCAB_SIZE_DIFFERENCE} of each other (memdec counts only real tokens: the trailing
+ * {@link dev.memdec.converter.tokenizer.PaddingRows padding rows} of a family's larger sizes never count), and equal token texts from id
  * {@value #FIRST_CHECKED_TOKEN} up to the smaller size. memdec adds one check: when both sides carry a canonical
  * tokenizer hash ({@value TokenizerFacts#SHA256_KEY}), the hashes must match too (it also covers merges).
  */
@@ -42,10 +43,11 @@ public final class TokenizerCompatibility {
         if (host.addEos() != memory.addEos()) {
             out.add("add_eos: host " + host.addEos() + ", memory " + memory.addEos());
         }
-        int sizeDifference = Math.abs(host.vocabSize() - memory.vocabSize());
+        // llama.cpp's size rule, on the real tokens: padding rows alone never make two vocabularies differ
+        int sizeDifference = Math.abs(host.realVocabSize() - memory.realVocabSize());
         if (sizeDifference > MAX_VOCAB_SIZE_DIFFERENCE) {
-            out.add("vocabulary size: host " + host.vocabSize() + ", memory " + memory.vocabSize()
-                    + " (at most " + MAX_VOCAB_SIZE_DIFFERENCE + " apart)");
+            out.add("vocabulary size: host " + sizeText(host) + ", memory " + sizeText(memory)
+                    + " (at most " + MAX_VOCAB_SIZE_DIFFERENCE + " apart, padding rows not counted)");
         }
         int shared = Math.min(host.vocabSize(), memory.vocabSize());
         List<String> tokenDiffs = new ArrayList<>();
@@ -76,6 +78,11 @@ public final class TokenizerCompatibility {
             throw new IncompatibleMemoryException("memory " + memory.source() + " does not share the tokenizer of host "
                     + host.source() + ": " + String.join("; ", diffs));
         }
+    }
+
+    private static String sizeText(TokenizerFacts f) {
+        int padding = f.vocabSize() - f.realVocabSize();
+        return f.realVocabSize() + (padding == 0 ? "" : " (+" + padding + " padding rows)");
     }
 
     private static String quote(String token) {

@@ -1,5 +1,6 @@
 package dev.memdec.plugin;
 
+import dev.memdec.converter.tokenizer.PaddingRows;
 import dev.memdec.natives.llama.Vocab;
 import java.util.List;
 import java.util.Objects;
@@ -45,8 +46,16 @@ public record TokenizerFacts(String source, String vocabType, int bos, int eos, 
                 vocab.addsBos(), file.addEos(), file.tokens(), file.sha256());
     }
 
-    /** Number of tokens. */
+    /** Number of tokens (llama.cpp's n_vocab, the model's output rows). */
     public int vocabSize() {
         return tokens.size();
+    }
+
+    /**
+     * Number of real tokens: {@link #vocabSize()} less the trailing {@link PaddingRows padding rows} llama.cpp's
+     * converter adds up to the output rows (the tokenizer's length, to which the reference slices logits).
+     */
+    public int realVocabSize() {
+        return PaddingRows.realSize(tokens);
     }
 }

@@ -167,7 +167,8 @@ public record BpeVocabulary(String model, String pre, List<String> tokens, int[]
      *
      * <p>Hashed bytes, in order (all integers little-endian int32, every string as its UTF-8 byte length as
      * int32 followed by the UTF-8 bytes): the string {@code "memdec-bpe-vocabulary-v1"}, {@code model},
-     * {@code pre}, the token count, each token, each token type, the merge count, each merge, {@code bos},
+     * {@code pre}, the token count, each token, each token type (of the real tokens only: trailing
+     * {@link PaddingRows padding rows} are left out, so vocabularies that differ only in padding hash alike), the merge count, each merge, {@code bos},
      * {@code eos}, and the padding id (-1 if none). {@code addBos} is deliberately not part of it: it is a
      * calling convention, not a property of the id space.
      */
@@ -183,10 +184,11 @@ public record BpeVocabulary(String model, String pre, List<String> tokens, int[]
         sink.string("memdec-bpe-vocabulary-v1");
         sink.string(model);
         sink.string(pre);
-        sink.int32(tokens.size());
-        tokens.forEach(sink::string);
-        for (int type : tokenTypes) {
-            sink.int32(type);
+        int real = PaddingRows.realSize(tokens);
+        sink.int32(real);
+        tokens.subList(0, real).forEach(sink::string);
+        for (int id = 0; id < real; id++) {
+            sink.int32(tokenTypes[id]);
         }
         sink.int32(merges.size());
         merges.forEach(sink::string);

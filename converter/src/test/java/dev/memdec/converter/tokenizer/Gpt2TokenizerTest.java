@@ -114,6 +114,38 @@ class Gpt2TokenizerTest {
         assertNotEquals(sha, otherPre.sha256());
     }
 
+    /** GPT-2's vocabulary padded up to {@code rows} the way llama.cpp's converter pads Qwen's ([PAD<id>], UNUSED). */
+    private static BpeVocabulary padded(int rows) {
+        List<String> tokens = new ArrayList<>(VOCAB.tokens());
+        int[] types = java.util.Arrays.copyOf(VOCAB.tokenTypes(), rows);
+        for (int id = tokens.size(); id < rows; id++) {
+            tokens.add(PaddingRows.name(id));
+            types[id] = 5;
+        }
+        return new BpeVocabulary(VOCAB.model(), VOCAB.pre(), tokens, types, VOCAB.merges(), VOCAB.bos(), VOCAB.eos(),
+                VOCAB.pad(), false);
+    }
+
+    @Test
+    void paddingRowsDoNotChangeTheHash() {
+        BpeVocabulary small = padded(50_304);
+        BpeVocabulary large = padded(50_432);
+        assertEquals(50_257, PaddingRows.realSize(small.tokens()));
+        assertEquals(50_257, PaddingRows.realSize(large.tokens()));
+        assertEquals(PINNED_GPT2_SHA256, small.sha256(), "padding rows are not tokens");
+        assertEquals(PINNED_GPT2_SHA256, large.sha256());
+        // a real token where the other has a padding row is a different vocabulary
+        List<String> extra = new ArrayList<>(large.tokens());
+        extra.set(50_257, "<|extra|>");
+        BpeVocabulary withExtra = new BpeVocabulary(VOCAB.model(), VOCAB.pre(), extra, large.tokenTypes(), VOCAB.merges(),
+                VOCAB.bos(), VOCAB.eos(), VOCAB.pad(), false);
+        assertEquals(50_258, PaddingRows.realSize(withExtra.tokens()));
+        assertNotEquals(PINNED_GPT2_SHA256, withExtra.sha256());
+        // only [PAD<own id>] is padding, and only in the trailing run
+        assertEquals(3, PaddingRows.realSize(List.of("a", "[PAD0]", "[PAD5]", "[PAD3]", "[PAD4]")));
+        assertEquals(0, PaddingRows.realSize(List.of("[PAD0]")));
+    }
+
     @Test
     void rejectsMalformedVocabularies() {
         IllegalArgumentException dup = assertThrows(IllegalArgumentException.class, () -> new BpeVocabulary("gpt2",

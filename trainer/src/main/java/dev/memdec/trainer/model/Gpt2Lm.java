@@ -143,7 +143,12 @@ public final class Gpt2Lm implements CausalLm {
     }
 
     @Override
-    public NDArray forward(NDArray tokens) {
+    public NDArray outputWeight() {
+        return param(Gpt2Tensors.TOKEN_EMBD);
+    }
+
+    @Override
+    public NDArray hidden(NDArray tokens) {
         ModelTensors.checkTokens(tokens, config.ctx());
         NDManager m = tokens.getManager();
         long seq = tokens.getShape().get(1);
@@ -153,8 +158,7 @@ public final class Gpt2Lm implements CausalLm {
         for (int l = 0; l < config.layers(); l++) {
             x = block(x, l, mask);
         }
-        x = layerNorm(x, "output_norm");
-        return Linear.linear(x, param(Gpt2Tensors.TOKEN_EMBD)).singletonOrThrow();
+        return layerNorm(x, "output_norm");
     }
 
     private NDArray block(NDArray x, int layer, NDArray mask) {

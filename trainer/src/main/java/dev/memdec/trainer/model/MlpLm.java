@@ -134,17 +134,25 @@ public final class MlpLm implements TrainableModel {
 
     /** The memory reads one hidden state per scored position: {@code keys} are required, tokens unused. */
     @Override
-    public NDArray scoredLogits(NDArray tokens, NDArray rows, NDArray keys) {
+    public NDArray scoredHidden(NDArray tokens, NDArray rows, NDArray keys) {
         if (keys == null) {
             throw new IllegalArgumentException("an MLP memory needs the host's hidden states: these windows carry no keys");
         }
-        return forward(keys);
+        return hidden(keys);
     }
 
-    /**
-     * Logits [N, vocab] for host hidden states [N, host width]. Intermediates live in the manager of {@code keys}.
-     */
+    @Override
+    public NDArray outputWeight() {
+        return parameters.get(MlpMemoryTensors.OUTPUT);
+    }
+
+    /** Logits [N, vocab] for host hidden states [N, host width]. Intermediates live in the manager of {@code keys}. */
     public NDArray forward(NDArray keys) {
+        return linear(hidden(keys), MlpMemoryTensors.OUTPUT, null);
+    }
+
+    /** The final hidden states [N, width] (after the output norm) for host hidden states [N, host width]. */
+    private NDArray hidden(NDArray keys) {
         Shape in = keys.getShape();
         if (in.dimension() != 2 || in.get(1) != config.inputWidth()) {
             throw new IllegalArgumentException("keys: expected shape [n, " + config.inputWidth() + "], got " + in);
@@ -167,8 +175,7 @@ public final class MlpLm implements TrainableModel {
             }
             x = x.add(f);
         }
-        x = norm(x, MlpMemoryTensors.OUTPUT_NORM, gpt2 ? MlpMemoryTensors.OUTPUT_NORM_BIAS : null);
-        return linear(x, MlpMemoryTensors.OUTPUT, null);
+        return norm(x, MlpMemoryTensors.OUTPUT_NORM, gpt2 ? MlpMemoryTensors.OUTPUT_NORM_BIAS : null);
     }
 
     private NDArray linear(NDArray x, String weight, String bias) {

@@ -1,6 +1,7 @@
 package dev.memdec.trainer.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.core.Linear;
 import java.util.Map;
 
 /**
@@ -18,14 +19,23 @@ public interface TrainableModel extends AutoCloseable {
     Map<String, NDArray> parameters();
 
     /**
-     * Next-token logits [N, vocab] at a batch's scored positions, in its row order. Intermediates live in the
-     * manager of {@code tokens}.
+     * The final hidden states [N, width] at a batch's scored positions, in its row order: what the bias-free output
+     * head {@link #outputWeight()} turns into logits. Intermediates live in the manager of {@code tokens} (of
+     * {@code keys} for a model that reads no tokens).
      *
      * @param tokens INT64 [B, T] token ids
      * @param rows   INT64 [N] flat index b·T + t of each scored position
      * @param keys   FLOAT32 [N, width] the host's hidden state at each scored position, or null when the batch has none
      */
-    NDArray scoredLogits(NDArray tokens, NDArray rows, NDArray keys);
+    NDArray scoredHidden(NDArray tokens, NDArray rows, NDArray keys);
+
+    /** The output head [vocab, width], a parameter (for a tied model the token embedding). */
+    NDArray outputWeight();
+
+    /** Next-token logits [N, vocab] at a batch's scored positions, in its row order: the head on {@link #scoredHidden}. */
+    default NDArray scoredLogits(NDArray tokens, NDArray rows, NDArray keys) {
+        return Linear.linear(scoredHidden(tokens, rows, keys), outputWeight()).singletonOrThrow();
+    }
 
     /** The current values of tensor {@code name} in PyTorch row-major order. */
     default float[] values(String name) {

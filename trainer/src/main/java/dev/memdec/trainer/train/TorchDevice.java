@@ -5,10 +5,10 @@ import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 
 /**
- * The device of {@code --device cpu|gpu}. The build bundles the CPU libtorch (pytorch-native-cpu), so "gpu" works
- * only where DJL was pointed at a CUDA libtorch 2.7.1 ({@code PYTORCH_LIBRARY_PATH}, {@code PYTORCH_VERSION=2.7.1},
- * {@code PYTORCH_FLAVOR=cu128}; pytorch-jni already carries the cu128 JNI library) and a GPU is visible. Every
- * tensor of a run lives in managers below the base manager made for this device.
+ * The device of {@code --device cpu|gpu}. The default build bundles the CPU libtorch (pytorch-native-cpu 2.7.1);
+ * "gpu" needs the CUDA build, which the Maven profile {@code cu124} bundles instead (PyTorch 2.5.1 for CUDA 12.4,
+ * DJL 0.33.0; {@code MEMDEC_TORCH=cu124 ./memdec ...} builds with it), and a visible GPU. Every tensor of a run lives
+ * in managers below the base manager made for this device.
  */
 public final class TorchDevice {
 
@@ -28,12 +28,13 @@ public final class TorchDevice {
                 Engine engine = Engine.getEngine("PyTorch");
                 if (!engine.hasCapability(StandardCapabilities.CUDA)) {
                     throw new IllegalArgumentException("--device gpu: the PyTorch " + engine.getVersion()
-                            + " engine in use is a CPU build without CUDA. Point DJL at libtorch 2.7.1 for CUDA 12.8: "
-                            + "PYTORCH_LIBRARY_PATH=<its lib directory> PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cu128");
+                            + " engine in use is a CPU build without CUDA; build with the CUDA one: "
+                            + "MEMDEC_TORCH=cu124 ./memdec ... (Maven profile -Pcu124)");
                 }
                 if (engine.getGpuCount() < 1) {
                     throw new IllegalArgumentException("--device gpu: the CUDA build of PyTorch " + engine.getVersion()
-                            + " sees no GPU (check the driver with nvidia-smi and CUDA_VISIBLE_DEVICES)");
+                            + " sees no GPU on this machine (check the driver with nvidia-smi and CUDA_VISIBLE_DEVICES), "
+                            + "or train with --device cpu");
                 }
                 yield Device.gpu();
             }

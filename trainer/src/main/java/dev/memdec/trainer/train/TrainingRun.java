@@ -234,13 +234,13 @@ public final class TrainingRun {
             Batch batch = Batch.pack(stepManager, windows, indices, shape.vocab(), options.beta() > 0);
             DistillationLoss.Terms terms;
             try (GradientCollector collector = stepManager.getEngine().newGradientCollector()) {
-                terms = DistillationLoss.computeScored(model.scoredLogits(batch.tokens(), batch.rows(), batch.keys()),
-                        batch, options.beta());
+                terms = DistillationLoss.computeFused(model.scoredHidden(batch.tokens(), batch.rows(), batch.keys()),
+                        model.outputWeight(), batch, options.beta());
                 float loss = terms.totalValue();
                 if (!Float.isFinite(loss)) {
                     throw diverged("loss is " + loss, step, first, last, lastCheckpoint);
                 }
-                collector.backward(terms.total());
+                collector.backward(terms.backward());
             }
             double gradNorm = optimizer.gradientNorm();
             if (!Double.isFinite(gradNorm)) {

@@ -87,7 +87,12 @@ public final class RopeLm implements CausalLm {
     }
 
     @Override
-    public NDArray forward(NDArray tokens) {
+    public NDArray outputWeight() {
+        return param(shape.tiedOutput() ? DecoderTensors.TOKEN_EMBD : DecoderTensors.OUTPUT);
+    }
+
+    @Override
+    public NDArray hidden(NDArray tokens) {
         ModelTensors.checkTokens(tokens, shape.ctx());
         NDManager m = tokens.getManager();
         long seq = tokens.getShape().get(1);
@@ -102,8 +107,7 @@ public final class RopeLm implements CausalLm {
         for (int l = 0; l < shape.layers(); l++) {
             x = block(x, l, mask, cosT, sinT);
         }
-        x = rmsNorm(x, param(DecoderTensors.OUTPUT_NORM));
-        return Linear.linear(x, param(shape.tiedOutput() ? DecoderTensors.TOKEN_EMBD : DecoderTensors.OUTPUT)).singletonOrThrow();
+        return rmsNorm(x, param(DecoderTensors.OUTPUT_NORM));
     }
 
     private NDArray block(NDArray x, int l, NDArray mask, NDArray cosT, NDArray sinT) {

@@ -7,6 +7,8 @@ import dev.memdec.plugin.bench.PeakRss;
 import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import dev.memdec.plugin.mlp.MlpMemory;
+import dev.memdec.plugin.retrieval.KnnDistribution;
+import dev.memdec.plugin.retrieval.KnnRetriever;
 import java.util.Arrays;
 import java.util.Random;
 

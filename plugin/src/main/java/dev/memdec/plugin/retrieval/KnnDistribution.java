@@ -1,5 +1,6 @@
 package dev.memdec.plugin.retrieval;
 
+import dev.memdec.converter.eval.LogSpace;
 import java.util.Arrays;
 
 /**
@@ -41,16 +42,7 @@ public record KnnDistribution(int[] tokens, double[] probs) {
      * log p_kNN.
      */
     public static double mixedLogProb(double hostLogProb, double knnLogProb, double lambda) {
-        if (lambda == 0) {
-            return hostLogProb;
-        }
-        if (lambda == 1) {
-            return knnLogProb;
-        }
-        double a = Math.log1p(-lambda) + hostLogProb;
-        double b = Math.log(lambda) + knnLogProb;
-        double max = Math.max(a, b);
-        return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
+        return LogSpace.mix(hostLogProb, knnLogProb, lambda);
     }
 
     @Override

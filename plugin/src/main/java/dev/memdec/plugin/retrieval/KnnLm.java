@@ -1,6 +1,6 @@
 package dev.memdec.plugin.retrieval;
 
-import dev.memdec.converter.eval.SlidingWindowPerplexity;
+import dev.memdec.converter.eval.LogSpace;
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.natives.faiss.FaissIndex;
 import dev.memdec.natives.faiss.Neighbours;
@@ -218,7 +218,7 @@ public final class KnnLm implements KnnRetriever {
                         for (int i = 0; i < n; i++) {
                             int target = tokens[w.firstScored() + i];
                             context.copyLogits(w.firstScored() - 1 + i - w.begin(), logits);
-                            hostLogProb[row] = SlidingWindowPerplexity.logSoftmax(logits, target);
+                            hostLogProb[row] = LogSpace.logSoftmax(logits, target);
                             knnProb[row] = p.get(i).probability(target);
                             row++;
                         }

@@ -1,9 +1,7 @@
 package dev.memdec.plugin.retrieval;
 
-import com.google.gson.JsonParseException;
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.converter.io.AtomicFiles;
-import dev.memdec.converter.io.TextFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -69,21 +67,15 @@ public final class Datastore implements AutoCloseable {
                     ? " (the datastore build there is unfinished; run it again to resume)" : "";
             throw new IOException(manifestFile + ": not found; " + dir + " is not a finished datastore" + hint, e);
         }
-        DatastoreManifest m;
-        try {
-            m = DatastoreWriter.GSON.fromJson(TextFiles.decodeUtf8(manifestFile.toString(), raw),
-                    DatastoreManifest.class);
-        } catch (RuntimeException e) {   // Gson's JsonParseException, or a record constructor rejecting a field
-            Throwable cause = e.getCause() != null && !(e instanceof JsonParseException) ? e.getCause() : e;
-            throw new IOException(manifestFile + ": malformed manifest: " + cause.getMessage(), e);
-        }
+        DatastoreManifest m = RetrievalFile.parseManifest(manifestFile, raw, DatastoreManifest.class);
         validate(manifestFile, m);
         int d = m.spec().dimension();
         Arena arena = Arena.ofShared();
         try {
             // sizes first: the windows over 'streamLengths' are only counted once the tokens file is known to hold them
-            MemorySegment k = map(dir, m.keys(), bytes(manifestFile, m.count(), (long) d * 2), "count × dimension × 2", arena);
-            MemorySegment v = map(dir, m.values(), bytes(manifestFile, m.count(), 4), "count × 4", arena);
+            MemorySegment k = map(dir, m, m.keys(), bytes(manifestFile, m.count(), (long) d * 2), "count × dimension × 2",
+                    arena);
+            MemorySegment v = map(dir, m, m.values(), bytes(manifestFile, m.count(), 4), "count × 4", arena);
             long tokens = 0;
             for (Integer length : m.streamLengths()) {
                 if (length == null || length < 0) {
@@ -92,7 +84,7 @@ public final class Datastore implements AutoCloseable {
                 }
                 tokens += length;
             }
-            MemorySegment t = map(dir, m.tokens(), tokens * 4, "sum of streamLengths × 4", arena);
+            MemorySegment t = map(dir, m, m.tokens(), tokens * 4, "sum of streamLengths × 4", arena);
             checkScoredCount(manifestFile, m);
             checkNonNegative(dir.resolve(m.values().file()), v, "value");
             checkNonNegative(dir.resolve(m.tokens().file()), t, "token");
@@ -110,7 +102,11 @@ public final class Datastore implements AutoCloseable {
         }
         if (m.version() != DatastoreManifest.VERSION) {
             throw new IOException(file + ": field 'version' is " + m.version() + ", this build reads version "
-                    + DatastoreManifest.VERSION);
+                    + DatastoreManifest.VERSION + (m.version() < DatastoreManifest.VERSION
+                    ? " (version 1 had headerless data files); " + RetrievalFile.REBUILD_DATASTORE : ""));
+        }
+        if (m.id() == null || !m.id().matches("[0-9a-f]{32}")) {
+            throw new IOException(file + ": field 'id' must be 32 lower-case hex digits, got " + m.id());
         }
         if (m.spec() == null || m.keys() == null || m.values() == null || m.tokens() == null || m.streamLengths() == null) {
             throw new IOException(file + ": fields 'spec', 'keys', 'values', 'tokens' and 'streamLengths' are required");
@@ -158,19 +154,23 @@ public final class Datastore implements AutoCloseable {
         }
     }
 
-    private static MemorySegment map(Path dir, FileChecksum sum, long expected, String rule, Arena arena)
-            throws IOException {
+    /** Checks the file's header against the manifest's id and maps the data after it. */
+    private static MemorySegment map(Path dir, DatastoreManifest m, FileChecksum sum, long expected, String rule,
+                                     Arena arena) throws IOException {
         Path file = dir.resolve(sum.file());
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": datastore data file missing");
         }
+        RetrievalFile.checkHeader(file, sum.file(), m.id(), m.id(), DatastoreManifest.FILE + " field 'id'",
+                RetrievalFile.REBUILD_DATASTORE);
         long size = Files.size(file);
-        if (size != expected || size != sum.bytes()) {
-            throw new IOException(file + ": " + size + " bytes, expected " + expected + " (" + rule
-                    + " from the manifest; manifest 'bytes' says " + sum.bytes() + ")");
+        long want = RetrievalFile.HEADER_BYTES + expected;
+        if (size != want || size != sum.bytes()) {
+            throw new IOException(file + ": " + size + " bytes, expected " + want + " (a " + RetrievalFile.HEADER_BYTES
+                    + "-byte header and " + rule + " from the manifest; manifest 'bytes' says " + sum.bytes() + ")");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            return ch.map(FileChannel.MapMode.READ_ONLY, RetrievalFile.HEADER_BYTES, expected, arena);
         }
     }
 
@@ -196,6 +196,11 @@ public final class Datastore implements AutoCloseable {
 
     public DatastoreManifest manifest() {
         return manifest;
+    }
+
+    /** The datastore's id (32 hex digits, from its spec), in the header of every file it and its kNN directories hold. */
+    public String id() {
+        return manifest.id();
     }
 
     /** SHA-256 of the {@code datastore.json} bytes: identifies this datastore in files derived from it. */

@@ -1,7 +1,5 @@
 package dev.memdec.plugin.retrieval;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.memdec.converter.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,7 +16,6 @@ import java.util.List;
  */
 public final class DatastoreWriter implements AutoCloseable {
 
-    static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private static final int KEYS = 0;
     private static final int VALUES = 1;
     private static final int TOKENS = 2;
@@ -45,9 +42,10 @@ public final class DatastoreWriter implements AutoCloseable {
             throw new IllegalArgumentException(dir + " already holds a finished datastore ("
                     + DatastoreManifest.FILE + "); choose another output directory or delete it");
         }
+        String id = RetrievalFile.idOf(RetrievalFile.GSON.toJson(spec));
         ResumableOutput out = ResumableOutput.open(dir,
                 List.of(DatastoreManifest.KEYS_FILE, DatastoreManifest.VALUES_FILE, DatastoreManifest.TOKENS_FILE),
-                GSON.toJsonTree(spec));
+                RetrievalFile.GSON.toJsonTree(spec), id, id);
         long keyRows = out.bytes(KEYS) / (2L * spec.dimension());
         if (out.bytes(KEYS) != keyRows * 2L * spec.dimension() || out.bytes(VALUES) != keyRows * 4L) {
             out.close();
@@ -129,8 +127,8 @@ public final class DatastoreWriter implements AutoCloseable {
         long count = count();
         List<FileChecksum> sums = out.finish();
         DatastoreManifest manifest = new DatastoreManifest(DatastoreManifest.FORMAT, DatastoreManifest.VERSION,
-                spec, count, sums.get(KEYS), sums.get(VALUES), streamLengths, sums.get(TOKENS));
-        AtomicFiles.write(dir.resolve(DatastoreManifest.FILE), GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8));
+                spec, count, sums.get(KEYS), sums.get(VALUES), streamLengths, sums.get(TOKENS), out.id());
+        AtomicFiles.write(dir.resolve(DatastoreManifest.FILE), RetrievalFile.GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8));
         out.complete();
         return manifest;
     }

@@ -1,7 +1,5 @@
 package dev.memdec.plugin.retrieval;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.memdec.converter.io.AtomicFiles;
 import dev.memdec.natives.faiss.FaissIndex;
@@ -31,7 +29,6 @@ import java.util.function.LongConsumer;
  */
 public final class KnnBuilder {
 
-    static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private static final System.Logger LOG = System.getLogger(KnnBuilder.class.getName());
     private static final long TRAIN_SEED = 42;
     /** Keys added to the index per native call: bounds the on-heap staging buffer. */
@@ -96,17 +93,20 @@ public final class KnnBuilder {
         IndexPlan plan = IndexPlan.choose(config.index(), count, datastore.dimension(), config.trainSize());
         int nprobe = plan.type() == IndexType.IVFPQ ? config.nprobe() : 0;
 
-        JsonObject job = GSON.toJsonTree(config).getAsJsonObject();
+        JsonObject job = RetrievalFile.GSON.toJsonTree(config).getAsJsonObject();
         job.addProperty("datastore", datastore.manifestSha256());
         job.addProperty("factory", plan.factory());
+        // the run's id: the datastore and every setting that shapes the output (the chunk size does not)
+        String id = RetrievalFile.idOf(datastore.id() + RetrievalFile.GSON.toJson(job));
         job.addProperty("chunkRows", chunkRows);
         List<String> names = List.of(KnnManifest.OFFSETS, KnnManifest.TOKENS, KnnManifest.probsFile(config.probType()),
                 KnnManifest.LABELS);
         Path indexFile = out.resolve(KnnManifest.INDEX_FILE);
-        try (ResumableOutput output = ResumableOutput.open(out, names, job);
-             FaissIndex index = output.resumed() ? readIndex(indexFile, datastore) : buildIndex(datastore, plan)) {
+        try (ResumableOutput output = ResumableOutput.open(out, names, job, datastore.id(), id);
+             FaissIndex index = output.resumed() ? readIndex(indexFile, datastore, output.id())
+                     : buildIndex(datastore, plan)) {
             if (!output.resumed()) {
-                index.write(indexFile);
+                RetrievalFile.writeIndex(index, indexFile, datastore.id(), output.id());
                 output.write(OFFSETS, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 0));
                 output.checkpoint(0);
             } else {
@@ -132,12 +132,13 @@ public final class KnnBuilder {
             List<FileChecksum> sums = output.finish();
             KnnManifest manifest = new KnnManifest(KnnManifest.FORMAT, KnnManifest.VERSION, count, config.k(),
                     neighbours, config.temperature(), config.threshold(), config.probType(), vocab,
-                    sums.get(TOKENS).bytes() / 4,
+                    output.bytes(TOKENS) / 4,
                     new KnnManifest.IndexInfo(plan.type(), FaissIndex.normalizeFactory(plan.factory()), nprobe,
                             plan.trainSize(), KnnManifest.INDEX_FILE, Files.size(indexFile), AtomicFiles.sha256(indexFile)),
                     new KnnManifest.DatastoreRef(datastore.manifestSha256(), count, datastore.dimension(),
-                            KnnManifest.DatastoreRef.pathFrom(out, datastore.directory())), sums);
-            AtomicFiles.write(out.resolve(KnnManifest.FILE), GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8));
+                            KnnManifest.DatastoreRef.pathFrom(out, datastore.directory()), datastore.id()), sums,
+                    output.id());
+            AtomicFiles.write(out.resolve(KnnManifest.FILE), RetrievalFile.GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8));
             output.complete();
             return manifest;
         }
@@ -182,15 +183,16 @@ public final class KnnBuilder {
         for (long r = 0; r < ds.count(); r++) {
             int v = ds.value(r);
             if (v < 0) {
-                throw new IllegalArgumentException(ds.directory() + "/values.i32: entry " + r + " has negative token id " + v);
+                throw new IllegalArgumentException(ds.directory().resolve(DatastoreManifest.VALUES_FILE) + ": entry " + r + " has negative token id " + v);
             }
             max = Math.max(max, v);
         }
         return max + 1;
     }
 
-    private static FaissIndex readIndex(Path file, Datastore ds) throws IOException {
-        FaissIndex index = FaissIndex.read(file);
+    private static FaissIndex readIndex(Path file, Datastore ds, String runId) throws IOException {
+        FaissIndex index = RetrievalFile.readIndex(file, ds.id(), runId, ResumableOutput.PROGRESS_FILE + " field 'id'",
+                "delete " + file.getParent() + " to start over");
         if (index.dimension() != ds.dimension() || index.size() != ds.count()) {
             String got = "d=" + index.dimension() + ", " + index.size() + " vectors";
             index.close();

@@ -1,7 +1,7 @@
 package dev.memdec.plugin.retrieval;
 
 import dev.memdec.converter.io.AtomicFiles;
-import dev.memdec.converter.io.TextFiles;
+import dev.memdec.natives.faiss.FaissIndex;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -9,7 +9,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
@@ -48,20 +47,21 @@ public final class KnnDistributions implements AutoCloseable {
      */
     public static KnnDistributions open(Path dir) throws IOException {
         Path file = dir.resolve(KnnManifest.FILE);
-        KnnManifest m;
-        try {
-            m = KnnBuilder.GSON.fromJson(TextFiles.readUtf8(file), KnnManifest.class);
-        } catch (NoSuchFileException e) {
-            throw new IOException(file + ": not found; " + dir + " holds no finished kNN distributions", e);
-        } catch (RuntimeException e) {
-            throw new IOException(file + ": malformed manifest: " + e.getMessage(), e);
-        }
+        KnnManifest m = RetrievalFile.readManifest(file, KnnManifest.class,
+                dir + " holds no finished kNN distributions");
         if (m == null || !KnnManifest.FORMAT.equals(m.format()) || m.version() != KnnManifest.VERSION) {
             throw new IOException(file + ": fields 'format'/'version' must be " + KnnManifest.FORMAT + "/"
-                    + KnnManifest.VERSION);
+                    + KnnManifest.VERSION + (m != null && KnnManifest.FORMAT.equals(m.format())
+                    && m.version() < KnnManifest.VERSION ? ", got version " + m.version()
+                    + " (headerless files); " + RetrievalFile.REBUILD_KNN : ""));
         }
         if (m.probType() == null || m.files() == null || m.datastore() == null || m.count() <= 0) {
             throw new IOException(file + ": fields 'probType', 'files', 'datastore' and a positive 'count' are required");
+        }
+        if (m.id() == null || !m.id().matches("[0-9a-f]{32}") || m.datastore().id() == null
+                || !m.datastore().id().matches("[0-9a-f]{32}")) {
+            throw new IOException(file + ": fields 'id' and 'datastore.id' must be 32 lower-case hex digits, got "
+                    + m.id() + " and " + m.datastore().id());
         }
         if (m.entries() < 0 || m.vocabSize() <= 0 || m.datastore().manifestSha256() == null) {
             throw new IOException(file + ": fields 'entries' (>= 0), 'vocabSize' (> 0) and 'datastore.manifestSha256' "
@@ -93,13 +93,17 @@ public final class KnnDistributions implements AutoCloseable {
                 if (!Files.isRegularFile(data)) {
                     throw new IOException(data + ": kNN data file missing");
                 }
+                RetrievalFile.checkHeader(data, sum.file(), m.datastore().id(), m.id(), KnnManifest.FILE
+                        + " field 'id'", RetrievalFile.REBUILD_KNN);
                 long size = Files.size(data);
-                if (size != want || size != sum.bytes()) {
-                    throw new IOException(data + ": " + size + " bytes, expected " + want + " from " + KnnManifest.FILE
-                            + " (count " + m.count() + ", entries " + m.entries() + ")");
+                if (size != RetrievalFile.HEADER_BYTES + want || size != sum.bytes()) {
+                    throw new IOException(data + ": " + size + " bytes, expected " + (RetrievalFile.HEADER_BYTES + want)
+                            + " from " + KnnManifest.FILE + " (a " + RetrievalFile.HEADER_BYTES + "-byte header, count "
+                            + m.count() + ", entries " + m.entries() + ")");
                 }
                 try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ)) {
-                    segments.put(sum.file(), ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
+                    segments.put(sum.file(), ch.map(FileChannel.MapMode.READ_ONLY, RetrievalFile.HEADER_BYTES, want,
+                            arena));
                 }
             }
             if (segments.size() != expected.size()) {
@@ -167,16 +171,57 @@ public final class KnnDistributions implements AutoCloseable {
      * @throws IllegalArgumentException naming the first mismatch
      */
     public void checkAlignment(Datastore datastore) {
+        checkDatastore(datastore);
+        for (long r = 0; r < count(); r++) {
+            if (label(r) != datastore.value(r)) {
+                throw new IllegalArgumentException(dir.resolve(KnnManifest.LABELS) + ": row " + r + " label " + label(r)
+                        + " differs from datastore value " + datastore.value(r) + " (misaligned rows)");
+            }
+        }
+    }
+
+    /**
+     * Checks that these distributions were computed from {@code datastore} (its manifest's hash and its id).
+     *
+     * @throws IllegalArgumentException naming the manifest field that differs
+     */
+    public void checkDatastore(Datastore datastore) {
         if (!manifest.datastore().manifestSha256().equals(datastore.manifestSha256())) {
             throw new IllegalArgumentException(dir.resolve(KnnManifest.FILE) + ": field 'datastore.manifestSha256' is "
                     + manifest.datastore().manifestSha256() + " but " + datastore.directory() + " has "
                     + datastore.manifestSha256() + "; these distributions belong to another datastore");
         }
-        for (long r = 0; r < count(); r++) {
-            if (label(r) != datastore.value(r)) {
-                throw new IllegalArgumentException(dir + "/" + KnnManifest.LABELS + ": row " + r + " label " + label(r)
-                        + " differs from datastore value " + datastore.value(r) + " (misaligned rows)");
+        if (!manifest.datastore().id().equals(datastore.id())) {
+            throw new IllegalArgumentException(dir.resolve(KnnManifest.FILE) + ": field 'datastore.id' is "
+                    + manifest.datastore().id() + " but " + datastore.directory() + " has id " + datastore.id()
+                    + "; these distributions belong to another datastore");
+        }
+    }
+
+    /**
+     * The FAISS index of this directory, built over {@code datastore}: its trailer and checksum are checked, its
+     * size and width must be the datastore's, and an IVF index searches with the build's {@code nprobe}.
+     *
+     * @throws IllegalArgumentException when the index or the datastore belong elsewhere
+     * @throws IOException              naming the index file when it is missing, truncated or corrupted
+     */
+    public FaissIndex openIndex(Datastore datastore) throws IOException {
+        checkDatastore(datastore);
+        Path file = dir.resolve(KnnManifest.INDEX_FILE);
+        FaissIndex index = RetrievalFile.readIndex(file, manifest.datastore().id(), manifest.id(),
+                KnnManifest.FILE + " field 'id'", RetrievalFile.REBUILD_KNN);
+        try {
+            if (index.dimension() != datastore.dimension() || index.size() != datastore.count()) {
+                throw new IllegalArgumentException(file + ": " + index.size() + " vectors of " + index.dimension()
+                        + " dimensions, expected the datastore's " + datastore.count() + " of " + datastore.dimension());
             }
+            if (manifest.index() != null && manifest.index().nprobe() > 0) {
+                index.setNprobe(manifest.index().nprobe());
+            }
+            return index;
+        } catch (RuntimeException e) {
+            index.close();
+            throw e;
         }
     }
 

@@ -16,10 +16,13 @@ public final class KnnLmProvider implements KnnRetrieverProvider {
 
     @Override
     public KnnRetriever retriever(Request r) throws IOException {
-        KnnManifest knn;
-        try (KnnDistributions d = KnnDistributions.open(r.knnDir())) {
-            knn = d.manifest();
+        try (KnnDistributions distributions = KnnDistributions.open(r.knnDir())) {
+            return retriever(r, distributions);
         }
+    }
+
+    private static KnnRetriever retriever(Request r, KnnDistributions distributions) throws IOException {
+        KnnManifest knn = distributions.manifest();
         Path indexFile = r.knnDir().resolve(KnnManifest.INDEX_FILE);
         if (!Files.isRegularFile(indexFile)) {
             throw new IllegalArgumentException("--knn " + r.knnDir() + ": " + KnnManifest.INDEX_FILE + " is missing");
@@ -54,14 +57,7 @@ public final class KnnLmProvider implements KnnRetrieverProvider {
                         + " dimensions (" + DatastoreManifest.FILE + " field 'spec.dimension') but the host " + r.host()
                         + " has embedding_length " + hostDimension + "; build the datastore with this host");
             }
-            index = FaissIndex.read(indexFile);
-            if (index.dimension() != ds.dimension() || index.size() != ds.count()) {
-                throw new IllegalArgumentException(indexFile + ": " + index.size() + " vectors of " + index.dimension()
-                        + " dimensions, expected the datastore's " + ds.count() + " of " + ds.dimension());
-            }
-            if (knn.index().nprobe() > 0) {
-                index.setNprobe(knn.index().nprobe());
-            }
+            index = distributions.openIndex(ds);
             int k = r.k() > 0 ? r.k() : knn.k();
             double t = r.temperature() > 0 ? r.temperature() : knn.temperature();
             return new KnnLm(index, ds, KnnLm.keyTensor(ds.manifest().spec().keyType(), hostLayers), k, t, true);

@@ -28,6 +28,9 @@ import java.util.TreeSet;
  * recorded lengths (dropping whatever was written after the last checkpoint), re-reads them to restore the
  * running SHA-256, and continues. {@link #finish()} renames the partial files to their final names; the caller
  * then writes its manifest, whose presence alone marks the output complete.
+ *
+ * <p>Every file starts with the {@link RetrievalFile} header of its name, the datastore's id and this output's id
+ * ({@link #id()}); {@link #bytes(int)} counts the data after it.
  */
 public final class ResumableOutput implements AutoCloseable {
 
@@ -35,7 +38,8 @@ public final class ResumableOutput implements AutoCloseable {
     private static final String PARTIAL = ".partial";
     private static final Gson GSON = new Gson();
 
-    private record Progress(JsonElement job, long unitsDone, List<Long> bytes) {
+    /** @param id the output's id, in every file's header (null in checkpoints of a memdec before headers) */
+    private record Progress(JsonElement job, long unitsDone, List<Long> bytes, String id) {
     }
 
     private final Path dir;
@@ -44,6 +48,7 @@ public final class ResumableOutput implements AutoCloseable {
     private final List<FileChannel> channels = new ArrayList<>();
     private final List<MessageDigest> digests = new ArrayList<>();
     private final long[] bytes;
+    private String id;
     private long unitsDone;
     private boolean resumed;
     private boolean finished;
@@ -58,11 +63,16 @@ public final class ResumableOutput implements AutoCloseable {
     /**
      * Opens the files for appending, resuming from the last checkpoint when one exists for the same job.
      *
+     * @param datastoreId the id of the datastore the files belong to, in their headers
+     * @param id          this output's id, in their headers ({@link RetrievalFile#idOf}; a datastore's own files
+     *                    carry its id twice)
      * @throws IllegalArgumentException when the directory holds an unfinished run of a different job
      */
-    public static ResumableOutput open(Path dir, List<String> names, JsonElement job) throws IOException {
+    public static ResumableOutput open(Path dir, List<String> names, JsonElement job, String datastoreId, String id)
+            throws IOException {
         Files.createDirectories(dir);
         ResumableOutput out = new ResumableOutput(dir, names, job);
+        out.id = id;
         Path progressFile = dir.resolve(PROGRESS_FILE);
         Progress progress = null;
         if (Files.exists(progressFile)) {
@@ -74,7 +84,11 @@ public final class ResumableOutput implements AutoCloseable {
             if (progress == null || progress.bytes() == null || progress.bytes().size() != names.size()) {
                 throw new IOException(progressFile + ": checkpoint lists other files than " + names + "; delete it to start over");
             }
-            if (!Objects.equals(progress.job(), job)) {
+            if (progress.id() == null) {
+                throw new IOException(progressFile + ": an unfinished run of a memdec before headered retrieval files;"
+                        + " delete " + dir + " to start over");
+            }
+            if (!Objects.equals(progress.job(), job) || !id.equals(progress.id())) {
                 throw new IllegalArgumentException(dir + " holds an unfinished run with different settings ("
                         + differences(progress.job(), job) + "); resume it with the same settings or delete " + dir);
             }
@@ -92,13 +106,25 @@ public final class ResumableOutput implements AutoCloseable {
                 MessageDigest md = AtomicFiles.sha256();
                 out.digests.add(md);
                 long keep = progress == null ? 0 : progress.bytes().get(i);
-                if (ch.size() < keep) {
-                    throw new IOException(partial + ": " + ch.size() + " bytes, but the checkpoint recorded " + keep
-                            + "; the file was damaged, delete " + dir + " to start over");
+                if (progress == null) {
+                    ch.truncate(0);
+                    ByteBuffer header = RetrievalFile.header(names.get(i), datastoreId, id);
+                    while (header.hasRemaining()) {
+                        ch.write(header, header.position());
+                    }
+                } else {
+                    if (ch.size() < RetrievalFile.HEADER_BYTES + keep) {
+                        throw new IOException(partial + ": " + ch.size() + " bytes, but the checkpoint recorded "
+                                + (RetrievalFile.HEADER_BYTES + keep) + "; the file was damaged, delete " + dir
+                                + " to start over");
+                    }
+                    RetrievalFile.checkHeader(partial, names.get(i), datastoreId, id, PROGRESS_FILE + " field 'id'",
+                            "delete " + dir + " to start over");
                 }
-                ch.truncate(keep);
-                AtomicFiles.updateFrom(md, partial, keep);
-                ch.position(keep);
+                long length = RetrievalFile.HEADER_BYTES + keep;
+                ch.truncate(length);
+                AtomicFiles.updateFrom(md, partial, length);
+                ch.position(length);
                 out.bytes[i] = keep;
             }
         } catch (IOException | RuntimeException e) {
@@ -125,6 +151,11 @@ public final class ResumableOutput implements AutoCloseable {
         return "was " + was + ", now " + now;
     }
 
+    /** This output's id (32 hex digits): in every file's header, and the datastore's id for a datastore. */
+    public String id() {
+        return id;
+    }
+
     /** Job units completed at the last checkpoint (0 for a fresh start). */
     public long unitsDone() {
         return unitsDone;
@@ -135,7 +166,7 @@ public final class ResumableOutput implements AutoCloseable {
         return resumed;
     }
 
-    /** Bytes written to file {@code i} so far. */
+    /** Data bytes written to file {@code i} so far, after its header. */
     public long bytes(int i) {
         return bytes[i];
     }
@@ -162,19 +193,20 @@ public final class ResumableOutput implements AutoCloseable {
             sizes.add(b);
         }
         AtomicFiles.write(dir.resolve(PROGRESS_FILE),
-                GSON.toJson(new Progress(job, unitsDone, sizes)).getBytes(StandardCharsets.UTF_8));
+                GSON.toJson(new Progress(job, unitsDone, sizes, id)).getBytes(StandardCharsets.UTF_8));
         this.unitsDone = unitsDone;
     }
 
     /**
-     * Forces and closes the files and renames them to their final names. Call {@link #complete()} once the
+     * Forces and closes the files and renames them to their final names; their checksums cover the headers. Call {@link #complete()} once the
      * manifest that describes them is in place.
      */
     public List<FileChecksum> finish() throws IOException {
         List<FileChecksum> sums = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             channels.get(i).force(true);
-            sums.add(new FileChecksum(names.get(i), bytes[i], AtomicFiles.hex(digests.get(i))));
+            sums.add(new FileChecksum(names.get(i), RetrievalFile.HEADER_BYTES + bytes[i],
+                    AtomicFiles.hex(digests.get(i))));
         }
         closeChannels();
         for (String name : names) {

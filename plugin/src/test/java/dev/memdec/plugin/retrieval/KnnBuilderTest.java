@@ -238,8 +238,10 @@ class KnnBuilderTest {
             assertTrue(changed.getMessage().contains("temperature"), changed.getMessage());
 
             // a resumed run whose saved index has another key dimension
+            String runId = com.google.gson.JsonParser.parseString(Files.readString(partial.resolve(".progress.json")))
+                    .getAsJsonObject().get("id").getAsString();
             try (FaissIndex wrong = FaissIndex.create(D + 1, "Flat")) {
-                wrong.write(partial.resolve("index.faiss"));
+                RetrievalFile.writeIndex(wrong, partial.resolve("index.faiss"), ds.id(), runId);
             }
             IllegalArgumentException dim = assertThrows(IllegalArgumentException.class,
                     () -> KnnBuilder.build(ds, partial, flat(8, 16), r -> { }, 500));
@@ -248,7 +250,7 @@ class KnnBuilderTest {
             // corrupted output
             Path tokens = tmp.resolve("knn/tokens.i32");
             byte[] bytes = Files.readAllBytes(tokens);
-            bytes[3] ^= 0x10;
+            bytes[RetrievalFile.HEADER_BYTES + 3] ^= 0x10;
             Files.write(tokens, bytes);
             // refused at open (the token id leaves the vocabulary) or by the checksums, naming the file either way
             IOException corrupt = assertThrows(IOException.class, () -> {

@@ -27,6 +27,7 @@ import dev.memdec.plugin.retrieval.IndexType;
 import dev.memdec.plugin.retrieval.KeyType;
 import dev.memdec.plugin.retrieval.KnnBuilder;
 import dev.memdec.plugin.retrieval.KnnConfig;
+import dev.memdec.plugin.retrieval.KnnDistributions;
 import dev.memdec.plugin.retrieval.KnnLm;
 import dev.memdec.plugin.retrieval.KnnManifest;
 import dev.memdec.plugin.retrieval.ProbType;
@@ -329,8 +330,9 @@ public final class DemoPipeline {
         String corpusSha = AtomicFiles.sha256(corpora.domain().train());
         DatastoreBuilder.Options options = new DatastoreBuilder.Options(config.ctx(), config.ctx() / 2,
                 KeyType.FFN_INPUT, config.threads());
+        // the format version in the key: a work directory of an older layout is rebuilt, not refused
         StageDir stage = StageDir.of(work, "datastore", StageDir.inputs("host", host.sha256(), "corpus", corpusSha,
-                "options", options));
+                "options", options, "format", DatastoreManifest.VERSION));
         Path dir = stage.resolve("datastore");
         if (stage.done(String.class).isPresent()) {
             log.println("datastore: cached " + dir);
@@ -368,7 +370,8 @@ public final class DemoPipeline {
         KnnConfig knn = new KnnConfig(config.knnK(), config.knnTemperature(), 0, IndexType.FLAT, 32, 1_000_000,
                 ProbType.F16);
         try (Datastore ds = Datastore.open(datastoreDir)) {
-            StageDir stage = StageDir.of(work, "knn", StageDir.inputs("datastore", ds.manifestSha256(), "config", knn));
+            StageDir stage = StageDir.of(work, "knn", StageDir.inputs("datastore", ds.manifestSha256(), "config", knn,
+                    "format", KnnManifest.VERSION));
             Path dir = stage.resolve("knn");
             if (stage.done(String.class).isPresent()) {
                 log.println("knn: cached " + dir);
@@ -511,7 +514,8 @@ public final class DemoPipeline {
         List<DemoReport.SweepPoint> bigramSweep = new ArrayList<>();
         Baselines baselines = baselines(texts);
         try (Datastore ds = Datastore.open(datastoreDir);
-             FaissIndex index = FaissIndex.read(knnDir.resolve(KnnManifest.INDEX_FILE))) {
+             KnnDistributions knn = KnnDistributions.open(knnDir);
+             FaissIndex index = knn.openIndex(ds)) {
             KnnLm.Scores dv = knnScores(host, index, ds, "kNN-LM domain validation", texts.domainValid());
             KnnLm.Scores gv = knnScores(host, index, ds, "kNN-LM general validation", texts.generalValid());
             KnnLm.Scores dt = knnScores(host, index, ds, "kNN-LM domain test", texts.domainTest());

@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
+import java.util.zip.Checksum;
 
 /** Whole-file writes that never leave a half-written file, and SHA-256 helpers. */
 public final class AtomicFiles {
@@ -73,6 +74,19 @@ public final class AtomicFiles {
 
     /** Feeds the first {@code length} bytes of {@code file} to {@code md}. */
     public static void updateFrom(MessageDigest md, Path file, long length) throws IOException {
+        feed(file, length, md::update);
+    }
+
+    /** Feeds the first {@code length} bytes of {@code file} to {@code checksum} (e.g. a CRC-32). */
+    public static void updateFrom(Checksum checksum, Path file, long length) throws IOException {
+        feed(file, length, checksum::update);
+    }
+
+    private interface Chunks {
+        void accept(byte[] buf, int offset, int length);
+    }
+
+    private static void feed(Path file, long length, Chunks out) throws IOException {
         byte[] buf = new byte[1 << 20];
         long left = length;
         try (InputStream in = Files.newInputStream(file)) {
@@ -81,7 +95,7 @@ public final class AtomicFiles {
                 if (r < 0) {
                     throw new IOException(file + ": ended at byte " + (length - left) + ", expected " + length + " bytes");
                 }
-                md.update(buf, 0, r);
+                out.accept(buf, 0, r);
                 left -= r;
             }
         }

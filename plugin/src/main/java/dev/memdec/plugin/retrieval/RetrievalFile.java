@@ -7,7 +7,6 @@ import dev.memdec.converter.io.AtomicFiles;
 import dev.memdec.converter.io.TextFiles;
 import dev.memdec.natives.faiss.FaissIndex;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -46,8 +45,8 @@ public final class RetrievalFile {
     private static final int KIND_BYTES = 24;
     private static final int ID_BYTES = 16;
     /** How the messages tell a user with an old, headerless directory what to do. */
-    static final String REBUILD_DATASTORE = "rebuild it with ./memdec datastore --host HOST --corpus FILE... --out DIR";
-    static final String REBUILD_KNN = "rebuild it with ./memdec knn --datastore DIR --out DIR";
+    public static final String REBUILD_DATASTORE = "rebuild it with ./memdec datastore --host HOST --corpus FILE... --out DIR";
+    public static final String REBUILD_KNN = "rebuild it with ./memdec knn --datastore DIR --out DIR";
 
     /** The JSON of both manifests ({@code datastore.json}, {@code knn.json}). */
     static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
@@ -65,7 +64,7 @@ public final class RetrievalFile {
     }
 
     /** The header of a file of {@code kind} in the file set {@code setId} of datastore {@code datastoreId}. */
-    static ByteBuffer header(String kind, String datastoreId, String setId) {
+    public static ByteBuffer header(String kind, String datastoreId, String setId) {
         byte[] name = kind.getBytes(StandardCharsets.US_ASCII);
         if (name.length > KIND_BYTES) {
             throw new IllegalArgumentException("file kind '" + kind + "' is longer than " + KIND_BYTES + " bytes");
@@ -99,7 +98,7 @@ public final class RetrievalFile {
      * @param rebuild  the command that rebuilds an old, headerless directory
      * @throws IOException one line naming the file and what differs
      */
-    static void check(Path file, ByteBuffer bytes, String kind, String datastoreId, String setId, String setOwner,
+    public static void check(Path file, ByteBuffer bytes, String kind, String datastoreId, String setId, String setOwner,
                       String rebuild) throws IOException {
         ByteBuffer b = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int magic = b.getInt();
@@ -139,8 +138,8 @@ public final class RetrievalFile {
     }
 
     /** Reads and checks the header at the start of {@code file} (see {@link #check}). */
-    static void checkHeader(Path file, String kind, String datastoreId, String setId, String setOwner, String rebuild)
-            throws IOException {
+    public static void checkHeader(Path file, String kind, String datastoreId, String setId, String setOwner,
+                                   String rebuild) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES);
             while (b.hasRemaining() && ch.read(b) >= 0) {
@@ -181,16 +180,16 @@ public final class RetrievalFile {
     }
 
     /**
-     * Writes {@code index} to {@code file} (atomically) followed by the trailer of {@code kind} (see the class
-     * comment).
+     * Writes {@code index} to {@code file} (atomically), followed by the trailer (see the class comment) whose kind
+     * is the file's name.
      */
-    static void writeIndex(FaissIndex index, Path file, String datastoreId, String setId) throws IOException {
+    public static void writeIndex(FaissIndex index, Path file, String datastoreId, String setId) throws IOException {
         Path tmp = AtomicFiles.temporarySibling(file);
         try {
             index.write(tmp);
             long payload = Files.size(tmp);
             CRC32 crc = new CRC32();
-            update(crc, tmp, payload);
+            AtomicFiles.updateFrom(crc, tmp, payload);
             ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             trailer.put(header(file.getFileName().toString(), datastoreId, setId)).putLong(payload);
             crc.update(trailer.array(), 0, HEADER_BYTES + 8);
@@ -212,7 +211,7 @@ public final class RetrievalFile {
      *
      * @throws IOException one line naming the file: missing, truncated, another datastore's or run's, corrupted
      */
-    static FaissIndex readIndex(Path file, String datastoreId, String setId, String setOwner, String rebuild)
+    public static FaissIndex readIndex(Path file, String datastoreId, String setId, String setOwner, String rebuild)
             throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": FAISS index file not found");
@@ -237,27 +236,12 @@ public final class RetrievalFile {
                     + "index before it (a truncated or extended file)");
         }
         CRC32 crc = new CRC32();
-        update(crc, file, size - 8);
+        AtomicFiles.updateFrom(crc, file, size - 8);
         long stored = trailer.getLong(HEADER_BYTES + 8);
         if (crc.getValue() != stored) {
             throw new IOException(file + ": checksum mismatch, CRC-32 is " + Long.toHexString(crc.getValue())
                     + " but the trailer records " + Long.toHexString(stored) + " (the file is corrupted)");
         }
         return FaissIndex.read(file);
-    }
-
-    private static void update(CRC32 crc, Path file, long length) throws IOException {
-        byte[] buf = new byte[1 << 20];
-        long left = length;
-        try (InputStream in = Files.newInputStream(file)) {
-            while (left > 0) {
-                int r = in.read(buf, 0, (int) Math.min(buf.length, left));
-                if (r < 0) {
-                    throw new IOException(file + ": ended at byte " + (length - left) + ", expected " + length);
-                }
-                crc.update(buf, 0, r);
-                left -= r;
-            }
-        }
     }
 }

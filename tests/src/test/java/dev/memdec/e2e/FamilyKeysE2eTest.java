@@ -44,7 +44,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Issue 12 item 3 for the families {@code memdec init} writes beyond gpt2/llama/qwen2, on the profile this run selects
  * (the suite runs on both): the datastore key of qwen3, gemma3 and phi3 hosts — the last block's MLP input after its
  * pre-MLP norm, {@code ffn_norm-<last>} in both llama.cpp graphs — and the logits agree with the independent HF-style
- * Java forward ({@link RopeDecoderReference}) to 1e-4 of their largest magnitude; the keys the {@code datastore} command
+ * Java forward ({@link RopeDecoderReference}) to 1e-4 of their largest magnitude (gemma3: 3e-4 for the whole forward,
+ * see {@link #GEMMA3_TOLERANCE}, and 1e-4 for its last block run from llama.cpp's own input); the keys the
+ * {@code datastore} command
  * stores are those llama.cpp computes for every position (fp16); and {@code perplexity --knn} retrieves with them. A
  * family the profile cannot load (qwen3 on b4916) is refused by name.
  */

@@ -26,6 +26,7 @@ import dev.memdec.natives.llama.ModelOptions;
 import dev.memdec.natives.llama.RuntimeProfile;
 import dev.memdec.plugin.cli.CliRun;
 import dev.memdec.trainer.datastore.Datastore;
+import dev.memdec.trainer.datastore.FfnNorm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -267,6 +268,7 @@ class FamilyKeysE2eTest {
                     arch, RuntimeProfile.selected(), rows, worst);
             assertTrue(worst <= 1e-3, arch + ": stored keys differ from llama.cpp's node by " + worst + " (fp16 ulp 9.8e-4)");
         }
+        allRowsRebuildHoldsExactlyWhereTheProfileUsesIt(arch, host, corpus);
         CliRun.succeed("knn", "--datastore", ds.toString(), "--out", knn.toString(), "--index", "flat", "--k", "8");
         JsonObject ppl = JsonParser.parseString(CliRun.succeed("perplexity", "--host", host.toString(), "--knn",
                 knn.toString(), "--text", corpus.toString(), "--ctx", Integer.toString(ctx), "--stride", "16",
@@ -278,6 +280,44 @@ class FamilyKeysE2eTest {
                 arch, RuntimeProfile.selected(), hostPpl, mixed);
         assertEquals(rows, ppl.get("tokens").getAsLong(), "the same windows score the same positions");
         assertTrue(mixed < hostPpl / 10, arch + ": kNN-LM " + mixed + " vs host " + hostPpl);
+    }
+
+    /**
+     * {@link FfnNorm#rebuildsFromAllRows} is the truth: where it says yes, the key rebuilt from the last block's two
+     * output-row selections equals the {@code ffn_norm-<last>} node; where it says no (gemma3 on v0.5.0, whose
+     * selection precedes the post-attention norm) the rebuilt key is wrong, so the datastore must not use it.
+     */
+    private static void allRowsRebuildHoldsExactlyWhereTheProfileUsesIt(String arch, Path host, Path corpus)
+            throws IOException {
+        FfnNorm norm;
+        try (GgufFile f = GgufFile.open(host)) {
+            norm = FfnNorm.ofLastBlock(f);
+        }
+        try (LlamaModel model = LlamaModel.load(host, ModelOptions.defaults())) {
+            int[] tokens = model.vocab().tokenize(Files.readString(corpus), false, false);
+            tokens = java.util.Arrays.copyOf(tokens, Math.min(tokens.length, 32));
+            String node = LlamaContext.ffnInput(model.nLayer() - 1);
+            float[] want;
+            float[] all;
+            ContextOptions base = ContextOptions.defaults().withNCtx(32).withBatch(32, 32).withThreads(2, 2);
+            try (LlamaContext c = LlamaContext.create(model, base.withCapture(node))) {
+                c.decode(tokens, 0, true);
+                want = c.captured(node).values();
+            }
+            try (LlamaContext c = LlamaContext.create(model, base.withCapture(LlamaContext.FFN_INP_ALL_ROWS))) {
+                c.decode(tokens, 0, false);
+                all = c.captured(LlamaContext.FFN_INP_ALL_ROWS).values();
+            }
+            float[] rebuilt = new float[want.length];
+            for (int r = 0; r < tokens.length; r++) {
+                norm.apply(all, r * norm.width(), rebuilt, r * norm.width());
+            }
+            double diff = relativeDiff(new float[][] {rebuilt}, new float[][] {want});
+            boolean used = FfnNorm.rebuildsFromAllRows(arch, RuntimeProfile.selected());
+            System.out.printf("%s on %s: key rebuilt from the output-row selections vs the node: %.3g (%s by datastore)%n",
+                    arch, RuntimeProfile.selected(), diff, used ? "used" : "not used");
+            assertTrue(used ? diff <= 1e-6 : diff > 1e-2, arch + ": rebuilt key differs by " + diff);
+        }
     }
 
     private static double maxAbs(float[][] a) {

@@ -102,6 +102,17 @@ public final class HostModel implements AutoCloseable {
         return host;
     }
 
+    /**
+     * Checks a host file as {@link #open} does before llama.cpp sees it, for callers that load it themselves (the
+     * datastore build): valid GGUF, an architecture the selected runtime loads, gemma3's global layer on b4916.
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong
+     * @throws IOException              if it is not valid GGUF
+     */
+    public static void checkFile(Path path) throws IOException {
+        ModelFile.validate(path, "host");
+    }
+
     private static HostModel openContext(Path path, RuntimeOptions options, KnnRetriever retriever, MlpMemory mlp)
             throws IOException {
         ModelFile file = ModelFile.validate(path, "host");

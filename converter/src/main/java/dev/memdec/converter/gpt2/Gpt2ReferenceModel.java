@@ -335,6 +335,15 @@ public final class Gpt2ReferenceModel {
             double xd = x;
             return (float) (0.5 * xd * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (xd + 0.044715 * xd * xd * xd))));
         }
+        return llamaCppCpuGelu(x);
+    }
+
+    /**
+     * GELU (tanh form) as llama.cpp's CPU backend computes it ({@code ggml_vec_gelu_f32}/{@code ggml_vec_geglu_f32}
+     * with {@code GGML_GELU_FP16}, b4916 and v0.5.0 alike): 0 for x ≤ −10, x for x ≥ 10, else the f16-rounded GELU
+     * of x rounded to f16.
+     */
+    public static float llamaCppCpuGelu(float x) {
         if (x <= -10f) {
             return 0f;
         }

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -90,6 +91,69 @@ public final class HfCheckpoints {
             out.put(hf, v);
         }
         return out;
+    }
+
+    /**
+     * Every tensor of a GGUF of the NEOX-rope families memdec writes ({@code qwen2}, {@code qwen3}, {@code gemma3},
+     * {@code phi3}; e.g. made by {@code memdec init}) under its HF name in HF layout, for
+     * {@link RopeDecoderReference}. The matrices need no change (GGUF {embd, rows} is HF's row-major [rows, embd];
+     * NEOX rope is HF's rotate_half, so Q/K rows are not permuted; phi3's fused {@code attn_qkv} and {@code ffn_up}
+     * are HF's {@code qkv_proj} and {@code gate_up_proj}); gemma3's norm gains, stored with Gemma's +1 applied, lose
+     * it again.
+     *
+     * @throws IllegalArgumentException for another architecture or a tensor this mapping does not know
+     */
+    public static Map<String, float[]> familyAsHf(GgufFile f) {
+        String arch = f.architecture();
+        if (!List.of("qwen2", "qwen3", "gemma3", "phi3").contains(arch)) {
+            throw new IllegalArgumentException(f.name() + ": architecture " + arch + " is not a NEOX-rope family");
+        }
+        boolean gemma = arch.equals("gemma3");
+        Map<String, float[]> out = new HashMap<>();
+        for (GgufTensorInfo t : f.tensors()) {
+            String gguf = t.name();
+            String hf = switch (gguf) {
+                case "token_embd.weight" -> "model.embed_tokens.weight";
+                case "output_norm.weight" -> "model.norm.weight";
+                case "output.weight" -> "lm_head.weight";
+                default -> {
+                    String[] p = gguf.split("\\.", 3); // blk, i, rest
+                    if (p.length != 3 || !p[0].equals("blk")) {
+                        throw new IllegalArgumentException(f.name() + ": unexpected tensor " + gguf);
+                    }
+                    String rest = switch (p[2]) {
+                        case "attn_norm.weight" -> "input_layernorm.weight";
+                        case "attn_q.weight", "attn_q.bias" -> "self_attn.q_proj." + suffix(p[2]);
+                        case "attn_k.weight", "attn_k.bias" -> "self_attn.k_proj." + suffix(p[2]);
+                        case "attn_v.weight", "attn_v.bias" -> "self_attn.v_proj." + suffix(p[2]);
+                        case "attn_qkv.weight" -> "self_attn.qkv_proj.weight";
+                        case "attn_output.weight" -> "self_attn.o_proj.weight";
+                        case "attn_q_norm.weight" -> "self_attn.q_norm.weight";
+                        case "attn_k_norm.weight" -> "self_attn.k_norm.weight";
+                        case "post_attention_norm.weight" -> "post_attention_layernorm.weight";
+                        case "ffn_norm.weight" -> gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight";
+                        case "post_ffw_norm.weight" -> "post_feedforward_layernorm.weight";
+                        case "ffn_gate.weight" -> "mlp.gate_proj.weight";
+                        case "ffn_up.weight" -> arch.equals("phi3") ? "mlp.gate_up_proj.weight" : "mlp.up_proj.weight";
+                        case "ffn_down.weight" -> "mlp.down_proj.weight";
+                        default -> throw new IllegalArgumentException(f.name() + ": unexpected tensor " + gguf);
+                    };
+                    yield "model.layers." + p[1] + "." + rest;
+                }
+            };
+            float[] v = f.readFloats(t);
+            if (gemma && gguf.endsWith("norm.weight")) {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] -= 1;
+                }
+            }
+            out.put(hf, v);
+        }
+        return out;
+    }
+
+    private static String suffix(String name) {
+        return name.substring(name.lastIndexOf('.') + 1);
     }
 
     static float[] unpermute(float[] permuted, int heads, int headDim) {

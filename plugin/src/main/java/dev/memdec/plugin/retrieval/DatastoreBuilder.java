@@ -2,11 +2,13 @@ package dev.memdec.plugin.retrieval;
 
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.plugin.HostModel;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.natives.llama.ContextOptions;
 import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.LlamaModel;
 import dev.memdec.natives.llama.ModelOptions;
+import dev.memdec.natives.llama.RuntimeProfile;
 import dev.memdec.natives.llama.Vocab;
 import dev.memdec.plugin.stop.StoppedException;
 import java.io.BufferedReader;
@@ -115,9 +117,12 @@ public final class DatastoreBuilder {
         }
         String tokenizerSha256;
         FfnNorm ffnNorm;
-        try (GgufFile gguf = GgufFile.open(host)) {   // validates the file before llama.cpp sees it
+        HostModel.checkFile(host);   // the runtime's checks before llama.cpp sees the file (architecture by name)
+        try (GgufFile gguf = GgufFile.open(host)) {
             tokenizerSha256 = BpeVocabulary.readFrom(gguf).sha256();
-            ffnNorm = options.keyType() == KeyType.FFN_INPUT ? FfnNorm.ofLastBlock(gguf) : null;
+            ffnNorm = options.keyType() == KeyType.FFN_INPUT
+                    && FfnNorm.rebuildsFromAllRows(gguf.architecture(), RuntimeProfile.selected())
+                    ? FfnNorm.ofLastBlock(gguf) : null;
         }
         List<SourceFile> corpusFiles = new ArrayList<>();
         for (Path c : corpus) {
@@ -150,7 +155,9 @@ public final class DatastoreBuilder {
             }
             DatastoreSpec spec = new DatastoreSpec(hostFile, tokenizerSha256, options.keyType(), model.nEmbd(),
                     corpusFiles, options.ctx(), options.stride(), options.groupLines());
-            KeySource keys = ffnNorm != null ? new KeySource.AllRowsFfnInput(ffnNorm) : new KeySource.OutputRows();
+            KeySource keys = ffnNorm != null ? new KeySource.AllRowsFfnInput(ffnNorm)
+                    : new KeySource.OutputRows(options.keyType() == KeyType.FFN_INPUT
+                    ? LlamaContext.ffnInput(model.nLayer() - 1) : LlamaContext.RESULT_NORM);
             String tensor = keys.tensor();
             ContextOptions co = ContextOptions.defaults().withNCtx(options.ctx())
                     .withBatch(options.ctx(), Math.min(options.ctx(), 512))

@@ -2,6 +2,7 @@ package dev.memdec.plugin.retrieval;
 
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufTensorInfo;
+import dev.memdec.natives.llama.RuntimeProfile;
 
 /**
  * The host's last-block pre-FFN norm, computed in Java exactly as ggml's CPU kernels do, so that a key can be
@@ -11,8 +12,8 @@ import dev.memdec.converter.gguf.GgufTensorInfo;
  * <p>gpt2 uses LayerNorm ({@code ggml_norm}: mean and variance accumulated in double, stored as float, then
  * {@code (x - mean) * (1/sqrtf(var + eps))}), followed by {@code * weight + bias} as two separate f32 ops; llama
  * and qwen2 use RMSNorm ({@code ggml_rms_norm}: mean of squares in double, {@code x * (1/sqrtf(ms + eps))}) and
- * {@code * weight}. Every step rounds as the C code does, so the result is bit-identical to the
- * {@code ffn_norm-<last>} node.
+ * {@code * weight} (qwen3, phi3 and gemma3 likewise: gemma3 files store its norm gains with Gemma's +1 applied). Every
+ * step rounds as the C code does, so the result is bit-identical to the {@code ffn_norm-<last>} node.
  */
 public final class FfnNorm {
 
@@ -29,6 +30,18 @@ public final class FfnNorm {
     }
 
     /**
+     * Whether the key of {@code architecture} can be rebuilt from {@link
+     * dev.memdec.natives.llama.LlamaContext#FFN_INP_ALL_ROWS} on {@code profile}: whether the two rows llama.cpp's last
+     * block selects for output sum to the FFN norm's input. They do for gpt2, llama, qwen2, qwen3 and phi3 on both
+     * profiles, and for gemma3 on b4916, which selects after the post-attention norm; v0.5.0's gemma3 graph
+     * ({@code src/models/gemma3.cpp}) selects the attention output <em>before</em> its {@code attn_post_norm}, so there
+     * the sum is not the FFN input and the key is taken from {@code ffn_norm-<last>} with every key row an output.
+     */
+    public static boolean rebuildsFromAllRows(String architecture, RuntimeProfile profile) {
+        return !(architecture.equals("gemma3") && profile != RuntimeProfile.B4916);
+    }
+
+    /**
      * Reads the last block's FFN-norm weights and epsilon from a host GGUF.
      *
      * @throws IllegalArgumentException for an architecture other than gpt2, llama, qwen2, or a missing or
@@ -38,9 +51,9 @@ public final class FfnNorm {
         String arch = gguf.architecture();
         boolean rms = switch (arch) {
             case "gpt2" -> false;
-            case "llama", "qwen2" -> true;
+            case "llama", "qwen2", "qwen3", "gemma3", "phi3" -> true;
             default -> throw new IllegalArgumentException(gguf.name() + ": architecture '" + arch
-                    + "' has no known pre-FFN norm; expected gpt2, llama or qwen2");
+                    + "' has no known pre-FFN norm; expected gpt2, llama, qwen2, qwen3, gemma3 or phi3");
         };
         long layers = gguf.getUInt32(arch + ".block_count");
         long width = gguf.getUInt32(arch + ".embedding_length");

@@ -51,12 +51,11 @@ sealed interface KeySource {
         }
     }
 
-    /** A tensor llama.cpp computes for output rows only ({@code result_norm}): every key position is an output. */
-    record OutputRows() implements KeySource {
-        @Override
-        public String tensor() {
-            return LlamaContext.RESULT_NORM;
-        }
+    /**
+     * A tensor llama.cpp computes for output rows only ({@code result_norm}, or {@code ffn_norm-<last>} where the
+     * key cannot be rebuilt from the row selection): every key position is an output.
+     */
+    record OutputRows(String tensor) implements KeySource {
 
         @Override
         public boolean[] outputs(int length, int firstKey) {

@@ -61,7 +61,7 @@ final class DatastoreStage {
                 String workDir = work.toString();
                 try {
                     sc.parallelize(missing, missing.size()).foreach(i -> buildShard(job, workDir, i, hook));
-                } catch (RuntimeException e) {
+                } catch (Exception e) {   // SparkException is checked, thrown undeclared from Scala
                     throw Spark.jobFailed("datastore", e);
                 }
             }

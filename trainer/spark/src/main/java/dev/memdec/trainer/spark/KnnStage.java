@@ -68,7 +68,7 @@ final class KnnStage {
                     String workDir = work.toString();
                     try {
                         sc.parallelize(missing, missing.size()).foreach(r -> search(job, plan, key, workDir, r, hook));
-                    } catch (RuntimeException e) {
+                    } catch (Exception e) {   // SparkException is checked, thrown undeclared from Scala
                         throw Spark.jobFailed("knn", e);
                     }
                 }

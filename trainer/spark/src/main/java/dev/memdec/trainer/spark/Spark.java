@@ -39,7 +39,7 @@ final class Spark {
             JavaSparkContext sc = new JavaSparkContext(conf);
             sc.setLogLevel("WARN");
             return sc;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {   // SparkException, thrown undeclared from Scala
             throw new IllegalArgumentException("--spark " + master + ": Spark could not start: " + rootMessage(e), e);
         }
     }

@@ -1,5 +1,6 @@
 package dev.memdec.plugin;
 
+import dev.memdec.converter.eval.LogSpace;
 import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.SamplerChain;
 import dev.memdec.plugin.bench.MemoryBandwidth;
@@ -7,6 +8,8 @@ import dev.memdec.plugin.bench.PeakRss;
 import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import dev.memdec.plugin.mlp.MlpMemory;
+import dev.memdec.plugin.retrieval.KnnDistribution;
+import dev.memdec.plugin.retrieval.KnnRetriever;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -159,19 +162,12 @@ public final class DecodeBenchmark {
             KnnDistribution p = knn.retrieve(Arrays.copyOfRange(keys, keys.length - knn.dimension(), keys.length), 1)
                     .getFirst();
             ctx.copyLogits(-1, logits);
-            float max = Float.NEGATIVE_INFINITY;
-            for (float v : logits) {
-                max = Math.max(max, v);
-            }
-            double sum = 0;
-            for (float v : logits) {
-                sum += Math.exp(v - max);
-            }
-            double hostScale = (1 - lambda) / sum;
+            double lse = LogSpace.logSumExp(logits);
+            double hostScale = 1 - lambda;
             int best = 0;
             double bestP = -1;
             for (int y = 0; y < vocab; y++) {
-                double q = hostScale * Math.exp(logits[y] - max);
+                double q = hostScale * Math.exp(logits[y] - lse);
                 if (q > bestP) {
                     bestP = q;
                     best = y;
@@ -179,7 +175,7 @@ public final class DecodeBenchmark {
             }
             for (int j = 0; j < p.tokens().length; j++) {
                 int y = p.tokens()[j];
-                double q = hostScale * Math.exp(logits[y] - max) + lambda * p.probs()[j];
+                double q = hostScale * Math.exp(logits[y] - lse) + lambda * p.probs()[j];
                 if (y < vocab && q > bestP) {
                     bestP = q;
                     best = y;

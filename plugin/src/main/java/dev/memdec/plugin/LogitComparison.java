@@ -1,5 +1,6 @@
 package dev.memdec.plugin;
 
+import dev.memdec.converter.eval.LogSpace;
 import dev.memdec.converter.eval.SlidingWindows;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -196,8 +197,8 @@ public final class LogitComparison {
         static Position of(float[] ref, float[] test, int target) {
             int refTop = argmax(ref);
             int testTop = argmax(test);
-            double refLse = logSumExp(ref, ref[refTop]);
-            double testLse = logSumExp(test, test[testTop]);
+            double refLse = LogSpace.logSumExp(ref);
+            double testLse = LogSpace.logSumExp(test);
             double kl = 0;
             for (int i = 0; i < ref.length; i++) {
                 double lp = ref[i] - refLse;
@@ -218,14 +219,6 @@ public final class LogitComparison {
                 }
             }
             return best;
-        }
-
-        private static double logSumExp(float[] x, double max) {
-            double s = 0;
-            for (float v : x) {
-                s += Math.exp(v - max);
-            }
-            return max + Math.log(s);
         }
     }
 }

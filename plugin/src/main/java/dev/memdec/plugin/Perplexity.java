@@ -4,6 +4,8 @@ import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.plugin.mix.LogMixer;
 import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
+import dev.memdec.plugin.retrieval.KnnDistribution;
+import dev.memdec.plugin.retrieval.KnnRetriever;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;

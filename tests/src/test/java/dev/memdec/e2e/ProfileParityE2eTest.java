@@ -3,11 +3,11 @@ package dev.memdec.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.memdec.converter.eval.LogSpace;
 import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.hf.HfArchitecture;
 import dev.memdec.converter.hf.HfConverter;
 import dev.memdec.converter.hf.SyntheticHfCheckpoint;
-import dev.memdec.converter.eval.SlidingWindowPerplexity;
 import dev.memdec.natives.llama.ContextOptions;
 import dev.memdec.natives.llama.KvType;
 import dev.memdec.natives.llama.LlamaContext;
@@ -137,7 +137,7 @@ class ProfileParityE2eTest {
         float[] row = c.logits(i);
         System.arraycopy(row, 0, logits, i * vocab, vocab);
         if (i + 1 < N) {
-          nll -= SlidingWindowPerplexity.logSoftmax(row, tokens[i + 1]);
+          nll -= LogSpace.logSoftmax(row, tokens[i + 1]);
         }
       }
       float[] keys = c.captured(LlamaContext.ffnInput(model.nLayer() - 1)).values();

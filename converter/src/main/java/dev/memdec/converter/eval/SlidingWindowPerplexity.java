@@ -42,7 +42,7 @@ public final class SlidingWindowPerplexity {
                         + w.length() + " tokens");
             }
             for (int t = w.firstScored(); t < w.end(); t++) {
-                nll -= logSoftmax(logits[t - 1 - w.begin()], tokens[t]);
+                nll -= LogSpace.logSoftmax(logits[t - 1 - w.begin()], tokens[t]);
                 count++;
             }
         }
@@ -51,21 +51,5 @@ public final class SlidingWindowPerplexity {
                     + " tokens needs at least 2");
         }
         return new Result(nll, count);
-    }
-
-    /** log softmax(row)[target], computed in double with the max subtracted. */
-    public static double logSoftmax(float[] row, int target) {
-        if (target < 0 || target >= row.length) {
-            throw new IllegalArgumentException("target token " + target + " is outside the logits width " + row.length);
-        }
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : row) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (float v : row) {
-            sum += Math.exp(v - max);
-        }
-        return row[target] - max - Math.log(sum);
     }
 }

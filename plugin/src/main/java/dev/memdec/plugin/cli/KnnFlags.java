@@ -1,7 +1,7 @@
 package dev.memdec.plugin.cli;
 
-import dev.memdec.plugin.KnnRetriever;
-import dev.memdec.plugin.KnnRetrieverProvider;
+import dev.memdec.plugin.retrieval.KnnRetriever;
+import dev.memdec.plugin.retrieval.KnnRetrieverProvider;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -11,7 +11,7 @@ public final class KnnFlags {
 
     @Option(names = "--knn", paramLabel = "DIR",
             description = "Also evaluate a kNN-LM: the kNN directory written by 'memdec knn' (index.faiss, knn.json). "
-                    + "Finds its datastore through knn.json (checked by hash); needs the trainer module.")
+                    + "Finds its datastore through knn.json (checked by hash).")
     Path knn;
 
     @Option(names = "--datastore", paramLabel = "DIR", description = "The datastore the --knn index was built over "

@@ -3,7 +3,6 @@ package dev.memdec.plugin.cli;
 import com.google.gson.GsonBuilder;
 import dev.memdec.converter.cli.MemdecCommand;
 import dev.memdec.plugin.HostModel;
-import dev.memdec.plugin.KnnRetriever;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.PerplexityPlot;
 import dev.memdec.plugin.PerplexityReport;
@@ -11,6 +10,7 @@ import dev.memdec.plugin.TrainingContext;
 import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import dev.memdec.plugin.mlp.MlpMemory;
+import dev.memdec.plugin.retrieval.KnnRetriever;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,8 +22,8 @@ import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code memdec perplexity}: sliding-window perplexity of the host alone and mixed, all λ from one pass. */

@@ -1,5 +1,7 @@
 package dev.memdec.plugin.mix;
 
+import dev.memdec.converter.eval.LogSpace;
+
 /**
  * Mixes a host's and a memory's next-token logits into joint log-probabilities over the whole vocabulary:
  * <pre>log p = logaddexp(log(1-λ) + log_softmax(z_host), log λ + log_softmax(z_mem / T_mem))</pre>
@@ -87,16 +89,7 @@ public final class LogMixer {
             return logHost;
         }
         double logMem = memoryLogit / mixing.memoryTemperature() - memoryLse;
-        if (lambda == 1) {
-            return logMem;
-        }
-        double x = Math.log1p(-lambda) + logHost;
-        double y = Math.log(lambda) + logMem;
-        double max = Math.max(x, y);
-        if (max == Double.NEGATIVE_INFINITY) {
-            return max;
-        }
-        return max + Math.log1p(Math.exp(-Math.abs(x - y)));
+        return LogSpace.mix(logHost, logMem, lambda);
     }
 
     /**

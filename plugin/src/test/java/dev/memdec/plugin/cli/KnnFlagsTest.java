@@ -41,14 +41,15 @@ class KnnFlagsTest {
     }
 
     @Test
-    void knnWithoutTheTrainerModuleSaysSo() {
-        refused("needs the memdec trainer module", "perplexity", "--host", host.toString(),
+    void knnRunsInThePluginAloneAndNamesTheMissingManifest() {
+        // The retrieval package is part of the plugin: no trainer module (and no DJL) is needed, so an empty
+        // directory gets as far as its missing knn.json.
+        refused("knn.json: not found", "perplexity", "--host", host.toString(),
                 "--knn", dir.toString(), "--datastore", dir.toString(), "--text", text.toString(), "--lambda", "0.5");
-        refused("needs the memdec trainer module", "bench", "--host", host.toString(),
+        refused("knn.json: not found", "bench", "--host", host.toString(),
                 "--memory", memory.toString(), "--knn", dir.toString(), "--datastore",
                 dir.toString(), "--tokens", "2");
-        // --datastore is optional (knn.json records it), so --knn alone gets as far as the missing provider.
-        refused("needs the memdec trainer module", "perplexity", "--host", host.toString(),
+        refused("knn.json: not found", "perplexity", "--host", host.toString(),
                 "--knn", dir.toString(), "--text", text.toString(), "--lambda", "0.5");
     }
 

@@ -2,7 +2,7 @@ package dev.memdec.plugin.mix;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.memdec.plugin.KnnDistribution;
+import dev.memdec.plugin.retrieval.KnnDistribution;
 import org.junit.jupiter.api.Test;
 
 /** The kNN-LM mixture log((1 − λ)·p_host + λ·p_kNN) and its log floor (reference-spec §5.5, §8.1). */

@@ -1,6 +1,6 @@
 package dev.memdec.trainer.corpus;
 
-import dev.memdec.trainer.datastore.AtomicFiles;
+import dev.memdec.converter.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

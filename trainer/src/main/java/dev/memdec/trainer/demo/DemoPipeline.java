@@ -3,15 +3,16 @@ package dev.memdec.trainer.demo;
 import ai.djl.ndarray.NDManager;
 import dev.memdec.converter.eval.SlidingWindows;
 import dev.memdec.converter.gguf.GgmlType;
-import dev.memdec.converter.gpt2.Gpt2Config;
-import dev.memdec.converter.gpt2.Gpt2GgufExporter;
-import dev.memdec.converter.tokenizer.BpeVocabulary;
-import dev.memdec.converter.tokenizer.ByteLevelBpeTokenizer;
-import dev.memdec.converter.tokenizer.BpeTrainer;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufValue;
-import dev.memdec.natives.faiss.FaissIndex;
+import dev.memdec.converter.gpt2.Gpt2Config;
+import dev.memdec.converter.gpt2.Gpt2GgufExporter;
+import dev.memdec.converter.io.AtomicFiles;
 import dev.memdec.converter.mlp.MlpMemoryConfig;
+import dev.memdec.converter.tokenizer.BpeTrainer;
+import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.ByteLevelBpeTokenizer;
+import dev.memdec.natives.faiss.FaissIndex;
 import dev.memdec.plugin.GenerationRequest;
 import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
@@ -19,25 +20,25 @@ import dev.memdec.plugin.PerplexityReport;
 import dev.memdec.plugin.RuntimeOptions;
 import dev.memdec.plugin.Sampling;
 import dev.memdec.plugin.mlp.MlpMemory;
+import dev.memdec.plugin.retrieval.Datastore;
+import dev.memdec.plugin.retrieval.DatastoreBuilder;
+import dev.memdec.plugin.retrieval.DatastoreManifest;
+import dev.memdec.plugin.retrieval.IndexType;
+import dev.memdec.plugin.retrieval.KeyType;
+import dev.memdec.plugin.retrieval.KnnBuilder;
+import dev.memdec.plugin.retrieval.KnnConfig;
+import dev.memdec.plugin.retrieval.KnnDistributions;
+import dev.memdec.plugin.retrieval.KnnLm;
+import dev.memdec.plugin.retrieval.KnnManifest;
+import dev.memdec.plugin.retrieval.ProbType;
+import dev.memdec.plugin.stop.StoppedException;
 import dev.memdec.trainer.corpus.DemoCorpora;
-import dev.memdec.trainer.datastore.AtomicFiles;
-import dev.memdec.trainer.datastore.Datastore;
-import dev.memdec.trainer.datastore.DatastoreBuilder;
-import dev.memdec.trainer.datastore.DatastoreManifest;
-import dev.memdec.trainer.datastore.KeyType;
-import dev.memdec.trainer.knn.IndexType;
-import dev.memdec.trainer.knn.KnnBuilder;
-import dev.memdec.trainer.knn.KnnConfig;
-import dev.memdec.trainer.knn.KnnLm;
-import dev.memdec.trainer.knn.KnnManifest;
-import dev.memdec.trainer.knn.ProbType;
 import dev.memdec.trainer.model.GgufModels;
-import dev.memdec.trainer.ngram.KneserNeyBigram;
-import dev.memdec.trainer.ngram.Unigram;
 import dev.memdec.trainer.model.Gpt2Lm;
 import dev.memdec.trainer.model.Gpt2LmWeights;
 import dev.memdec.trainer.model.ShapeSpec;
-import dev.memdec.trainer.stop.StoppedException;
+import dev.memdec.trainer.ngram.KneserNeyBigram;
+import dev.memdec.trainer.ngram.Unigram;
 import dev.memdec.trainer.train.Checkpoint;
 import dev.memdec.trainer.train.CorpusWindows;
 import dev.memdec.trainer.train.DatastoreWindows;
@@ -329,8 +330,9 @@ public final class DemoPipeline {
         String corpusSha = AtomicFiles.sha256(corpora.domain().train());
         DatastoreBuilder.Options options = new DatastoreBuilder.Options(config.ctx(), config.ctx() / 2,
                 KeyType.FFN_INPUT, config.threads());
+        // the format version in the key: a work directory of an older layout is rebuilt, not refused
         StageDir stage = StageDir.of(work, "datastore", StageDir.inputs("host", host.sha256(), "corpus", corpusSha,
-                "options", options));
+                "options", options, "format", DatastoreManifest.VERSION));
         Path dir = stage.resolve("datastore");
         if (stage.done(String.class).isPresent()) {
             log.println("datastore: cached " + dir);
@@ -368,7 +370,8 @@ public final class DemoPipeline {
         KnnConfig knn = new KnnConfig(config.knnK(), config.knnTemperature(), 0, IndexType.FLAT, 32, 1_000_000,
                 ProbType.F16);
         try (Datastore ds = Datastore.open(datastoreDir)) {
-            StageDir stage = StageDir.of(work, "knn", StageDir.inputs("datastore", ds.manifestSha256(), "config", knn));
+            StageDir stage = StageDir.of(work, "knn", StageDir.inputs("datastore", ds.manifestSha256(), "config", knn,
+                    "format", KnnManifest.VERSION));
             Path dir = stage.resolve("knn");
             if (stage.done(String.class).isPresent()) {
                 log.println("knn: cached " + dir);
@@ -511,7 +514,8 @@ public final class DemoPipeline {
         List<DemoReport.SweepPoint> bigramSweep = new ArrayList<>();
         Baselines baselines = baselines(texts);
         try (Datastore ds = Datastore.open(datastoreDir);
-             FaissIndex index = FaissIndex.read(knnDir.resolve(KnnManifest.INDEX_FILE))) {
+             KnnDistributions knn = KnnDistributions.open(knnDir);
+             FaissIndex index = knn.openIndex(ds)) {
             KnnLm.Scores dv = knnScores(host, index, ds, "kNN-LM domain validation", texts.domainValid());
             KnnLm.Scores gv = knnScores(host, index, ds, "kNN-LM general validation", texts.generalValid());
             KnnLm.Scores dt = knnScores(host, index, ds, "kNN-LM domain test", texts.domainTest());

@@ -2,7 +2,7 @@ package dev.memdec.trainer.demo;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import dev.memdec.trainer.datastore.AtomicFiles;
+import dev.memdec.converter.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

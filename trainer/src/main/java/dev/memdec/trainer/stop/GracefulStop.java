@@ -1,5 +1,6 @@
 package dev.memdec.trainer.stop;
 
+import dev.memdec.plugin.stop.StoppedException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

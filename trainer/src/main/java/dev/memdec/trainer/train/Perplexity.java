@@ -1,6 +1,7 @@
 package dev.memdec.trainer.train;
 
 import ai.djl.ndarray.NDManager;
+import dev.memdec.converter.eval.LogSpace;
 import dev.memdec.trainer.model.CausalLm;
 import dev.memdec.trainer.model.TrainableModel;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ public record Perplexity(double memory, double joint, double host, long tokens) 
                     nllMemory -= lm[r];
                     if (lh != null) {
                         nllHost -= lh[r];
-                        nllJoint -= logAddExp(logOneMinusLambda + lh[r], logLambda + lm[r]);
+                        nllJoint -= LogSpace.logAddExp(logOneMinusLambda + lh[r], logLambda + lm[r]);
                     }
                 }
                 tokens += lm.length;
@@ -60,10 +61,5 @@ public record Perplexity(double memory, double joint, double host, long tokens) 
     private static float[] labelLogProbs(TrainableModel model, Batch batch) {
         return model.scoredLogits(batch.tokens(), batch.rows(), batch.keys()).logSoftmax(-1)
                 .gather(batch.labels(), 1).toFloatArray();
-    }
-
-    private static double logAddExp(double a, double b) {
-        double max = Math.max(a, b);
-        return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
     }
 }

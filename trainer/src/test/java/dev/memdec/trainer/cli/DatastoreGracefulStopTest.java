@@ -12,7 +12,7 @@ import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.plugin.cli.Main;
-import dev.memdec.trainer.datastore.DatastoreManifest;
+import dev.memdec.plugin.retrieval.DatastoreManifest;
 import dev.memdec.trainer.stop.StoppableProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;

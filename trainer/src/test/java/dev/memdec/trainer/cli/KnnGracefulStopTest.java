@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.memdec.plugin.cli.Main;
-import dev.memdec.trainer.datastore.TestDatastores;
-import dev.memdec.trainer.knn.KnnManifest;
+import dev.memdec.plugin.retrieval.KnnManifest;
+import dev.memdec.plugin.retrieval.TestDatastores;
 import dev.memdec.trainer.stop.StoppableProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -19,7 +19,7 @@ import dev.memdec.converter.mlp.MlpMemoryGguf;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.plugin.cli.CliRun;
 import dev.memdec.plugin.mlp.MlpMemory;
-import dev.memdec.trainer.datastore.Datastore;
+import dev.memdec.plugin.retrieval.Datastore;
 import dev.memdec.trainer.model.MlpLm;
 import dev.memdec.trainer.model.MlpLmParityTest;
 import dev.memdec.trainer.train.Checkpoint;

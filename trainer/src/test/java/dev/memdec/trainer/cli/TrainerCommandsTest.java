@@ -13,7 +13,7 @@ import dev.memdec.converter.gpt2.RandomGpt2Weights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
 import dev.memdec.plugin.cli.CliRun;
 import dev.memdec.plugin.cli.Main;
-import dev.memdec.trainer.datastore.TestDatastores;
+import dev.memdec.plugin.retrieval.TestDatastores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

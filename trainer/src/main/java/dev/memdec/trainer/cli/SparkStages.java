@@ -1,9 +1,9 @@
 package dev.memdec.trainer.cli;
 
-import dev.memdec.trainer.datastore.DatastoreBuilder;
-import dev.memdec.trainer.datastore.DatastoreManifest;
-import dev.memdec.trainer.knn.KnnConfig;
-import dev.memdec.trainer.knn.KnnManifest;
+import dev.memdec.plugin.retrieval.DatastoreBuilder;
+import dev.memdec.plugin.retrieval.DatastoreManifest;
+import dev.memdec.plugin.retrieval.KnnConfig;
+import dev.memdec.plugin.retrieval.KnnManifest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.memdec.trainer.spark;
 
-import dev.memdec.trainer.datastore.DatastoreManifest;
+import dev.memdec.plugin.retrieval.DatastoreManifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

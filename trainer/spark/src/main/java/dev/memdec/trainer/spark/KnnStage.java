@@ -1,6 +1,6 @@
 package dev.memdec.trainer.spark;
 
-import dev.memdec.trainer.knn.KnnManifest;
+import dev.memdec.plugin.retrieval.KnnManifest;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;

@@ -2,19 +2,19 @@ package dev.memdec.trainer.spark;
 
 import dev.memdec.natives.faiss.FaissIndex;
 import dev.memdec.natives.llama.LlamaModel;
-import dev.memdec.trainer.datastore.Datastore;
-import dev.memdec.trainer.datastore.DatastoreBuilder;
-import dev.memdec.trainer.datastore.DatastoreManifest;
-import dev.memdec.trainer.datastore.DatastoreSpec;
-import dev.memdec.trainer.datastore.DatastoreWriter;
-import dev.memdec.trainer.datastore.KeyType;
-import dev.memdec.trainer.datastore.SourceFile;
-import dev.memdec.trainer.knn.IndexType;
-import dev.memdec.trainer.knn.KnnBuilder;
-import dev.memdec.trainer.knn.KnnConfig;
-import dev.memdec.trainer.knn.KnnManifest;
-import dev.memdec.trainer.knn.ProbType;
-import dev.memdec.trainer.knn.SparseDistribution;
+import dev.memdec.plugin.retrieval.Datastore;
+import dev.memdec.plugin.retrieval.DatastoreBuilder;
+import dev.memdec.plugin.retrieval.DatastoreManifest;
+import dev.memdec.plugin.retrieval.DatastoreSpec;
+import dev.memdec.plugin.retrieval.DatastoreWriter;
+import dev.memdec.plugin.retrieval.KeyType;
+import dev.memdec.plugin.retrieval.SourceFile;
+import dev.memdec.plugin.retrieval.IndexType;
+import dev.memdec.plugin.retrieval.KnnBuilder;
+import dev.memdec.plugin.retrieval.KnnConfig;
+import dev.memdec.plugin.retrieval.KnnManifest;
+import dev.memdec.plugin.retrieval.ProbType;
+import dev.memdec.plugin.retrieval.SparseDistribution;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -148,7 +148,7 @@ final class Retrieval {
                 int[] values = new int[MERGE_ROWS];
                 for (int i = (int) writer.unitsDone(); i < shards.size(); i++) {
                     if (stop.getAsBoolean()) {
-                        throw new dev.memdec.trainer.stop.StoppedException("after merging " + i + " of "
+                        throw new dev.memdec.plugin.stop.StoppedException("after merging " + i + " of "
                                 + shards.size() + " shards into " + out);
                     }
                     Datastore ds = shards.get(i);
@@ -231,7 +231,7 @@ final class Retrieval {
                     (datastore, search, index, indexFile) -> {
                 RowReader reader = rows.open(new SearchPlan(search.count(), search.chunkRows(),
                         indexFile.toAbsolutePath().toString(),
-                        dev.memdec.trainer.datastore.AtomicFiles.sha256(indexFile), datastore.manifestSha256()));
+                        dev.memdec.converter.io.AtomicFiles.sha256(indexFile), datastore.manifestSha256()));
                 return new KnnBuilder.RowSource() {
                     @Override
                     public SparseDistribution[] rows(long first, int n) throws IOException {
@@ -291,17 +291,17 @@ final class Retrieval {
 
     /** SHA-256 of a file (the one helper the datastore code uses). */
     static String sha256(Path file) throws IOException {
-        return dev.memdec.trainer.datastore.AtomicFiles.sha256(file);
+        return dev.memdec.converter.io.AtomicFiles.sha256(file);
     }
 
     /** Writes bytes to a temporary sibling, forces them, then renames into place (the trainer's one home for it). */
     static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        dev.memdec.trainer.datastore.AtomicFiles.write(file, bytes);
+        dev.memdec.converter.io.AtomicFiles.write(file, bytes);
     }
 
     /** A fresh temporary sibling name for {@code file}. */
     static Path temporarySibling(Path file) {
-        return dev.memdec.trainer.datastore.AtomicFiles.temporarySibling(Objects.requireNonNull(file));
+        return dev.memdec.converter.io.AtomicFiles.temporarySibling(Objects.requireNonNull(file));
     }
 
     /** Whether {@code dir} holds a finished datastore (its manifest is the completion marker). */

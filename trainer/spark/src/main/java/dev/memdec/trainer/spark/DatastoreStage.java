@@ -56,6 +56,10 @@ final class DatastoreStage {
                 }
             }
             checkFinished(job, finished);   // stale shards of another host or corpus fail before any work
+            if (missing.size() < shards.size()) {
+                System.err.printf(java.util.Locale.ROOT, "datastore: %d of %d corpus shards already built in %s, "
+                        + "building the other %d%n", shards.size() - missing.size(), shards.size(), work, missing.size());
+            }
             if (!missing.isEmpty()) {
                 Files.createDirectories(work);
                 String workDir = work.toString();

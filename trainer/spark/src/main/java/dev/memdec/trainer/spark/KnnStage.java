@@ -63,6 +63,10 @@ final class KnnStage {
                         missing.add(r);
                     }
                 }
+                if (missing.size() < ranges.size()) {
+                    System.err.printf(Locale.ROOT, "knn: %d of %d query ranges already searched in %s, searching the "
+                            + "other %d%n", ranges.size() - missing.size(), ranges.size(), work, missing.size());
+                }
                 if (!missing.isEmpty()) {
                     Files.createDirectories(work);
                     String workDir = work.toString();

@@ -196,6 +196,37 @@ class SparkStagesTest {
     }
 
     @Test
+    void datastoreRerunAfterDriverKillResumesFinishedShards() throws Exception {
+        Path out = tmp.resolve("ds");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DriverKillMain.class.getName(), "2",
+                host.toString(), out.toString()));
+        corpus.forEach(c -> cmd.add(c.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("driver.log").toFile()).start();
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the driver ran past 120 s");
+        assertEquals(137, p.exitValue(), () -> "the driver was not killed mid-shard: " + readLog());
+        Path work = out.resolve(DatastoreStage.WORK);
+        assertTrue(Retrieval.isFinishedDatastore(DatastoreStage.shardDir(work, 1)), "shards 0 and 1 were finished");
+        assertFalse(Retrieval.isFinishedDatastore(DatastoreStage.shardDir(work, 2)), "shard 2 was mid-build");
+        assertFalse(Files.exists(out.resolve("datastore.json")));
+        RAN.clear();
+        DatastoreStage.run("local[2]", job(host), out, record(), () -> false);
+        assertEquals(Set.of("2/0"), RAN, "only the shard the driver died in is built again");
+        assertSameFiles(singleDatastore, out);
+    }
+
+    private String readLog() {
+        try {
+            return Files.readString(tmp.resolve("driver.log"));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    @Test
     void shardsOfAnotherHostAreRefusedWithNothingWritten() throws IOException {
         Path out = tmp.resolve("ds");
         assertThrows(IOException.class, () -> DatastoreStage.run("local[1]", job(otherHost), out, failAlways(2),

@@ -96,6 +96,27 @@ public final class FaissIndex implements AutoCloseable {
         }
     }
 
+    /** faiss's {@code IO_FLAG_MMAP} (index_io.h): IVF inverted lists are mapped from the file, not read. */
+    private static final int IO_FLAG_MMAP = 8 | 0x646f0000;
+
+    /**
+     * Reads an index written by {@link #write(Path)} with its inverted lists memory-mapped read-only (IVF indexes;
+     * other indexes are read whole): processes searching one index file share its pages. The file must stay in
+     * place, unchanged, while the index is open.
+     *
+     * @throws IOException when the file is missing or faiss cannot read it
+     */
+    public static FaissIndex readMapped(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": faiss index file not found");
+        }
+        try {
+            return new FaissIndex(Faiss.read_index(file.toString(), IO_FLAG_MMAP), "mapped from " + file.getFileName());
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not a readable faiss index: " + e.getMessage(), e);
+        }
+    }
+
     /** The factory string this index was created from (after normalisation), or where it was read from. */
     public String description() {
         return description;

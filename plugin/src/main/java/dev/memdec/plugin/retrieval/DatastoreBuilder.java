@@ -107,6 +107,26 @@ public final class DatastoreBuilder {
      */
     public static DatastoreManifest build(Path host, List<Path> corpus, Path out, Options options, Progress progress,
                                           BooleanSupplier stop) throws IOException {
+        Host checked = checkInputs(host, corpus, options);
+        try (LlamaModel model = LlamaModel.load(host, ModelOptions.defaults())) {
+            return build(checked, model, host, corpus, out, options, progress, stop);
+        }
+    }
+
+    /**
+     * As above, on {@code model}, the host already loaded from {@code host} (a Spark executor loads it once per
+     * JVM for all its tasks); the model is left open.
+     */
+    public static DatastoreManifest build(LlamaModel model, Path host, List<Path> corpus, Path out, Options options,
+                                          Progress progress, BooleanSupplier stop) throws IOException {
+        return build(checkInputs(host, corpus, options), model, host, corpus, out, options, progress, stop);
+    }
+
+    /** The host file's identity, tokenizer and (for ffn-input keys) last-block norm, read before llama.cpp sees it. */
+    private record Host(SourceFile file, String tokenizerSha256, FfnNorm ffnNorm) {
+    }
+
+    private static Host checkInputs(Path host, List<Path> corpus, Options options) throws IOException {
         if (corpus.isEmpty()) {
             throw new IllegalArgumentException("--corpus: no corpus files given");
         }
@@ -124,12 +144,19 @@ public final class DatastoreBuilder {
                     && FfnNorm.rebuildsFromAllRows(gguf.architecture(), RuntimeProfile.selected())
                     ? FfnNorm.ofLastBlock(gguf) : null;
         }
+        return new Host(SourceFile.of(host), tokenizerSha256, ffnNorm);
+    }
+
+    private static DatastoreManifest build(Host checked, LlamaModel model, Path host, List<Path> corpus, Path out,
+                                           Options options, Progress progress, BooleanSupplier stop) throws IOException {
         List<SourceFile> corpusFiles = new ArrayList<>();
         for (Path c : corpus) {
             corpusFiles.add(SourceFile.of(c));
         }
-        SourceFile hostFile = SourceFile.of(host);
-        try (LlamaModel model = LlamaModel.load(host, ModelOptions.defaults())) {
+        SourceFile hostFile = checked.file();
+        String tokenizerSha256 = checked.tokenizerSha256();
+        FfnNorm ffnNorm = checked.ffnNorm();
+        {
             if (options.ctx() > model.nCtxTrain()) {
                 throw new IllegalArgumentException("--ctx " + options.ctx() + " exceeds the host's training context "
                         + model.nCtxTrain() + " (" + host + ")");

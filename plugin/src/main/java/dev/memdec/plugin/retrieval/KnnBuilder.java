@@ -34,7 +34,7 @@ public final class KnnBuilder {
     /** Keys added to the index per native call: bounds the on-heap staging buffer. */
     private static final int ADD_CHUNK = 16_384;
     /** Search results per chunk (queries × (k+1)): about 50 MB of staging at most. */
-    private static final long RESULTS_PER_CHUNK = 1 << 22;
+    public static final long RESULTS_PER_CHUNK = 1 << 22;
 
     private static final int OFFSETS = 0;
     private static final int TOKENS = 1;
@@ -74,24 +74,112 @@ public final class KnnBuilder {
     /** As the one with {@code stop}, with the chunk size of the one with {@code resultsPerChunk}. */
     static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress,
                              BooleanSupplier stop, long resultsPerChunk) throws IOException {
+        return build(datastore, out, config, progress, stop, resultsPerChunk, IN_PROCESS);
+    }
+
+
+    /**
+     * What {@link #build} derives from the datastore and the settings before it searches; a function of both, so
+     * a Spark executor derives the same.
+     *
+     * @param searchK   neighbours asked of the index: {@code neighbours} + 1 for the entry itself, excluded by id
+     * @param chunkRows rows searched per index call (and per checkpoint)
+     * @param nprobe    inverted lists visited (0 for a flat index)
+     */
+    public record Search(KnnConfig config, long count, int vocab, int neighbours, int searchK, int chunkRows,
+                         IndexPlan plan, int nprobe) {
+
+        /** Sets {@link #nprobe} on an index of {@link #plan}. */
+        public void configure(FaissIndex index) {
+            if (nprobe > 0) {
+                index.setNprobe(nprobe);
+            }
+        }
+
+        /** The distributions of datastore rows {@code [first, first + n)}, searched in a configured index. */
+        public SparseDistribution[] rows(Datastore datastore, FaissIndex index, long first, int n) {
+            float[] queries = new float[n * datastore.dimension()];
+            datastore.readKeys(first, n, queries);
+            Neighbours nb = index.search(queries, n, searchK);
+            NeighbourSoftmax softmax = new NeighbourSoftmax(vocab, searchK, config.temperature(), config.threshold(),
+                    config.probType());
+            SparseDistribution[] rows = new SparseDistribution[n];
+            for (int i = 0; i < n; i++) {
+                rows[i] = softmax.compute(first + i, nb, i, neighbours, datastore::value);
+            }
+            return rows;
+        }
+    }
+
+    /** Where the rows of each chunk come from. */
+    public interface RowSource extends AutoCloseable {
+        /** The distributions of rows {@code [first, first + n)}, {@code n} at most {@link Search#chunkRows()}. */
+        SparseDistribution[] rows(long first, int n) throws IOException;
+
+        @Override
+        default void close() throws IOException {
+        }
+    }
+
+    /** Opens the row source once the index is built (or re-read on resume) and saved to {@code indexFile}. */
+    public interface RowSources {
+        RowSource open(Datastore datastore, Search search, FaissIndex index, Path indexFile) throws IOException;
+    }
+
+    /** Searches the index in this process, chunk by chunk. */
+    private static final RowSources IN_PROCESS = (datastore, search, index, indexFile) ->
+            (first, n) -> search.rows(datastore, index, first, n);
+
+    /**
+     * The search settings of {@code datastore} under {@code config}.
+     *
+     * @throws IllegalArgumentException when the datastore has fewer than 2 entries
+     */
+    public static Search search(Datastore datastore, KnnConfig config) {
+        return search(datastore, config, RESULTS_PER_CHUNK);
+    }
+
+    /** As above, with chunks of about {@code resultsPerChunk} search results (rows × (k+1)). */
+    public static Search search(Datastore datastore, KnnConfig config, long resultsPerChunk) {
         long count = datastore.count();
         if (count < 2) {
             throw new IllegalArgumentException(datastore.directory() + ": datastore has " + count
                     + " entry; kNN distributions need at least 2 (an entry never neighbours itself)");
         }
-        if (Files.exists(out.resolve(KnnManifest.FILE))) {
-            throw new IllegalArgumentException(out + " already holds finished kNN distributions ("
-                    + KnnManifest.FILE + "); choose another --out or delete it");
-        }
         int vocab = vocabSize(datastore);
         int neighbours = (int) Math.min(config.k(), count - 1);
-        if (neighbours < config.k()) {
-            LOG.log(Level.INFO, "datastore has {0} entries: using k={1} instead of {2}", count, neighbours, config.k());
-        }
         int searchK = (int) Math.min(neighbours + 1L, count);   // +1 for the entry itself, excluded by id
         int chunkRows = (int) Math.max(1, Math.min(4096, resultsPerChunk / searchK));
         IndexPlan plan = IndexPlan.choose(config.index(), count, datastore.dimension(), config.trainSize());
         int nprobe = plan.type() == IndexType.IVFPQ ? config.nprobe() : 0;
+        return new Search(config, count, vocab, neighbours, searchK, chunkRows, plan, nprobe);
+    }
+
+    /**
+     * As the one with {@code stop} and {@code resultsPerChunk}, with the rows of every chunk taken from
+     * {@code rowSources} once the index is built and saved (the Spark job searches on executors and hands the rows
+     * back here, to the one writer); null searches in this process.
+     */
+    public static KnnManifest build(Datastore datastore, Path out, KnnConfig config, LongConsumer progress,
+                                    BooleanSupplier stop, long resultsPerChunk, RowSources rowSources)
+            throws IOException {
+        if (rowSources == null) {
+            rowSources = IN_PROCESS;
+        }
+        long count = datastore.count();
+        Search search = search(datastore, config, resultsPerChunk);   // checks count >= 2 first
+        if (Files.exists(out.resolve(KnnManifest.FILE))) {
+            throw new IllegalArgumentException(out + " already holds finished kNN distributions ("
+                    + KnnManifest.FILE + "); choose another --out or delete it");
+        }
+        int vocab = search.vocab();
+        int neighbours = search.neighbours();
+        if (neighbours < config.k()) {
+            LOG.log(Level.INFO, "datastore has {0} entries: using k={1} instead of {2}", count, neighbours, config.k());
+        }
+        int chunkRows = search.chunkRows();
+        IndexPlan plan = search.plan();
+        int nprobe = search.nprobe();
 
         JsonObject job = RetrievalFile.GSON.toJsonTree(config).getAsJsonObject();
         job.addProperty("datastore", datastore.manifestSha256());
@@ -112,22 +200,17 @@ public final class KnnBuilder {
             } else {
                 LOG.log(Level.INFO, "{0}: resuming after row {1} of {2}", out, output.unitsDone(), count);
             }
-            if (nprobe > 0) {
-                index.setNprobe(nprobe);
-            }
+            search.configure(index);
             progress.accept(output.unitsDone());
-            NeighbourSoftmax softmax = new NeighbourSoftmax(vocab, searchK, config.temperature(), config.threshold(),
-                    config.probType());
-            float[] queries = new float[chunkRows * datastore.dimension()];
-            for (long first = output.unitsDone(); first < count; first += chunkRows) {
-                long done = first;
-                StoppedException.check(stop, () -> "after row " + done + " of " + count + " (" + out + ")");
-                int n = (int) Math.min(chunkRows, count - first);
-                datastore.readKeys(first, n, queries);
-                Neighbours nb = index.search(queries, n, searchK);
-                writeChunk(output, datastore, softmax, nb, first, n, neighbours, config.probType());
-                output.checkpoint(first + n);
-                progress.accept(n);
+            try (RowSource rows = rowSources.open(datastore, search, index, indexFile)) {
+                for (long first = output.unitsDone(); first < count; first += chunkRows) {
+                    long done = first;
+                    StoppedException.check(stop, () -> "after row " + done + " of " + count + " (" + out + ")");
+                    int n = (int) Math.min(chunkRows, count - first);
+                    writeChunk(output, datastore, rows.rows(first, n), first, n, config.probType());
+                    output.checkpoint(first + n);
+                    progress.accept(n);
+                }
             }
             List<FileChecksum> sums = output.finish();
             KnnManifest manifest = new KnnManifest(KnnManifest.FORMAT, KnnManifest.VERSION, count, config.k(),
@@ -144,12 +227,13 @@ public final class KnnBuilder {
         }
     }
 
-    private static void writeChunk(ResumableOutput output, Datastore ds, NeighbourSoftmax softmax, Neighbours nb,
-                                   long first, int n, int neighbours, ProbType probType) throws IOException {
-        SparseDistribution[] rows = new SparseDistribution[n];
+    private static void writeChunk(ResumableOutput output, Datastore ds, SparseDistribution[] rows, long first, int n,
+                                   ProbType probType) throws IOException {
+        if (rows.length != n) {
+            throw new IllegalStateException("chunk at row " + first + ": got " + rows.length + " rows, expected " + n);
+        }
         int pairs = 0;
         for (int i = 0; i < n; i++) {
-            rows[i] = softmax.compute(first + i, nb, i, neighbours, ds::value);
             pairs += rows[i].size();
         }
         ByteBuffer offsets = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);

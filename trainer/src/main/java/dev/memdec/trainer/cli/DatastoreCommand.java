@@ -68,6 +68,12 @@ public final class DatastoreCommand implements MemdecCommand {
     @Option(names = "--json", description = "Print the manifest as JSON.")
     boolean json;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Build on Spark (e.g. local[4], spark://host:7077): one task per corpus file, the host "
+                    + "loaded once per executor; same output as without. Host, corpus and --out must be on a "
+                    + "filesystem the driver and every executor see.")
+    String spark;
+
     @Spec
     CommandSpec spec;
 
@@ -90,7 +96,8 @@ public final class DatastoreCommand implements MemdecCommand {
         ProgressBar[] bar = new ProgressBar[1];
         long[] resumedAt = {0};
         try {
-            m = DatastoreBuilder.build(host, corpus, out, options, new DatastoreBuilder.Progress() {
+            m = spark != null ? SparkStages.load().datastore(spark, host, corpus, out, options, stop)
+                    : DatastoreBuilder.build(host, corpus, out, options, new DatastoreBuilder.Progress() {
                 @Override
                 public void start(long totalEntries, long entriesDone) {
                     resumedAt[0] = entriesDone;

@@ -70,6 +70,16 @@ public final class KnnCommand implements MemdecCommand {
     @Option(names = "--json", description = "Print the manifest as JSON.")
     boolean json;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Search on Spark (e.g. local[4], spark://host:7077): the index is built here, then each "
+                    + "task memory-maps it and searches --spark-rows queries; same output as without. Datastore and "
+                    + "--out must be on a filesystem the driver and every executor see.")
+    String spark;
+
+    @Option(names = "--spark-rows", defaultValue = "65536", paramLabel = "N",
+            description = "Queries per Spark task, rounded up to whole search chunks (default: ${DEFAULT-VALUE}).")
+    int sparkRows;
+
     @Spec
     CommandSpec spec;
 
@@ -86,9 +96,16 @@ public final class KnnCommand implements MemdecCommand {
             ds.verifyChecksums();
             long t0 = System.nanoTime();
             KnnManifest m;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("knn").setInitialMax(ds.count())
-                    .setStyle(ProgressBarStyle.ASCII).setUnit(" rows", 1).showSpeed().build()) {
-                m = KnnBuilder.build(ds, out, config, bar::stepBy, stop);
+            if (spark != null) {
+                if (sparkRows < 1) {
+                    throw new IllegalArgumentException("--spark-rows must be positive, got " + sparkRows);
+                }
+                m = SparkStages.load().knn(spark, datastore, out, config, sparkRows, stop);
+            } else {
+                try (ProgressBar bar = new ProgressBarBuilder().setTaskName("knn").setInitialMax(ds.count())
+                        .setStyle(ProgressBarStyle.ASCII).setUnit(" rows", 1).showSpeed().build()) {
+                    m = KnnBuilder.build(ds, out, config, bar::stepBy, stop);
+                }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (json) {

@@ -86,14 +86,7 @@ public final class FaissIndex implements AutoCloseable {
      * @throws IOException when the file is missing or faiss cannot read it
      */
     public static FaissIndex read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException(file + ": faiss index file not found");
-        }
-        try {
-            return new FaissIndex(Faiss.read_index(file.toString(), 0), "read from " + file.getFileName());
-        } catch (RuntimeException e) {
-            throw new IOException(file + ": not a readable faiss index: " + e.getMessage(), e);
-        }
+        return read(file, 0, "read from ");
     }
 
     /** faiss's {@code IO_FLAG_MMAP} (index_io.h): IVF inverted lists are mapped from the file, not read. */
@@ -107,11 +100,15 @@ public final class FaissIndex implements AutoCloseable {
      * @throws IOException when the file is missing or faiss cannot read it
      */
     public static FaissIndex readMapped(Path file) throws IOException {
+        return read(file, IO_FLAG_MMAP, "mapped from ");
+    }
+
+    private static FaissIndex read(Path file, int ioFlags, String how) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": faiss index file not found");
         }
         try {
-            return new FaissIndex(Faiss.read_index(file.toString(), IO_FLAG_MMAP), "mapped from " + file.getFileName());
+            return new FaissIndex(Faiss.read_index(file.toString(), ioFlags), how + file.getFileName());
         } catch (RuntimeException e) {
             throw new IOException(file + ": not a readable faiss index: " + e.getMessage(), e);
         }

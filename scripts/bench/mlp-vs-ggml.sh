@@ -39,14 +39,14 @@ for t in $TYPES; do
   [ -f "$W/mlp-4-$t.gguf" ] || { echo "mlp-vs-ggml.sh: $W/mlp-4-$t.gguf missing (scripts/bench/mlp-memory.sh makes it)" >&2; exit 1; }
 done
 CP="$ROOT/plugin/target/classes:$(cat "$ROOT/plugin/target/classpath.txt")"
-echo "| forward | weights MB | read GB/s (median) | forward ms (median / best) | fraction of the limit (median / best round) |"
-echo "|---|---:|---:|---:|---:|"
+echo "| forward | weights MB | read GB/s (median) | forward ms (median / best) | fraction of the limit (median / best round) | CPU ms per forward (THREADS=1 only) |"
+echo "|---|---:|---:|---:|---:|---:|"
 for rep in $(seq "$REPEATS"); do
   for t in $TYPES; do
     "$BIN" "$THREADS" 5 16 768 3072 4 50257 "$t"
     java --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -cp "$CP" \
       dev.memdec.plugin.mlp.MlpForwardBenchmark "$THREADS" 5 "$W/mlp-4-$t.gguf" 2> /dev/null \
-      | awk -F'|' -v t="$t" '/^\| mlp-/ {printf "| memdec %s (Java Vector API) |%s|%s|%s|%s|\n", t, $4, $5, $7, $8}'
+      | awk -F'|' -v t="$t" '/^\| mlp-/ {printf "| memdec %s (Java Vector API) |%s|%s|%s|%s|%s|\n", t, $4, $5, $7, $8, $11}'
   done
 done
 echo

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The MLP memory's forward beside ggml's on the same shapes and weight type, in one run (README "Runtime speed"):
+# The MLP memory's forward beside ggml's on the same shapes and weight type, in one run (README "MLP memories"):
 # MlpForwardBenchmark (memdec's Java Vector API kernels) and ggml-mlp.c (ggml's CPU backend from the prebuilt v0.5.0
 # library memdec loads, on a persistent threadpool as llama-bench runs it), alternated run by run, each round pairing
 # its own read-bandwidth probe (memchr, 512 MiB) with the forwards. Not part of CI.

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launcher and the test JVMs run b4916's libgomp with the same spin count (README "Runtime speed"): the value
+ * The launcher and the test JVMs run b4916's libgomp with the same spin count (README "MLP memories"): the value
  * {@code ./memdec} exports is the one surefire passes (root pom), so tests time what users run.
  */
 class LauncherSpinCountTest {

@@ -9,8 +9,9 @@ package dev.memdec.plugin;
  * @param mixMs               the memory sampler's share of a joint step (read candidates, mix, write back), ms
  * @param hostPrefillTps      host-alone prefill tokens per second
  * @param jointPrefillTps     joint prefill tokens per second
- * @param hostBytes           host tensor bytes (read once per decoded token)
- * @param memoryBytes         memory tensor bytes
+ * @param hostBytes           weight bytes one host decode step reads ({@link dev.memdec.plugin.bench.StepBytes}:
+ *                            every tensor, but one row of a looked-up embedding table)
+ * @param memoryBytes         weight bytes one memory decode step reads (the same rule)
  * @param readBandwidth       measured read bandwidth, bytes per second
  * @param peakRssBytes        peak resident set size of the process, or -1 if unknown
  * @param vocab               vocabulary length mixed
@@ -25,11 +26,12 @@ package dev.memdec.plugin;
  *                            greedy), ms; NaN without an MLP memory
  * @param mlpForwardMs        the MLP forward's share of that step, ms; NaN without an MLP memory
  * @param mlpBytes            the MLP weights one forward reads (as held at run time), 0 without one
+ * @param mlpAloneMs          the same forward timed back to back, no host decode in between, ms; NaN without one
  */
 public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double jointDecodeMs, double mixMs,
         double hostPrefillTps, double jointPrefillTps, long hostBytes, long memoryBytes, double readBandwidth,
         long peakRssBytes, int vocab, int tokens, int rounds, int threads, double knnDecodeMs, double knnRetrievalMs,
-        int knnK, double mlpDecodeMs, double mlpForwardMs, long mlpBytes) {
+        int knnK, double mlpDecodeMs, double mlpForwardMs, long mlpBytes, double mlpAloneMs) {
 
     public boolean hasKnn() {
         return !Double.isNaN(knnDecodeMs);
@@ -62,6 +64,16 @@ public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double
     /** The MLP's weights at the measured bandwidth / its measured forward: 1.0 is the bandwidth limit. */
     public double mlpBandwidthLimitFraction() {
         return mlpBytes / readBandwidth * 1000 / mlpForwardMs;
+    }
+
+    /** The MLP forward inside a step / the same forward alone: 1.0 means the host's decode leaves nothing behind. */
+    public double mlpInStepOverAlone() {
+        return mlpForwardMs / mlpAloneMs;
+    }
+
+    /** As {@link #mlpBandwidthLimitFraction()} for the forward alone. */
+    public double mlpAloneBandwidthLimitFraction() {
+        return mlpBytes / readBandwidth * 1000 / mlpAloneMs;
     }
 
     /** kNN-LM step / memory-decoder (joint) step: how many times slower live retrieval is than the memory. */

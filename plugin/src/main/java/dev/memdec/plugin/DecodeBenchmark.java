@@ -5,6 +5,9 @@ import dev.memdec.natives.llama.LlamaContext;
 import dev.memdec.natives.llama.SamplerChain;
 import dev.memdec.plugin.bench.MemoryBandwidth;
 import dev.memdec.plugin.bench.PeakRss;
+import dev.memdec.plugin.bench.StepBytes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import dev.memdec.plugin.mix.MixMode;
 import dev.memdec.plugin.mix.Mixing;
 import dev.memdec.plugin.mlp.MlpMemory;
@@ -68,7 +71,15 @@ public final class DecodeBenchmark {
         int shared = Math.min(host.vocabSize(), memory.tokenizer().vocabSize());
         int[] prompt = new Random(42).ints(promptTokens, 0, shared).toArray();
         Mixing mixing = new Mixing(Mixing.DEFAULT_LAMBDA, 1.0, mode);
-        double[][] ms = new double[8][rounds];
+        long hostBytes;
+        long memoryBytes;
+        try {
+            hostBytes = StepBytes.of(host.path());
+            memoryBytes = StepBytes.of(memory.path());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        double[][] ms = new double[9][rounds];
         double[][] prefill = new double[2][rounds];
         JointDecoder decoder = host.decoder();
         if (mlp != null) {
@@ -106,6 +117,7 @@ public final class DecodeBenchmark {
                             Math.min(host.vocabSize(), mlp.config().vocab()), mixing, prompt.length, tokens);
                     ms[6][r] = m[0];
                     ms[7][r] = m[1];
+                    ms[8][r] = m[2];
                     decoder.clear();
                 }
                 if (knn != null) {
@@ -118,11 +130,11 @@ public final class DecodeBenchmark {
             }
         });
         return new BenchmarkReport(median(ms[0]), median(ms[1]), median(ms[2]), median(ms[3]), median(prefill[0]),
-                median(prefill[1]), host.sizeBytes(), memory.sizeBytes(), bandwidth, PeakRss.bytes().orElse(-1),
+                median(prefill[1]), hostBytes, memoryBytes, bandwidth, PeakRss.bytes().orElse(-1),
                 shared, tokens, rounds, threads, knn == null ? Double.NaN : median(ms[4]),
                 knn == null ? Double.NaN : median(ms[5]), knn == null ? 0 : knn.k(),
                 mlp == null ? Double.NaN : median(ms[6]), mlp == null ? Double.NaN : median(ms[7]),
-                mlp == null ? 0 : mlp.weightBytes());
+                mlp == null ? 0 : mlp.weightBytes(), mlp == null ? Double.NaN : median(ms[8]));
     }
 
     /** Prefills one context alone, in batches. */
@@ -189,7 +201,9 @@ public final class DecodeBenchmark {
 
     /**
      * Mean ms of a host + MLP-memory step (host decode capturing the key, MLP forward on the last row, mixing
-     * sampler, greedy) and of its MLP-forward part.
+     * sampler, greedy), of its MLP-forward part, and of the same forward alone: {@code tokens} forwards back to
+     * back on the last key, no host decode in between. The last two differ when the host's decode leaves its
+     * threads busy on the cores the forward runs on (libgomp's spinning workers on b4916: see the launcher).
      */
     private static double[] mlpSteps(LlamaContext ctx, MlpMemory mlp, int hostVocab, int shared, Mixing mixing,
             int pos, int tokens) {
@@ -209,7 +223,13 @@ public final class DecodeBenchmark {
                 int t = chain.sample(ctx, -1);
                 ctx.decode(new int[] {t}, pos + i, true);
             }
-            return new double[] {(System.nanoTime() - t0) / 1e6 / tokens, forward / 1e6 / tokens};
+            double step = (System.nanoTime() - t0) / 1e6 / tokens;
+            float[] keys = ctx.captured(key).values();
+            long a0 = System.nanoTime();
+            for (int i = 0; i < tokens; i++) {
+                mlp.logits(keys, keys.length - width, logits);
+            }
+            return new double[] {step, forward / 1e6 / tokens, (System.nanoTime() - a0) / 1e6 / tokens};
         }
     }
 

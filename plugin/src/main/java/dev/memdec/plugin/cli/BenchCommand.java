@@ -128,6 +128,9 @@ public final class BenchCommand implements MemdecCommand {
                 out.printf("| MLP forward per step (ms; weights %.1f MB as held at run time; %s) | %.3f |%n",
                         r.mlpBytes() / 1e6, MlpMemory.kernel(), r.mlpForwardMs());
                 out.printf("| MLP forward bandwidth-limit fraction | %.2f |%n", r.mlpBandwidthLimitFraction());
+                out.printf("| MLP forward alone, back to back (ms; bandwidth-limit fraction) | %.3f, %.2f |%n",
+                        r.mlpAloneMs(), r.mlpAloneBandwidthLimitFraction());
+                out.printf("| MLP forward in a step / alone | %.2f |%n", r.mlpInStepOverAlone());
                 out.printf("| MLP-memory step / memory-decoder step | %.3f |%n", r.mlpOverJoint());
                 if (r.hasKnn()) {
                     out.printf("| kNN-LM step / MLP-memory step | %.3f |%n", r.knnDecodeMs() / r.mlpDecodeMs());
@@ -137,7 +140,8 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| prefill host+memory (tok/s) | %.1f |%n", r.jointPrefillTps());
             out.printf("| peak RSS (MiB) | %.0f |%n", r.peakRssBytes() / 1048576.0);
             out.printf("| read bandwidth (GB/s, %d threads) | %.2f |%n", r.threads(), r.readBandwidth() / 1e9);
-            out.printf("| weights read per joint token (MB) | %.1f |%n", (r.hostBytes() + r.memoryBytes()) / 1e6);
+            out.printf("| weights read per joint token (MB; one row of each looked-up embedding table) | %.1f |%n",
+                    (r.hostBytes() + r.memoryBytes()) / 1e6);
             out.printf("| bandwidth-bound joint step (ms) | %.2f |%n", r.bandwidthBoundMs());
             out.printf("| bandwidth-limit fraction (joint step) | %.2f |%n", r.bandwidthLimitFraction());
             out.printf("| bandwidth-limit fraction (host step) | %.2f |%n", r.hostBandwidthLimitFraction());
@@ -173,6 +177,9 @@ public final class BenchCommand implements MemdecCommand {
             m.put("mlp_forward_ms_per_token", r.mlpForwardMs());
             m.put("mlp_bytes", r.mlpBytes());
             m.put("mlp_bandwidth_limit_fraction", r.mlpBandwidthLimitFraction());
+            m.put("mlp_forward_alone_ms", r.mlpAloneMs());
+            m.put("mlp_alone_bandwidth_limit_fraction", r.mlpAloneBandwidthLimitFraction());
+            m.put("mlp_forward_in_step_over_alone", r.mlpInStepOverAlone());
             m.put("mlp_over_joint", r.mlpOverJoint());
             m.put("mlp_over_host", r.mlpOverHost());
             m.put("mlp_kernel", MlpMemory.kernel());

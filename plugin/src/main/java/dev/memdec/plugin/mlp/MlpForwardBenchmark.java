@@ -23,6 +23,9 @@ public final class MlpForwardBenchmark {
 
     private static final long PROBE_BYTES = 512L << 20;
     private static final int FORWARDS = 16;
+    /** With one thread the caller does all the work: its CPU time is the forward's compute cost, which a loaded
+     * machine does not inflate the way it inflates wall time (the peer: ggml-mlp.c's last column). */
+    private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     private MlpForwardBenchmark() {
     }
@@ -38,8 +41,8 @@ public final class MlpForwardBenchmark {
                 MlpMemory.kernel(), threads, rounds, FORWARDS, PROBE_BYTES >> 20);
         System.out.println("| file | file MB | weights as held, MB | read GB/s (median) | bandwidth-bound ms | vector "
                 + "forward ms (median / best) | fraction of the limit (median / best round) | scalar forward ms "
-                + "(median) | vector speed-up (median of rounds) |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + "(median) | vector speed-up (median of rounds) | vector CPU ms per forward (1 thread only) |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int a = 2; a < args.length; a++) {
             Path file = Path.of(args[a]);
             MlpMemory vector = MlpMemory.open(file, threads, true);
@@ -57,18 +60,21 @@ public final class MlpForwardBenchmark {
             double[] s = new double[rounds];
             double[] fraction = new double[rounds];
             double[] speedUp = new double[rounds];
+            double[] cpu = new double[rounds];
             long bytes = vector.weightBytes();
             for (int r = 0; r < rounds; r++) {
                 bw[r] = MemoryBandwidth.measure(PROBE_BYTES, threads, 2);
+                long c0 = THREAD_CPU.getCurrentThreadCpuTime();
                 v[r] = time(vector, key, logits, FORWARDS);
+                cpu[r] = (THREAD_CPU.getCurrentThreadCpuTime() - c0) / 1e6 / FORWARDS;
                 s[r] = time(scalar, key, logits, FORWARDS);
                 fraction[r] = bytes / bw[r] * 1000 / v[r];
                 speedUp[r] = s[r] / v[r];
             }
-            System.out.printf("| %s | %.1f | %.1f | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.2f |%n",
+            System.out.printf("| %s | %.1f | %.1f | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.2f | %s |%n",
                     file.getFileName(), Files.size(file) / 1e6, bytes / 1e6, median(bw) / 1e9,
                     bytes / median(bw) * 1000, median(v), min(v), median(fraction), max(fraction), median(s),
-                    median(speedUp));
+                    median(speedUp), threads == 1 ? String.format("%.2f", median(cpu)) : "-");
         }
     }
 

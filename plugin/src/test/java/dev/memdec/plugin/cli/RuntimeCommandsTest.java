@@ -9,6 +9,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.gguf.GgufTensorInfo;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2GgufExporter;
 import dev.memdec.converter.gpt2.RandomGpt2Weights;
@@ -108,6 +110,21 @@ class RuntimeCommandsTest {
                 o.get("mlp_over_host").getAsDouble(), 1e-9);
         assertEquals(o.get("joint_ms_per_token").getAsDouble() / o.get("host_ms_per_token").getAsDouble(),
                 o.get("joint_over_host").getAsDouble(), 1e-9);
+        for (String key : new String[] {"mlp_forward_alone_ms", "mlp_alone_bandwidth_limit_fraction",
+                "mlp_forward_in_step_over_alone"}) {
+            assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
+        }
+        assertEquals(o.get("mlp_forward_ms_per_token").getAsDouble() / o.get("mlp_forward_alone_ms").getAsDouble(),
+                o.get("mlp_forward_in_step_over_alone").getAsDouble(), 1e-9);
+        // A step reads one row of each looked-up table: the 2x64 host's tensors less all but one row of token_embd
+        // (it has its own output.weight) and of position_embd (128 rows) — F32, 64 floats a row.
+        long tensors;
+        try (GgufFile f = GgufFile.open(host)) {
+            tensors = f.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+            assertTrue(f.tensor("output.weight").isPresent());
+        }
+        long row = 64 * Float.BYTES;
+        assertEquals(tensors - (Gpt2Tokenizer.VOCAB_SIZE - 1) * row - (128 - 1) * row, o.get("host_bytes").getAsLong());
         long bytes = o.get("mlp_bytes").getAsLong();
         assertTrue(bytes > c.parameterCount() && bytes < c.parameterCount() * 2, "Q8_0 stays quantized: " + bytes);
         for (String key : new String[] {"host_tokens_per_second", "joint_tokens_per_second", "mix_share",

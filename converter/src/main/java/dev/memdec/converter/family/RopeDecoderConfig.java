@@ -73,6 +73,11 @@ public record RopeDecoderConfig(int layers, int embd, int heads, int kvHeads, in
         return new RopeDecoderConfig(layers, embd, heads, kvHeads, headDim, ff, vocab, ctx, rmsEps, ropeTheta, tied, slidingWindow);
     }
 
+    /** This shape with {@code vocab} rows of token embedding and output head. */
+    public RopeDecoderConfig withVocab(int vocab) {
+        return new RopeDecoderConfig(layers, embd, heads, kvHeads, headDim, ff, vocab, ctx, rmsEps, ropeTheta, tiedOutput, slidingWindow);
+    }
+
     public RopeDecoderConfig withSlidingWindow(int window) {
         return new RopeDecoderConfig(layers, embd, heads, kvHeads, headDim, ff, vocab, ctx, rmsEps, ropeTheta, tiedOutput, window);
     }

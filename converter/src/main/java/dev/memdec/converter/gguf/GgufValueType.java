@@ -30,7 +30,8 @@ public enum GgufValueType {
         return size;
     }
 
-    boolean isInteger() {
+    /** Whether a scalar of this type is an integer ({@link GgufValue#asLong} reads it). */
+    public boolean isInteger() {
         return this != FLOAT32 && this != FLOAT64 && this != BOOL && this != STRING && this != ARRAY;
     }
 

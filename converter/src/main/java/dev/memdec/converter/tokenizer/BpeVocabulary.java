@@ -148,6 +148,26 @@ public record BpeVocabulary(String model, String pre, List<String> tokens, int[]
         }
     }
 
+    /**
+     * This vocabulary without its trailing {@link PaddingRows padding rows}: the tokenizer's length, to which the
+     * reference resizes every model (reference-spec §7.4). Itself when it has none; the canonical hash is unchanged.
+     *
+     * @throws IllegalArgumentException when a special id (bos, eos, padding) names a padding row
+     */
+    public BpeVocabulary withoutPaddingRows() {
+        int real = PaddingRows.realSize(tokens);
+        if (real == tokens.size()) {
+            return this;
+        }
+        try {
+            return new BpeVocabulary(model, pre, tokens.subList(0, real), Arrays.copyOf(tokenTypes, real), merges,
+                    bos, eos, pad, addBos);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + ", a padding row of " + tokens.size() + " tokens ("
+                    + real + " real)", e);
+        }
+    }
+
     /** Number of tokens (n_vocab). */
     @Override
     public int size() {

@@ -4,7 +4,9 @@ import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.converter.gguf.GgufValue;
 import dev.memdec.converter.gguf.GgufWriter;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -50,6 +52,43 @@ public record CopiedGgufTokenizer(String source, Map<String, GgufValue> keys, in
             sha = Optional.of(BpeVocabulary.readFrom(f).sha256());
         }
         return new CopiedGgufTokenizer(f.name(), keys, size, sha);
+    }
+
+    /**
+     * This tokenizer cut to its first {@code rows} tokens, all the rows dropped being trailing {@link PaddingRows
+     * padding rows}: every per-token array ({@code tokens}, {@code scores}, {@code token_type}) is cut, the rest
+     * (merges, special ids, pre-tokenizer) is kept, so a model resized to the tokenizer's length (reference-spec §7.4)
+     * carries a tokenizer of its row count. Itself when it has {@code rows} tokens already.
+     *
+     * @throws IllegalArgumentException when {@code rows} would drop a real token, or a special id names a dropped row
+     */
+    public CopiedGgufTokenizer truncatedTo(int rows) {
+        if (rows == size) {
+            return this;
+        }
+        List<String> tokens = keys.get(GgufKeys.TOKENIZER_TOKENS).asStringList();
+        int real = PaddingRows.realSize(tokens);
+        if (rows < real || rows > size) {
+            throw new IllegalArgumentException(source + ": " + GgufKeys.TOKENIZER_TOKENS + " has " + size + " entries, "
+                    + real + " of them real tokens; a model of " + rows + " rows cannot carry it");
+        }
+        Map<String, GgufValue> cut = new LinkedHashMap<>();
+        keys.forEach((k, v) -> {
+            if (k.equals(GgufKeys.TOKENIZER_TOKENS)) {
+                cut.put(k, GgufValue.ofStringArray(tokens.subList(0, rows)));
+            } else if (k.equals(GgufKeys.TOKENIZER_TOKEN_TYPE)) {
+                cut.put(k, GgufValue.ofInt32Array(Arrays.copyOf(v.asInt32Array(), rows)));
+            } else if (k.equals(GgufKeys.TOKENIZER_SCORES)) {
+                cut.put(k, GgufValue.ofFloat32Array(Arrays.copyOf(v.asFloat32Array(), rows)));
+            } else {
+                if (k.endsWith("_token_id") && v.type().isInteger() && v.asLong() >= rows) {
+                    throw new IllegalArgumentException(source + ": " + k + " " + v.asLong()
+                            + " is a padding row; a model of " + rows + " rows cannot carry it");
+                }
+                cut.put(k, v);
+            }
+        });
+        return new CopiedGgufTokenizer(source, cut, rows, sha256);
     }
 
     @Override

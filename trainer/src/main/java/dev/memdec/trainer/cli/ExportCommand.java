@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Export a trained checkpoint as a GGUF of its architecture (gpt2, llama, qwen2, qwen3).",
                 "The tokenizer is --vocab-from's, else the --tokenizer-from/--init file recorded at training, else GPT-2's;",
-                "from a file every tokenizer.* key is copied as it is, after checking it is the tokenizer trained with.",
+                "from a file every tokenizer.* key is copied as it is, after checking it is the tokenizer trained with;",
+                "trailing padding rows ([PAD<id>]) beyond the memory's rows are cut from tokens, scores and token_type.",
                 "memdec.* keys record the format version, tokenizer hash, default lambda and memory temperature,",
                 "the host and corpus it was trained from, and a training summary.",
                 "A train-mlp checkpoint becomes a memdec-mlp GGUF (the host's architecture, width, hidden state,",
@@ -126,6 +127,8 @@ public final class ExportCommand implements MemdecCommand {
                     throw new IllegalArgumentException(source + ": no usable tokenizer (" + e.getMessage() + ")", e);
                 }
                 checked(vocabulary, expected, dir, source);
+                // a memory resized to its tokenizer's length (TrainCommand.PADDING_ROWS_DROPPED) carries it cut alike
+                tokenizer = tokenizer.truncatedTo(Math.min(tokenizer.size(), state.model().vocab()));
                 write(dir, state, tokenizer, storage, meta);
             }
         }

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
                 "The windows' tokens are the token streams stored in the datastore (checked against its values);",
                 "--corpus reads them from the corpus files instead (checked by SHA-256 and token by token).",
                 "The memory's tokenizer is the --init model's, else --tokenizer-from's, else GPT-2's; it must be the datastore's.",
+                "Trailing padding rows ([PAD<id>]) of that tokenizer get no model row, as the reference's resize to the tokenizer length.",
                 "Checkpoints go to OUT/checkpoints (resumed when present); OUT/loss.png plots the curves.",
                 "SIGTERM or Ctrl-C stops at the next step boundary with a checkpoint; run the same command again to resume.",
                 "A non-finite loss or gradient stops with exit status 1, naming the step and the last good checkpoint."})
@@ -37,6 +38,12 @@ public final class TrainCommand implements MemdecCommand {
 
     /** Checkpoint metadata: the GGUF whose tokenizer.* keys the exported memory carries. */
     public static final String TOKENIZER_FROM = "memdec.tokenizer_from";
+
+    /**
+     * Checkpoint metadata: how many trailing padding rows of that GGUF's tokenizer the memory has no row for (absent
+     * when none); its exported tokenizer is cut to the same length.
+     */
+    public static final String PADDING_ROWS_DROPPED = "memdec.padding_rows_dropped";
 
     @Option(names = "--datastore", required = true, description = "Datastore directory (memdec datastore).")
     Path datastore;
@@ -87,7 +94,15 @@ public final class TrainCommand implements MemdecCommand {
             throw new IllegalArgumentException("--tokenizer-from applies to --shape only; an --init model keeps its own tokenizer");
         }
         Path tokenizerFile = model.init != null ? model.init : tokenizerFrom;
-        BpeVocabulary vocabulary = tokenizerFile == null ? Gpt2Tokenizer.vocabulary() : readVocabulary(model.init != null ? "--init" : "--tokenizer-from", tokenizerFile);
+        String tokenizerFlag = model.init != null ? "--init" : "--tokenizer-from";
+        BpeVocabulary stored = tokenizerFile == null ? Gpt2Tokenizer.vocabulary() : readVocabulary(tokenizerFlag, tokenizerFile);
+        // the reference's resize_token_embeddings(len(tokenizer)) (reference-spec §7.4): no row for a padding row
+        BpeVocabulary vocabulary;
+        try {
+            vocabulary = stored.withoutPaddingRows();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(tokenizerFlag + " " + tokenizerFile + ": " + e.getMessage(), e);
+        }
         if (corpus != null && !vocabulary.sha256().equals(Gpt2Tokenizer.vocabulary().sha256())) {
             throw new IllegalArgumentException("--corpus: re-tokenizing corpus files in Java needs the GPT-2 tokenizer; "
                     + "leave --corpus out to train on the datastore's stored token streams");
@@ -119,6 +134,9 @@ public final class TrainCommand implements MemdecCommand {
             Map<String, String> metadata = data.provenance("memory", start.provenance());
             if (tokenizerFile != null) {
                 metadata.put(TOKENIZER_FROM, tokenizerFile.toAbsolutePath().toString());
+            }
+            if (stored.size() > vocabulary.size()) {
+                metadata.put(PADDING_ROWS_DROPPED, Integer.toString(stored.size() - vocabulary.size()));
             }
             r = new TrainingRun(manager, start.config(), start.tensors(), split[0], split[1],
                     flags.options(beta, lambda), out, metadata, hostModel).stopWhen(stop).run();

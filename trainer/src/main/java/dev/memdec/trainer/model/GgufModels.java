@@ -1,11 +1,13 @@
 package dev.memdec.trainer.model;
 
 import ai.djl.ndarray.NDManager;
+import dev.memdec.converter.family.DecoderTensors;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gpt2.GgufGpt2Weights;
 import dev.memdec.converter.gpt2.Gpt2Config;
 import dev.memdec.converter.gpt2.Gpt2Tensors;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
+import dev.memdec.converter.tokenizer.PaddingRows;
 import dev.memdec.trainer.model.llama.RopeLm;
 import dev.memdec.trainer.model.llama.RopeLmConfig;
 import dev.memdec.trainer.model.llama.RopeLmGguf;
@@ -24,32 +26,53 @@ public final class GgufModels {
         return arch.equals("gpt2") || RopeLmConfig.TRAINABLE.contains(arch);
     }
 
-    /** A model read from a GGUF with the facts needed to check it against data and other models. */
-    public record Loaded<M extends CausalLm>(M model, BpeVocabulary vocabulary, Path file) {
+    /**
+     * A model read from a GGUF with the facts needed to check it against data and other models.
+     *
+     * @param vocabulary  its tokenizer without padding rows: one token per row of the model
+     * @param paddingRows the trailing padding rows of the file the model dropped (0 for none)
+     */
+    public record Loaded<M extends CausalLm>(M model, BpeVocabulary vocabulary, Path file, int paddingRows) {
     }
 
     private GgufModels() {
     }
 
     /**
-     * Reads a gpt2 {@code gguf} into a new model under {@code manager}.
+     * Reads a gpt2 {@code gguf} into a new model under {@code manager}, resized to its tokenizer's length as
+     * {@link #loadAny} does.
      *
      * @throws IllegalArgumentException naming the file when it is not a gpt2 model, its tensors do not match
      *     its hyper-parameters, or its output head is not tied to the token embedding (this model ties them)
      */
     public static Loaded<Gpt2Lm> load(NDManager manager, Path gguf) throws IOException {
         try (GgufFile f = GgufFile.open(gguf)) {
-            return loadGpt2(manager, f, gguf);
+            return loadGpt2(manager, f, gguf, true);
         }
     }
 
     /**
-     * Reads a gpt2, llama, qwen2 or qwen3 {@code gguf} into a new model under {@code manager}.
+     * Reads a gpt2, llama, qwen2 or qwen3 {@code gguf} into a new model under {@code manager}, resized to its
+     * tokenizer's length as the reference does with {@code resize_token_embeddings(len(tokenizer))} (reference-spec
+     * §7.4): the trailing {@link PaddingRows padding rows} of {@code tokenizer.ggml.tokens} and their rows of
+     * {@code token_embd} and {@code output} are dropped, so no softmax mass goes to them.
      *
      * @throws IllegalArgumentException naming the file and field when the architecture is another, or the file
      *     does not fit its own hyper-parameters
      */
     public static Loaded<CausalLm> loadAny(NDManager manager, Path gguf) throws IOException {
+        return read(manager, gguf, true);
+    }
+
+    /**
+     * {@link #loadAny} keeping every row the file stores, padding rows included: for a model whose rows must be its
+     * file's (an MLP memory's output rows are its host's stored rows).
+     */
+    public static Loaded<CausalLm> loadAnyAsStored(NDManager manager, Path gguf) throws IOException {
+        return read(manager, gguf, false);
+    }
+
+    private static Loaded<CausalLm> read(NDManager manager, Path gguf, boolean resize) throws IOException {
         try (GgufFile f = GgufFile.open(gguf)) {
             String arch;
             try {
@@ -58,8 +81,8 @@ public final class GgufModels {
                 throw new IllegalArgumentException(gguf + ": " + e.getMessage(), e);
             }
             if (arch.equals("gpt2")) {
-                Loaded<Gpt2Lm> g = loadGpt2(manager, f, gguf);
-                return new Loaded<>(g.model(), g.vocabulary(), gguf);
+                Loaded<Gpt2Lm> g = loadGpt2(manager, f, gguf, resize);
+                return new Loaded<>(g.model(), g.vocabulary(), gguf, g.paddingRows());
             }
             if (!supports(arch)) {
                 throw new IllegalArgumentException(gguf + ": general.architecture is '" + arch
@@ -69,21 +92,25 @@ public final class GgufModels {
             BpeVocabulary vocabulary;
             try {
                 config = RopeLmGguf.config(f);
-                vocabulary = vocabulary(f, config.vocab());
+                vocabulary = vocabulary(f, config.vocab(), resize);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(e.getMessage().startsWith(f.name()) ? e.getMessage()
                         : gguf + ": " + e.getMessage(), e);
             }
-            return new Loaded<>(RopeLm.create(manager, config, RopeLmGguf.tensors(f, config)), vocabulary, gguf);
+            int rows = config.vocab();
+            RopeLmConfig resized = new RopeLmConfig(config.architecture(), config.decoder().withVocab(vocabulary.size()),
+                    config.ropeFreqFactors());
+            return new Loaded<>(RopeLm.create(manager, resized, firstRows(RopeLmGguf.tensors(f, config), rows,
+                    vocabulary.size())), vocabulary, gguf, rows - vocabulary.size());
         }
     }
 
-    private static Loaded<Gpt2Lm> loadGpt2(NDManager manager, GgufFile f, Path gguf) {
+    private static Loaded<Gpt2Lm> loadGpt2(NDManager manager, GgufFile f, Path gguf, boolean resize) {
         Gpt2Config config;
         BpeVocabulary vocabulary;
         try {
             config = Gpt2Config.fromGguf(f);
-            vocabulary = vocabulary(f, config.vocab());
+            vocabulary = vocabulary(f, config.vocab(), resize);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(gguf + ": " + e.getMessage(), e);
         }
@@ -95,16 +122,38 @@ public final class GgufModels {
                         + "the trainer's GPT-2 ties its output head to the token embedding");
             }
         }
-        Gpt2Lm model = Gpt2Lm.create(manager, config, (name, shape) -> weights.load(name, LmConfig.count(shape)));
-        return new Loaded<>(model, vocabulary, gguf);
+        Gpt2Config resized = new Gpt2Config(config.layers(), config.embd(), config.heads(), config.ctx(),
+                vocabulary.size(), config.ff(), config.eps());
+        Gpt2Lm model = Gpt2Lm.create(manager, resized, firstRows((name, shape) -> weights.load(name, LmConfig.count(shape)),
+                config.vocab(), vocabulary.size()));
+        return new Loaded<>(model, vocabulary, gguf, config.vocab() - vocabulary.size());
     }
 
-    private static BpeVocabulary vocabulary(GgufFile f, int rows) {
+    /**
+     * {@code file}, which reads {@code token_embd} and {@code output} with {@code rows} rows, for a model of their
+     * first {@code real} rows (the row-major layout keeps a row's values together).
+     */
+    private static TensorSource firstRows(TensorSource file, int rows, int real) {
+        if (rows == real) {
+            return file;
+        }
+        return (name, shape) -> {
+            if ((name.equals(DecoderTensors.TOKEN_EMBD) || name.equals(DecoderTensors.OUTPUT)) && shape.length == 2
+                    && shape[0] == real) {
+                float[] all = file.read(name, new long[] {rows, shape[1]});
+                return Arrays.copyOf(all, Math.toIntExact(LmConfig.count(shape)));
+            }
+            return file.read(name, shape);
+        };
+    }
+
+    /** The tokenizer of {@code f}, one token per row of its {@code rows}, without its padding rows if {@code resize}. */
+    private static BpeVocabulary vocabulary(GgufFile f, int rows, boolean resize) {
         BpeVocabulary vocabulary = BpeVocabulary.readFrom(f);
         if (vocabulary.size() != rows) {
             throw new IllegalArgumentException("tokenizer.ggml.tokens has " + vocabulary.size()
                     + " entries but token_embd.weight has " + rows + " rows");
         }
-        return vocabulary;
+        return resize ? vocabulary.withoutPaddingRows() : vocabulary;
     }
 }

@@ -203,7 +203,7 @@ public final class MlpTraining {
             Host h = hostOf(data.spec(), datastore, host);
             MlpMemoryConfig config = shape(data.spec(), h, options);
             CausalLm joint = options.validFraction() > 0 && GgufModels.supports(h.architecture())
-                    ? GgufModels.loadAny(manager, h.file()).model() : null;
+                    ? GgufModels.loadAnyAsStored(manager, h.file()).model() : null;
             TrainingRun.Result r;
             try {
                 r = run(manager, data, config, options, out, joint, () -> false);

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 13 item 6, training side: a host whose tokenizer llama.cpp's converter padded with {@code [PAD<id>]} rows (as
  * Qwen2.5's 151,936 rows pad a 151,665-token tokenizer). Training resizes the memory to the tokenizer's length, as the
- * reference's {@code resize_token_embeddings(len(tokenizer))} does (reference-spec §7.4): a warm start from the padded
- * host and a fresh memory with its tokenizer both export real-size rows and tokens, which llama.cpp loads and the
+ * reference's {@code resize_token_embeddings(len(tokenizer))} does (reference-spec §7.4): warm starts from the padded
+ * qwen2 host and from a padded gpt2, and a fresh memory with the host's tokenizer, all export real-size rows and tokens, which llama.cpp loads and the
  * memory gate and the joint perplexity accept next to the padded host.
  */
 class PaddedMemoryTrainingTest {
@@ -123,6 +123,20 @@ class PaddedMemoryTrainingTest {
         succeed("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--init", host.toString(),
                 "--out", run.toString(), "--epochs", "1", "--batch", "4", "--threads", "1");
         exportedAtRealSize(run, "qwen2");
+    }
+
+    @Test
+    void aWarmStartFromAPaddedGpt2DropsItsPaddingRows() throws Exception {
+        Path init = dir.resolve("gpt2-padded.gguf");
+        succeed("init", "--arch", "gpt2", "--tokenizer-from", host.toString(), "--seed", "5", "--layers", "1",
+                "--embd", "32", "--heads", "4", "--ctx", String.valueOf(CTX), "--out", init.toString());
+        try (GgufFile f = GgufFile.open(init)) {
+            assertEquals(real + PADDING, f.metadata().get(GgufKeys.TOKENIZER_TOKENS).arrayLength());
+        }
+        Path run = dir.resolve("warm-gpt2");
+        succeed("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--init", init.toString(),
+                "--out", run.toString(), "--epochs", "1", "--batch", "4", "--threads", "1");
+        exportedAtRealSize(run, "gpt2");
     }
 
     @Test

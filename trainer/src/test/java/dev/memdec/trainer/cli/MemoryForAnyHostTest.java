@@ -45,7 +45,8 @@ class MemoryForAnyHostTest {
     static Path knn;
     static Path heldOut;
 
-    private static String domain(int from, int lines) {
+    /** {@code lines} lines of a small whaling domain from line {@code from}, shared with the other memory tests. */
+    static String domain(int from, int lines) {
         String[] ships = {"Pequod", "Rachel", "Delight", "Jeroboam", "Virgin"};
         String[] acts = {"lowered the boats", "sighted the white whale", "struck the whale", "mended the sails"};
         StringBuilder sb = new StringBuilder();
@@ -54,6 +55,13 @@ class MemoryForAnyHostTest {
                     .append(" at dawn.\n");
         }
         return sb.toString();
+    }
+
+    /** {@code datastore} of {@code corpus} by {@code host} (32-token windows, stride 16) into {@code ds}, k = 8 into {@code knn}. */
+    static void datastoreAndKnn(Path host, Path corpus, Path ds, Path knn) {
+        succeed("datastore", "--host", host.toString(), "--corpus", corpus.toString(), "--out", ds.toString(),
+                "--ctx", String.valueOf(CTX), "--stride", "16", "--threads", "1");
+        succeed("knn", "--datastore", ds.toString(), "--out", knn.toString(), "--k", "8");
     }
 
     @BeforeAll
@@ -66,10 +74,8 @@ class MemoryForAnyHostTest {
         host = dir.resolve("host.gguf");
         DecoderGgufWriter.write(qwen2, c, vocab, new RandomDecoderWeights(qwen2.tensors(c), 11), GgmlType.F32, Map.of(), host);
         ds = dir.resolve("ds");
-        succeed("datastore", "--host", host.toString(), "--corpus", corpus.toString(), "--out", ds.toString(),
-                "--ctx", String.valueOf(CTX), "--stride", "16", "--threads", "1");
         knn = dir.resolve("knn");
-        succeed("knn", "--datastore", ds.toString(), "--out", knn.toString(), "--k", "8");
+        datastoreAndKnn(host, corpus, ds, knn);
     }
 
     private static Map<String, String> tokenizerKeys(Path gguf) throws Exception {

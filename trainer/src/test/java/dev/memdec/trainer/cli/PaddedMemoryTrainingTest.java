@@ -48,17 +48,6 @@ class PaddedMemoryTrainingTest {
     static Path heldOut;
     static int real;
 
-    private static String domain(int from, int lines) {
-        String[] ships = {"Pequod", "Rachel", "Delight", "Jeroboam", "Virgin"};
-        String[] acts = {"lowered the boats", "sighted the white whale", "struck the whale", "mended the sails"};
-        StringBuilder sb = new StringBuilder();
-        for (int i = from; i < from + lines; i++) {
-            sb.append("The crew of the ").append(ships[i % ships.length]).append(' ').append(acts[(i / 5) % acts.length])
-                    .append(" at dawn.\n");
-        }
-        return sb.toString();
-    }
-
     /** {@code v} with padding rows up to {@code rows}, as llama.cpp's converter writes them (type UNUSED). */
     private static BpeVocabulary padded(BpeVocabulary v, int rows) {
         List<String> tokens = new ArrayList<>(v.tokens());
@@ -72,9 +61,9 @@ class PaddedMemoryTrainingTest {
 
     @BeforeAll
     static void paddedHostDatastoreAndKnn() throws Exception {
-        Path corpus = Files.writeString(dir.resolve("train.txt"), domain(0, 60));
-        heldOut = Files.writeString(dir.resolve("held-out.txt"), domain(60, 20));
-        BpeVocabulary vocab = BpeTrainer.train(List.of(domain(0, 60)), 300);
+        Path corpus = Files.writeString(dir.resolve("train.txt"), MemoryForAnyHostTest.domain(0, 60));
+        heldOut = Files.writeString(dir.resolve("held-out.txt"), MemoryForAnyHostTest.domain(60, 20));
+        BpeVocabulary vocab = BpeTrainer.train(List.of(MemoryForAnyHostTest.domain(0, 60)), 300);
         real = vocab.size();
         BpeVocabulary paddedVocab = padded(vocab, real + PADDING);
         DecoderFamily qwen2 = DecoderFamilies.byName("qwen2").orElseThrow();
@@ -83,10 +72,8 @@ class PaddedMemoryTrainingTest {
         DecoderGgufWriter.write(qwen2, c, paddedVocab, new RandomDecoderWeights(qwen2.tensors(c), 11), GgmlType.F32,
                 Map.of(), host);
         ds = dir.resolve("ds");
-        succeed("datastore", "--host", host.toString(), "--corpus", corpus.toString(), "--out", ds.toString(),
-                "--ctx", String.valueOf(CTX), "--stride", "16", "--threads", "1");
         knn = dir.resolve("knn");
-        succeed("knn", "--datastore", ds.toString(), "--out", knn.toString(), "--k", "8");
+        MemoryForAnyHostTest.datastoreAndKnn(host, corpus, ds, knn);
     }
 
     /** Exports {@code run}, checks the memory has the real rows and tokens, and returns its joint perplexity. */
@@ -117,12 +104,17 @@ class PaddedMemoryTrainingTest {
         return joint;
     }
 
+    /** One epoch of {@code train --init init} into {@code name}. */
+    private static Path warmStart(Path init, String name) {
+        Path run = dir.resolve(name);
+        succeed("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--init", init.toString(),
+                "--out", run.toString(), "--epochs", "1", "--batch", "4", "--threads", "1");
+        return run;
+    }
+
     @Test
     void aWarmStartFromAPaddedHostDropsItsPaddingRows() throws Exception {
-        Path run = dir.resolve("warm");
-        succeed("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--init", host.toString(),
-                "--out", run.toString(), "--epochs", "1", "--batch", "4", "--threads", "1");
-        exportedAtRealSize(run, "qwen2");
+        exportedAtRealSize(warmStart(host, "warm"), "qwen2");
     }
 
     @Test
@@ -133,10 +125,7 @@ class PaddedMemoryTrainingTest {
         try (GgufFile f = GgufFile.open(init)) {
             assertEquals(real + PADDING, f.metadata().get(GgufKeys.TOKENIZER_TOKENS).arrayLength());
         }
-        Path run = dir.resolve("warm-gpt2");
-        succeed("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--init", init.toString(),
-                "--out", run.toString(), "--epochs", "1", "--batch", "4", "--threads", "1");
-        exportedAtRealSize(run, "gpt2");
+        exportedAtRealSize(warmStart(init, "warm-gpt2"), "gpt2");
     }
 
     @Test

@@ -131,9 +131,12 @@ class PaddedMemoryTrainingTest {
     @Test
     void aFreshMemoryWithAPaddedHostsTokenizerHasOnlyRealRows() throws Exception {
         Path run = dir.resolve("fresh");
-        succeed("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--shape", "1x32x4x2",
-                "--tokenizer-from", host.toString(), "--out", run.toString(), "--epochs", "6", "--batch", "4",
-                "--lr", "1e-2", "--threads", "1");
+        // --host: the trainer's joint validation reads the padded host resized alike, so its width is the memory's
+        CliRun train = succeed("train", "--datastore", ds.toString(), "--knn", knn.toString(), "--shape", "1x32x4x2",
+                "--tokenizer-from", host.toString(), "--host", host.toString(), "--out", run.toString(), "--epochs", "6",
+                "--batch", "4", "--lr", "1e-2", "--threads", "1", "--json");
+        JsonObject report = JsonParser.parseString(train.out()).getAsJsonObject();
+        assertTrue(report.has("valid_ppl_joint") && report.get("valid_ppl_joint").getAsDouble() > 1, train.out());
         double joint = exportedAtRealSize(run, "llama");
         CliRun r = succeed("perplexity", "--host", host.toString(), "--text", heldOut.toString(), "--ctx",
                 String.valueOf(CTX), "--stride", "16", "--threads", "1", "--json");

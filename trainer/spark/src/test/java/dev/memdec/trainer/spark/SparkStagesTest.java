@@ -201,6 +201,12 @@ class SparkStagesTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        // surefire sets system properties (the runtime profile among them) inside the fork, not on its command line
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("memdec.")) {
+                cmd.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DriverKillMain.class.getName(), "2",
                 host.toString(), out.toString()));
         corpus.forEach(c -> cmd.add(c.toString()));

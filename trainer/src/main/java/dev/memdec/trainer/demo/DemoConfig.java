@@ -102,12 +102,12 @@ public record DemoConfig(String name, SplitPlan general, SplitPlan domain, int v
     static final int MLP_EPOCHS = 12;
 
     /**
-     * The small preset (CI): the shipped host, the memory on 40 kB of the KJV (Genesis onwards) for three passes,
-     * shorter held-out texts (a prefix of the full preset's documents).
+
+
      */
     public static DemoConfig quick(int threads) {
         return new DemoConfig("quick", new SplitPlan(10, ALL, 20_000, 30_000), new SplitPlan(20, 40_000, 12_000, 20_000),
-                VOCAB, HOST_SHAPE, CTX, HOST_EPOCHS, 16, HOST_WARMUP, 3, 8, REPLAY, MLP_BLOCKS, MLP_EPOCHS, HOST_LR, 2e-3f, 0.5f, 256, 16, LAMBDAS, LambdaRule.DEFAULT,
+                VOCAB, HOST_SHAPE, CTX, HOST_EPOCHS, 16, HOST_WARMUP, 3, 8, REPLAY, MLP_BLOCKS, MLP_EPOCHS / 2, HOST_LR, 2e-3f, 0.5f, 256, 16, LAMBDAS, LambdaRule.DEFAULT,
                 KJV_PROMPTS, 24, threads, 42);
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # libgomp's spin count on b4916, side by side in one run (README "MLP memories"): `memdec bench` with the MLP memory
-# under libgomp's default (GOMP_SPINCOUNT=300000, what runs without the launcher's export) and under the launcher's
-# 10000, alternated. Reported per run: the host's own decode, the MLP forward inside a step and alone (back to back),
+# under libgomp's default (GOMP_SPINCOUNT=300000, what the launcher leaves in place) and under 10000 (the opt-in for MLP
+# memories), alternated. Reported per run: the host's own decode, the MLP forward inside a step and alone (back to back),
 # their ratio. Uses the files of scripts/bench/mlp-memory.sh (host-small-q8, mlp-4-q8_0) and a tiny memory decoder.
 #   scripts/bench/gomp-spin.sh [THREADS] [REPEATS]
 set -euo pipefail

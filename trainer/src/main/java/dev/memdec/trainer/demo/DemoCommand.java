@@ -37,7 +37,7 @@ public final class DemoCommand implements MemdecCommand {
     @Mixin
     RuntimeChoice runtimeChoice;
 
-    @Option(names = "--quick", description = "A smaller run, the one CI runs (about 2 minutes on 2 cores instead of about 7).")
+    @Option(names = "--quick", description = "A smaller run, the one CI runs (about 3 minutes on 2 cores instead of about 12).")
     boolean quick;
 
     @Option(names = "--work", description = "Work directory for stages, report.json and lambda-sweep.png "

@@ -21,6 +21,12 @@ final class JointDecoder implements AutoCloseable {
     private int[] outputRow = new int[0];
     private int[] cached = new int[64];
     private int nPast;
+    /** The MLP memory's logits of output rows [mlpFirst, mlpFirst + mlpRows) of the last decode (0 rows: none yet). */
+    private float[] mlpLogits = new float[0];
+    private int mlpFirst;
+    private int mlpRows;
+    /** Floats of MLP logits computed per batch of output rows (at most 64 rows; 32 MB at any vocabulary). */
+    private static final int MLP_BATCH_FLOATS = 8 << 20;
 
     JointDecoder(LlamaContext host) {
         this.host = host;
@@ -58,6 +64,7 @@ final class JointDecoder implements AutoCloseable {
         checkThread();
         mlp = null;
         mlpKey = null;
+        mlpRows = 0;
         LlamaContext old = memory;
         memory = null;
         if (old != null) {
@@ -136,6 +143,7 @@ final class JointDecoder implements AutoCloseable {
             throw new ContextOverflowException(nPast, tokens.length, host.nCtx());
         }
         host.decode(tokens, nPast, outputs);
+        mlpRows = 0;
         if (memory != null) {
             try {
                 memory.decode(tokens, nPast, outputs);
@@ -184,7 +192,18 @@ final class JointDecoder implements AutoCloseable {
             if (row < 0) {
                 throw new IllegalArgumentException("batch position " + index + " of the last decode has no output row");
             }
-            mlp.logits(keys, row * width, dst);
+            int vocab = mlp.config().vocab();
+            if (row < mlpFirst || row >= mlpFirst + mlpRows) {
+                // the rows from this one on, in one batch: perplexity asks for them in order, a step for its only row
+                int batch = Math.min(keys.length / width - row, Math.max(1, Math.min(64, MLP_BATCH_FLOATS / vocab)));
+                if (mlpLogits.length < batch * vocab) {
+                    mlpLogits = new float[batch * vocab];
+                }
+                mlp.logits(keys, row * width, batch, mlpLogits);
+                mlpFirst = row;
+                mlpRows = batch;
+            }
+            System.arraycopy(mlpLogits, (row - mlpFirst) * vocab, dst, 0, vocab);
             return;
         }
         if (memory == null) {

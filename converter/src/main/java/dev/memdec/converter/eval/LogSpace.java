@@ -13,15 +13,20 @@ public final class LogSpace {
 
     /** log Σ_i exp(x[i]) over {@code [0, n)}; -∞ when every term is -∞ (or n is 0). */
     public static double logSumExp(float[] x, int n) {
+        return logSumExp(x, 0, n);
+    }
+
+    /** log Σ_i exp(x[i]) over {@code [from, from + n)}; -∞ when every term is -∞ (or n is 0). */
+    public static double logSumExp(float[] x, int from, int n) {
         double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < from + n; i++) {
             max = Math.max(max, x[i]);
         }
         if (max == Double.NEGATIVE_INFINITY || Double.isNaN(max)) {
             return max;
         }
         double sum = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < from + n; i++) {
             sum += Math.exp(x[i] - max);
         }
         return max + Math.log(sum);
@@ -38,6 +43,14 @@ public final class LogSpace {
             throw new IllegalArgumentException("target token " + target + " is outside the logits width " + row.length);
         }
         return row[target] - logSumExp(row);
+    }
+
+    /** log softmax of the row {@code x[from, from + n)} at {@code target} (an index within the row). */
+    public static double logSoftmax(float[] x, int from, int n, int target) {
+        if (target < 0 || target >= n) {
+            throw new IllegalArgumentException("target token " + target + " is outside the logits width " + n);
+        }
+        return x[from + target] - logSumExp(x, from, n);
     }
 
     /** log(e^a + e^b); -∞ when both are. */

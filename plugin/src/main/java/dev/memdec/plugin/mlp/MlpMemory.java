@@ -41,10 +41,12 @@ public final class MlpMemory {
     private final float[] outputNorm;
     private final float[] outputNormBias;
     private final Matrix output;
-    private final float[] x;
-    private final float[] h;
-    private final float[] hidden;
-    private final float[] gated;
+    /** Scratch per batch row, grown to the largest batch seen: the residual stream, the normed input, the FFN. */
+    private float[][] x = new float[0][];
+    private float[][] h = new float[0][];
+    private float[][] hidden = new float[0][];
+    private float[][] gated = new float[0][];
+    private float[][] out = new float[0][];
 
     /** Matrices smaller than this many weights are not worth splitting across threads. */
     private static final int PARALLEL_MIN_WEIGHTS = 1 << 16;
@@ -57,12 +59,12 @@ public final class MlpMemory {
     /** Whether products run on the Vector API (false only for {@link MlpForwardBenchmark}'s scalar baseline). */
     private final boolean vectorKernel;
 
-    /** {@code out = m·in}, its rows split across the threads when the matrix is large enough. */
-    private void apply(Matrix m, float[] in, float[] out) {
-        if (splitter == null || (long) m.rows() * m.cols() < PARALLEL_MIN_WEIGHTS) {
-            m.apply(in, out, 0, m.rows(), vectorKernel);
+    /** {@code out[b] = m·in[b]} for the first {@code batch} rows, split across the threads when large enough. */
+    private void apply(Matrix m, float[][] in, float[][] out, int batch) {
+        if (splitter == null || (long) m.rows() * m.cols() * batch < PARALLEL_MIN_WEIGHTS) {
+            m.applyBatch(in, out, batch, 0, m.rows(), vectorKernel);
         } else {
-            splitter.apply(m, in, out, vectorKernel);
+            splitter.apply(m, in, out, batch, vectorKernel);
         }
     }
 
@@ -103,10 +105,28 @@ public final class MlpMemory {
         outputNorm = vector(f, MlpMemoryTensors.OUTPUT_NORM);
         outputNormBias = gpt2 ? vector(f, MlpMemoryTensors.OUTPUT_NORM_BIAS) : null;
         output = matrix(f, MlpMemoryTensors.OUTPUT);
-        x = new float[c.width()];
-        h = new float[c.width()];
-        hidden = new float[c.ff()];
-        gated = new float[c.ff()];
+        scratch(1);
+    }
+
+    /** Makes the scratch arrays hold at least {@code rows} rows. */
+    private void scratch(int rows) {
+        if (x.length >= rows) {
+            return;
+        }
+        MlpMemoryConfig c = config;
+        x = grow(x, rows, c.width());
+        h = grow(h, rows, c.width());
+        hidden = grow(hidden, rows, c.ff());
+        gated = grow(gated, rows, c.ff());
+        out = grow(out, rows, c.vocab());
+    }
+
+    private static float[][] grow(float[][] a, int rows, int width) {
+        float[][] g = java.util.Arrays.copyOf(a, rows);
+        for (int r = a.length; r < rows; r++) {
+            g[r] = new float[width];
+        }
+        return g;
     }
 
     /**
@@ -233,39 +253,82 @@ public final class MlpMemory {
         if (key.length - keyOffset < c.inputWidth() || logits.length < c.vocab()) {
             throw new IllegalArgumentException("key needs " + c.inputWidth() + " floats and logits " + c.vocab());
         }
+        logits(key, keyOffset, 1, logits);
+    }
+
+    /**
+     * Next-token logits for {@code rows} consecutive hidden states ({@code keys[offset + r·inputWidth ..]}) into
+     * {@code logits[r·vocab ..]}: every value equals {@link #logits(float[], int, float[])}'s for that row (each is
+     * the same dot product, in the same order), but each tile of weights is read once for all the rows, so a batch
+     * (a window's positions in perplexity) runs from cache instead of re-reading the weights per row.
+     */
+    public void logits(float[] keys, int offset, int rows, float[] logits) {
+        MlpMemoryConfig c = config;
+        if (rows < 1 || offset < 0 || keys.length - offset < (long) rows * c.inputWidth()
+                || logits.length < (long) rows * c.vocab()) {
+            throw new IllegalArgumentException(rows + " rows need " + c.inputWidth() + " key floats and " + c.vocab()
+                    + " logits each");
+        }
+        scratch(rows);
         if (input != null) {
-            float[] in = java.util.Arrays.copyOfRange(key, keyOffset, keyOffset + c.inputWidth());
-            apply(input, in, x);
+            float[][] in = new float[rows][];
+            for (int r = 0; r < rows; r++) {
+                int from = offset + r * c.inputWidth();
+                in[r] = java.util.Arrays.copyOfRange(keys, from, from + c.inputWidth());
+            }
+            apply(input, in, x, rows);
             if (inputBias != null) {
-                add(x, inputBias);
+                for (int r = 0; r < rows; r++) {
+                    add(x[r], inputBias);
+                }
             }
         } else {
-            System.arraycopy(key, keyOffset, x, 0, c.width());
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(keys, offset + r * c.inputWidth(), x[r], 0, c.width());
+            }
         }
         boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
         for (int b = 0; b < c.blocks(); b++) {
-            normalize(x, norm[b], gpt2 ? normBias[b] : null, h);
-            apply(up[b], h, hidden);
-            if (gpt2) {
-                add(hidden, upBias[b]);
-                for (int i = 0; i < hidden.length; i++) {
-                    hidden[i] = gelu(hidden[i]);
-                }
-            } else {
-                apply(gate[b], h, gated);
-                for (int i = 0; i < hidden.length; i++) {
-                    float g = gated[i];
-                    hidden[i] *= g / (1f + (float) Math.exp(-g));
+            for (int r = 0; r < rows; r++) {
+                normalize(x[r], norm[b], gpt2 ? normBias[b] : null, h[r]);
+            }
+            apply(up[b], h, hidden, rows);
+            if (!gpt2) {
+                apply(gate[b], h, gated, rows);
+            }
+            for (int r = 0; r < rows; r++) {
+                float[] u = hidden[r];
+                if (gpt2) {
+                    add(u, upBias[b]);
+                    for (int i = 0; i < u.length; i++) {
+                        u[i] = gelu(u[i]);
+                    }
+                } else {
+                    float[] g = gated[r];
+                    for (int i = 0; i < u.length; i++) {
+                        u[i] *= g[i] / (1f + (float) Math.exp(-g[i]));
+                    }
                 }
             }
-            apply(down[b], hidden, h);
-            if (gpt2) {
-                add(h, downBias[b]);
+            apply(down[b], hidden, h, rows);
+            for (int r = 0; r < rows; r++) {
+                if (gpt2) {
+                    add(h[r], downBias[b]);
+                }
+                add(x[r], h[r]);
             }
-            add(x, h);
         }
-        normalize(x, outputNorm, outputNormBias, h);
-        apply(output, h, logits);
+        for (int r = 0; r < rows; r++) {
+            normalize(x[r], outputNorm, outputNormBias, h[r]);
+        }
+        if (rows == 1) {
+            apply(output, h, new float[][] {logits}, 1);   // straight into the caller's array
+            return;
+        }
+        apply(output, h, out, rows);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(out[r], 0, logits, r * c.vocab(), c.vocab());
+        }
     }
 
     /** LayerNorm (with bias) or RMSNorm (bias null), as the flavour asks. */

@@ -23,8 +23,9 @@ final class RowSplitter {
     private volatile Thread caller;
     // The current product, written before the volatile generation write that starts it, read after reading it.
     private Matrix matrix;
-    private float[] in;
-    private float[] out;
+    private float[][] in;
+    private float[][] out;
+    private int batch;
     private boolean vector;
     private final Thread[] workers;
 
@@ -38,16 +39,17 @@ final class RowSplitter {
     }
 
     /**
-     * {@code out = m·in}, rows split across the threads, with the vector kernel when {@code vectorKernel}; one
-     * caller at a time.
+     * {@code y[b] = m·x[b]} for {@code b < rows}, the matrix's rows split across the threads, with the vector kernel
+     * when {@code vectorKernel}; one caller at a time.
      */
-    void apply(Matrix m, float[] x, float[] y, boolean vectorKernel) {
+    void apply(Matrix m, float[][] x, float[][] y, int rows, boolean vectorKernel) {
         if (stopped) {
             throw new IllegalStateException("the MLP memory's worker threads were shut down");
         }
         matrix = m;
         in = x;
         out = y;
+        batch = rows;
         vector = vectorKernel;
         caller = Thread.currentThread();
         pending.set(parts - 1);
@@ -55,7 +57,7 @@ final class RowSplitter {
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        m.apply(x, y, 0, bound(m.rows(), 1), vectorKernel);
+        m.applyBatch(x, y, rows, 0, bound(m.rows(), 1), vectorKernel);
         for (int spins = 0; pending.get() != 0; spins++) {
             if (spins < SPINS) {
                 Thread.onSpinWait();
@@ -95,7 +97,7 @@ final class RowSplitter {
             seen = g;
             Matrix m = matrix;
             try {
-                m.apply(in, out, bound(m.rows(), part), bound(m.rows(), part + 1), vector);
+                m.applyBatch(in, out, batch, bound(m.rows(), part), bound(m.rows(), part + 1), vector);
             } catch (Throwable t) {
                 failure = t;
             }

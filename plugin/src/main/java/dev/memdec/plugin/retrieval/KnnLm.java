@@ -185,21 +185,49 @@ public final class KnnLm implements KnnRetriever {
     }
 
     /**
-     * Scores {@code tokens} in sliding windows of {@code ctx} tokens with stride {@code stride} (the perplexity
-     * windows), with the neighbours found in {@code index} over the keys of {@code datastore} (both stay open).
+     * A second model of the next token that reads the same captured key rows as the kNN-LM (an MLP memory's
+     * {@code logits}), scored in the same pass so the host is decoded once for both.
      */
-    public static Scores score(Path host, FaissIndex index, Datastore datastore, int[] tokens, int ctx, int stride,
-                               int k, double temperature, int threads, IntConsumer windowsDone) throws IOException {
+    @FunctionalInterface
+    public interface KeyModel {
+        /** Raw next-token logits of {@code rows} keys from {@code keys[offset ..]}, row r at {@code logits[r·vocab ..]}. */
+        void logits(float[] keys, int offset, int rows, float[] logits);
+    }
+
+    /**
+     * Per-token scores of one pass over the text: the host with p_kNN, and the host with the {@link KeyModel}'s
+     * probability of each target ({@code keyModel} is null when none was given).
+     */
+    public record Scored(Scores knn, Scores keyModel) {
+    }
+
+    /**
+     * Scores {@code tokens} in sliding windows of {@code ctx} tokens with stride {@code stride} (the perplexity
+     * windows), with the neighbours found in {@code index} over the keys of {@code datastore} (both stay open), and, in
+     * the same decode, {@code keyModel} (may be null) on the same captured key rows.
+     *
+     * @param keyModelTensor the host node {@code keyModel} reads; it must be the datastore's key node
+     */
+    public static Scored score(Path host, FaissIndex index, Datastore datastore, int[] tokens, int ctx, int stride,
+                               int k, double temperature, int threads, KeyModel keyModel, String keyModelTensor,
+                               IntConsumer windowsDone) throws IOException {
         List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, ctx, stride);
         int total = windows.stream().mapToInt(SlidingWindows.Window::scoredCount).sum();
         double[] hostLogProb = new double[total];
         double[] knnProb = new double[total];
+        double[] otherProb = keyModel == null ? null : new double[total];
         try (LlamaModel model = LlamaModel.load(host, ModelOptions.defaults())) {
             KnnLm knn = new KnnLm(index, datastore, keyTensor(datastore.manifest().spec().keyType(), model.nLayer()),
                     k, temperature, false);
+            if (keyModel != null && !knn.keyTensor().equals(keyModelTensor)) {
+                throw new IllegalArgumentException("the second model reads " + keyModelTensor + " but the datastore's "
+                        + "keys are " + knn.keyTensor() + "; score it in a pass of its own");
+            }
             ContextOptions options = ContextOptions.defaults().withNCtx(ctx).withBatch(ctx, Math.min(ctx, 512))
                     .withThreads(threads, threads).withCapture(knn.keyTensor());
             float[] logits = new float[model.vocab().size()];
+            int vocab = model.vocab().size();
+            float[] otherLogits = new float[0];
             int row = 0;
             int done = 0;
             try (LlamaContext context = LlamaContext.create(model, options)) {
@@ -214,12 +242,22 @@ public final class KnnLm implements KnnRetriever {
                         context.kvClear();
                         context.decode(window, 0, outputs);
                         CapturedTensor keys = context.captured(knn.keyTensor());
-                        List<KnnDistribution> p = knn.retrieve(keys.values(), n);
+                        float[] keyRows = keys.values();
+                        List<KnnDistribution> p = knn.retrieve(keyRows, n);
+                        if (keyModel != null) {
+                            if (otherLogits.length < n * vocab) {
+                                otherLogits = new float[n * vocab];
+                            }
+                            keyModel.logits(keyRows, 0, n, otherLogits);
+                        }
                         for (int i = 0; i < n; i++) {
                             int target = tokens[w.firstScored() + i];
                             context.copyLogits(w.firstScored() - 1 + i - w.begin(), logits);
                             hostLogProb[row] = LogSpace.logSoftmax(logits, target);
                             knnProb[row] = p.get(i).probability(target);
+                            if (keyModel != null) {
+                                otherProb[row] = Math.exp(LogSpace.logSoftmax(otherLogits, i * vocab, vocab, target));
+                            }
                             row++;
                         }
                     }
@@ -227,6 +265,7 @@ public final class KnnLm implements KnnRetriever {
                 }
             }
         }
-        return new Scores(hostLogProb, knnProb);
+        return new Scored(new Scores(hostLogProb, knnProb),
+                otherProb == null ? null : new Scores(hostLogProb, otherProb));
     }
 }

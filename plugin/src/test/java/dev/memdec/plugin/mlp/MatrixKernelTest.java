@@ -108,13 +108,18 @@ class MatrixKernelTest {
                 for (int rows : new int[] {1, 2, 5, 1000}) {
                     int cols = 37;
                     F32Matrix m = new F32Matrix(gaussian(rows * cols), rows, cols);
-                    float[] in = gaussian(cols);
-                    float[] one = new float[rows];
-                    m.apply(in, one, 0, rows, true);
+                    float[][] in = {gaussian(cols), gaussian(cols), gaussian(cols)};
+                    float[][] one = new float[3][rows];
+                    for (int b = 0; b < 3; b++) {
+                        m.apply(in[b], one[b], 0, rows, true);
+                    }
                     for (int repeat = 0; repeat < 50; repeat++) { // the same pool, product after product
-                        float[] split = new float[rows];
-                        splitter.apply(m, in, split, true);
-                        assertArrayEquals(one, split, threads + " threads, " + rows + " rows");
+                        int batch = 1 + repeat % 3;
+                        float[][] split = new float[batch][rows];
+                        splitter.apply(m, in, split, batch, true);
+                        for (int b = 0; b < batch; b++) {
+                            assertArrayEquals(one[b], split[b], threads + " threads, " + rows + " rows, batch " + batch);
+                        }
                     }
                 }
             } finally {

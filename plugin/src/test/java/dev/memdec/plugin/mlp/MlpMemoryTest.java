@@ -123,7 +123,10 @@ class MlpMemoryTest {
             MlpMemory threaded = MlpMemory.open(file, 3);
             assertEquals(c, m.config());
             double maxDiff = 0;
-            for (int trial = 0; trial < 4; trial++) {
+            int trials = 4;
+            float[] keys = new float[5 + trials * c.inputWidth()];
+            float[] rowByRow = new float[trials * c.vocab()];
+            for (int trial = 0; trial < trials; trial++) {
                 float[] key = new float[c.inputWidth() + 5];
                 for (int i = 0; i < key.length; i++) {
                     key[i] = (float) (random.nextGaussian() * 2);
@@ -134,10 +137,18 @@ class MlpMemoryTest {
                 threaded.logits(key, 5, parallel);
                 // The head (width x 1,100 >= 65,536 weights) is split across the threads: same rows, same sums.
                 org.junit.jupiter.api.Assertions.assertArrayEquals(logits, parallel, "rows split across 3 threads");
+                System.arraycopy(key, 5, keys, 5 + trial * c.inputWidth(), c.inputWidth());
+                System.arraycopy(logits, 0, rowByRow, trial * c.vocab(), c.vocab());
                 double[] ref = reference(c, w, java.util.Arrays.copyOfRange(key, 5, key.length));
                 for (int i = 0; i < ref.length; i++) {
                     maxDiff = Math.max(maxDiff, Math.abs(ref[i] - logits[i]));
                 }
+            }
+            // A batch of rows gives each row's single-row logits bit for bit, on one thread and split across three.
+            for (MlpMemory mem : new MlpMemory[] {m, threaded}) {
+                float[] batched = new float[trials * c.vocab()];
+                mem.logits(keys, 5, trials, batched);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(rowByRow, batched, "batched rows");
             }
             System.out.printf("MLP memory %s %dx%d: max |runtime - reference| logit %.2e%n", c.flavour(), c.blocks(),
                     c.width(), maxDiff);
@@ -182,6 +193,15 @@ class MlpMemoryTest {
             System.out.printf("MLP memory %s %s in place vs decoded to F32: max logit diff %.2e%n", c.flavour(), type,
                     maxDiff);
             assertTrue(maxDiff <= 1e-4, c.flavour() + " " + type + ": " + maxDiff);
+            // Batched rows of the stored type (split across 2 threads) give the single-row logits bit for bit.
+            float[] twice = new float[2 * c.inputWidth()];
+            System.arraycopy(key, 0, twice, 0, key.length);
+            System.arraycopy(key, 0, twice, key.length, key.length);
+            float[] batched = new float[2 * c.vocab()];
+            quantized.logits(twice, 0, 2, batched);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a, java.util.Arrays.copyOfRange(batched, 0, c.vocab()));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a, java.util.Arrays.copyOfRange(batched, c.vocab(),
+                    2 * c.vocab()));
         }
     }
 

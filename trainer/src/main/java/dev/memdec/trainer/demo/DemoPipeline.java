@@ -56,6 +56,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -105,7 +106,7 @@ public final class DemoPipeline {
     /** Steps between mid-epoch checkpoints, so a killed run loses little training. */
     private static final int SAVE_EVERY = 40;
     /** Bumped when the evaluation's output changes shape, so a cached evaluation of an older format is not reused. */
-    private static final int REPORT_FORMAT = 4;
+    private static final int REPORT_FORMAT = 5;
 
     private final DemoConfig config;
     private final DemoCorpora corpora;
@@ -122,6 +123,7 @@ public final class DemoPipeline {
     private boolean rebuildHost;
     private final Map<String, Double> seconds = new LinkedHashMap<>();
     private final Map<String, Object> sizes = new LinkedHashMap<>();
+    private final Map<String, int[]> encoded = new HashMap<>();
     private BooleanSupplier stop = () -> false;
 
     /** @param log receives stage headlines and progress bars (e.g. System.err) */
@@ -147,6 +149,28 @@ public final class DemoPipeline {
     public DemoPipeline rebuildHost(boolean rebuild) {
         this.rebuildHost = rebuild;
         return this;
+    }
+
+    private static final String REBUILD_HOST = "; run `./memdec demo --rebuild-host` to pretrain it from scratch";
+
+    /** The shipped host in the work directory, copied from the resource unless there with its SHA-256; checked. */
+    private Path extractShippedHost() throws IOException {
+        Path out = work.resolve("shipped-host").resolve(SHIPPED_HOST);
+        if (!Files.isRegularFile(out) || !AtomicFiles.sha256(out).equals(SHIPPED_HOST_SHA256)) {
+            try (var in = DemoPipeline.class.getResourceAsStream(SHIPPED_HOST)) {
+                if (in == null) {
+                    throw new IllegalStateException("the shipped demo host (resource " + SHIPPED_HOST + ") is missing"
+                            + REBUILD_HOST);
+                }
+                AtomicFiles.write(out, in.readAllBytes());
+            }
+        }
+        String sha = AtomicFiles.sha256(out);
+        if (!sha.equals(SHIPPED_HOST_SHA256)) {
+            throw new IllegalStateException("the shipped demo host has sha256 " + sha + ", expected "
+                    + SHIPPED_HOST_SHA256 + REBUILD_HOST);
+        }
+        return out;
     }
 
     /** A built model file with the SHA-256 that keys the stages after it. */
@@ -208,9 +232,17 @@ public final class DemoPipeline {
     /**
      * The host's tokenizer: byte-level BPE with {@code config.vocab()} tokens learned from the general training text
      * only (the host never sees the domain, its tokenizer neither). A small vocabulary makes the output layer, the
-     * main CPU cost of training and evaluating, cheap.
+     * main CPU cost of training and evaluating, cheap. With the shipped host it is the one in the host's GGUF (this
+     * stage learned it when the host was pretrained; the host check below proves it is the one learned from this
+     * run's text); {@code --rebuild-host} learns it again.
      */
     private Void learnTokenizer() throws IOException {
+        if (!rebuildHost) {
+            try (GgufFile f = GgufFile.open(extractShippedHost())) {
+                useVocabulary(BpeVocabulary.readFrom(f));
+            }
+            return null;
+        }
         String trainSha = AtomicFiles.sha256(corpora.general().train());
         StageDir stage = StageDir.of(work, "tokenizer", StageDir.inputs("corpus", trainSha, "vocab", config.vocab()));
         LearnedTokenizer learned = stage.done(LearnedTokenizer.class).orElse(null);
@@ -220,10 +252,14 @@ public final class DemoPipeline {
             BpeVocabulary v = BpeTrainer.train(List.of(Files.readString(corpora.general().train())), config.vocab());
             learned = stage.finish(new LearnedTokenizer(v.tokens().subList(0, v.size() - 1), v.merges()));
         }
-        vocabulary = BpeTrainer.vocabulary(learned.tokens(), learned.merges());
+        useVocabulary(BpeTrainer.vocabulary(learned.tokens(), learned.merges()));
+        return null;
+    }
+
+    private void useVocabulary(BpeVocabulary v) {
+        vocabulary = v;
         tokenizer = new ByteLevelBpeTokenizer(vocabulary);
         sizes.put("vocabulary", vocabulary.size());
-        return null;
     }
 
     /** The stage that pretrains the host from scratch (and made the shipped host). */
@@ -255,29 +291,15 @@ public final class DemoPipeline {
      * trained on (settings, training text, tokenizer) are checked against this run's.
      */
     private Built shippedHost(StageDir hostStage) throws IOException {
-        Path out = work.resolve("shipped-host").resolve(SHIPPED_HOST);
-        String fix = "; run `./memdec demo --rebuild-host` to pretrain it from scratch";
-        if (!Files.isRegularFile(out) || !AtomicFiles.sha256(out).equals(SHIPPED_HOST_SHA256)) {
-            try (var in = DemoPipeline.class.getResourceAsStream(SHIPPED_HOST)) {
-                if (in == null) {
-                    throw new IllegalStateException("the shipped demo host (resource " + SHIPPED_HOST + ") is missing"
-                            + fix);
-                }
-                AtomicFiles.write(out, in.readAllBytes());
-            }
-        }
+        Path out = extractShippedHost();
         String sha = AtomicFiles.sha256(out);
-        if (!sha.equals(SHIPPED_HOST_SHA256)) {
-            throw new IllegalStateException("the shipped demo host has sha256 " + sha + ", expected "
-                    + SHIPPED_HOST_SHA256 + fix);
-        }
         String inputs;
         try (GgufFile f = GgufFile.open(out)) {
             inputs = f.find(HOST_INPUTS_KEY).map(GgufValue::asString).orElse("(none)");
         }
         if (!inputs.equals(hostStage.inputsJson())) {
             throw new IllegalStateException("the shipped demo host was trained on other inputs than this run's ("
-                    + HOST_INPUTS_KEY + " differs: settings, general training text or tokenizer)" + fix);
+                    + HOST_INPUTS_KEY + " differs: settings, general training text or tokenizer)" + REBUILD_HOST);
         }
         log.println("host: shipped " + SHIPPED_HOST + " (sha256 " + sha.substring(0, 12) + "…, pretrained by this "
                 + "pipeline on " + corpora.generalName() + ")");
@@ -324,7 +346,7 @@ public final class DemoPipeline {
             log.println(name + ": cached " + gguf);
             return stage.done(Built.class).get();
         }
-        CorpusWindows data = CorpusWindows.read(List.of(text), tokenizer::encode, tokenizer.endOfText(),
+        CorpusWindows data = CorpusWindows.read(List.of(text), this::encode, tokenizer.endOfText(),
                 config.ctx(), vocabulary.size());
         sizes.put(sizeKey, data.tokenCount());
         TrainingWindows windows = data;
@@ -426,7 +448,7 @@ public final class DemoPipeline {
         meta.put("memdec.init", "host " + host.sha256());
         try (NDManager manager = NDManager.newBaseManager("PyTorch");
              DatastoreWindows data = DatastoreWindows.open(datastoreDir, knnDir, List.of(corpora.domain().train()),
-                     tokenizer::encode);
+                     this::encode);
              Gpt2Lm init = GgufModels.load(manager, host.path()).model()) {
             ReplayWindows windows = new ReplayWindows(data, generalWindows(), config.replay());
             sizes.put("memory_train_windows", data.size());
@@ -461,7 +483,7 @@ public final class DemoPipeline {
         }
         Path gguf = stage.resolve(MlpTraining.GGUF);
         try (DatastoreWindows data = DatastoreWindows.open(datastoreDir, knnDir, List.of(corpora.domain().train()),
-                tokenizer::encode, true);
+                this::encode, true);
              NDManager manager = NDManager.newBaseManager("PyTorch")) {
             MlpTraining.Host h = MlpTraining.hostOf(data.spec(), datastoreDir, host.path());
             MlpMemoryConfig shape = MlpTraining.shape(data.spec(), h, options);
@@ -477,7 +499,7 @@ public final class DemoPipeline {
 
     /** The general training text as plain windows, replayed in the memory's training. */
     private CorpusWindows generalWindows() throws IOException {
-        return CorpusWindows.read(List.of(corpora.general().train()), tokenizer::encode, tokenizer.endOfText(),
+        return CorpusWindows.read(List.of(corpora.general().train()), this::encode, tokenizer.endOfText(),
                 config.ctx(), vocabulary.size());
     }
 
@@ -541,40 +563,34 @@ public final class DemoPipeline {
 
         List<DemoReport.SweepPoint> knnSweep = new ArrayList<>();
         List<DemoReport.SweepPoint> bigramSweep = new ArrayList<>();
+        List<DemoReport.SweepPoint> mlpSweep = new ArrayList<>();
         Baselines baselines = baselines(texts);
+        // One host decode per text serves the kNN-LM, the MLP memory (it reads the datastore's key, the same captured
+        // row) and the domain bigram; the Memory Decoder is measured below through the runtime's own mixing.
+        MlpMemory mlpMemory = MlpMemory.open(mlp.path(), config.threads());
         try (Datastore ds = Datastore.open(datastoreDir);
              KnnDistributions knn = KnnDistributions.open(knnDir);
              FaissIndex index = knn.openIndex(ds)) {
-            KnnLm.Scores dv = knnScores(host, index, ds, "kNN-LM domain validation", texts.domainValid());
-            KnnLm.Scores gv = knnScores(host, index, ds, "kNN-LM general validation", texts.generalValid());
-            KnnLm.Scores dt = knnScores(host, index, ds, "kNN-LM domain test", texts.domainTest());
-            KnnLm.Scores gt = knnScores(host, index, ds, "kNN-LM general test", texts.generalTest());
+            KnnLm.Scored dv = hostScores(host, index, ds, mlpMemory, "domain validation", texts.domainValid());
+            KnnLm.Scored gv = hostScores(host, index, ds, mlpMemory, "general validation", texts.generalValid());
+            KnnLm.Scored dt = hostScores(host, index, ds, mlpMemory, "domain test", texts.domainTest());
+            KnnLm.Scored gt = hostScores(host, index, ds, mlpMemory, "general test", texts.generalTest());
             // The same host scores, mixed with the domain bigram instead of the kNN distribution.
-            KnnLm.Scores bdv = dv.with(baselines.domainBigram().targetProbabilities(texts.domainValid()));
-            KnnLm.Scores bgv = gv.with(baselines.domainBigram().targetProbabilities(texts.generalValid()));
-            KnnLm.Scores bdt = dt.with(baselines.domainBigram().targetProbabilities(texts.domainTest()));
-            KnnLm.Scores bgt = gt.with(baselines.domainBigram().targetProbabilities(texts.generalTest()));
+            KnnLm.Scores bdv = dv.knn().with(baselines.domainBigram().targetProbabilities(texts.domainValid()));
+            KnnLm.Scores bgv = gv.knn().with(baselines.domainBigram().targetProbabilities(texts.generalValid()));
+            KnnLm.Scores bdt = dt.knn().with(baselines.domainBigram().targetProbabilities(texts.domainTest()));
+            KnnLm.Scores bgt = gt.knn().with(baselines.domainBigram().targetProbabilities(texts.generalTest()));
             for (double l : lambdas) {
-                knnSweep.add(new DemoReport.SweepPoint(l, dv.perplexity(l), gv.perplexity(l), dt.perplexity(l),
-                        gt.perplexity(l)));
+                knnSweep.add(new DemoReport.SweepPoint(l, dv.knn().perplexity(l), gv.knn().perplexity(l),
+                        dt.knn().perplexity(l), gt.knn().perplexity(l)));
                 bigramSweep.add(new DemoReport.SweepPoint(l, bdv.perplexity(l), bgv.perplexity(l), bdt.perplexity(l),
                         bgt.perplexity(l)));
+                mlpSweep.add(new DemoReport.SweepPoint(l, dv.keyModel().perplexity(l), gv.keyModel().perplexity(l),
+                        dt.keyModel().perplexity(l), gt.keyModel().perplexity(l)));
             }
         }
         double knnLambda = choose(rule, knnSweep);
         double bigramLambda = choose(rule, bigramSweep);
-
-        List<DemoReport.SweepPoint> mlpSweep = new ArrayList<>();
-        try (HostModel h = HostModel.open(host.path(), runtime, null, MlpMemory.open(mlp.path(), config.threads()))) {
-            PerplexityReport dv = perplexity(h, "MLP memory domain validation", texts.domainValid(), lambdas);
-            PerplexityReport gv = perplexity(h, "MLP memory general validation", texts.generalValid(), lambdas);
-            PerplexityReport dt = perplexity(h, "MLP memory domain test", texts.domainTest(), lambdas);
-            PerplexityReport gt = perplexity(h, "MLP memory general test", texts.generalTest(), lambdas);
-            for (int i = 0; i < lambdas.size(); i++) {
-                mlpSweep.add(new DemoReport.SweepPoint(lambdas.get(i), dv.joint().get(i).ppl(), gv.joint().get(i).ppl(),
-                        dt.joint().get(i).ppl(), gt.joint().get(i).ppl()));
-            }
-        }
         double mlpLambda = choose(rule, mlpSweep);
 
         DemoReport.Row daptReplayRow;
@@ -691,15 +707,26 @@ public final class DemoPipeline {
 
     /** The learned tokenizer's ids, which equal llama.cpp's for these GGUFs (tested in tests/), without a BOS. */
     private int[] tokens(Path text) throws IOException {
-        return tokenizer.encode(Files.readString(text, StandardCharsets.UTF_8));
+        return encode(Files.readString(text, StandardCharsets.UTF_8));
     }
 
-    private KnnLm.Scores knnScores(Built host, FaissIndex index, Datastore ds, String what, int[] tokens)
-            throws IOException {
+    /**
+     * The learned tokenizer's ids of {@code text}, each distinct text encoded once per run (the general training text
+     * feeds DAPT + replay, the memory's replay and the baselines); callers get their own copy.
+     */
+    private int[] encode(String text) {
+        return encoded.computeIfAbsent(text, tokenizer::encode).clone();
+    }
+
+    /** The host's, the kNN-LM's and the MLP memory's per-token scores of {@code tokens}, from one host decode. */
+    private KnnLm.Scored hostScores(Built host, FaissIndex index, Datastore ds, MlpMemory mlp, String what,
+                                    int[] tokens) throws IOException {
+        String task = "kNN-LM, MLP " + what;
         int windows = SlidingWindows.of(tokens.length, config.ctx(), config.ctx() / 2).size();
-        try (ProgressBar bar = bar(what, windows, 0, " windows")) {
+        try (ProgressBar bar = bar(task, windows, 0, " windows")) {
             return KnnLm.score(host.path(), index, ds, tokens, config.ctx(), config.ctx() / 2, config.knnK(),
-                    config.knnTemperature(), config.threads(), done -> windowDone(bar, what, done));
+                    config.knnTemperature(), config.threads(), mlp::logits, mlp.config().host().keyTensor(),
+                    done -> windowDone(bar, task, done));
         }
     }
 

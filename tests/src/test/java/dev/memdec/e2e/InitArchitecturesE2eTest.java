@@ -18,10 +18,8 @@ import dev.memdec.converter.tokenizer.BpeTrainer;
 import dev.memdec.converter.tokenizer.BpeVocabulary;
 import dev.memdec.converter.hf.TokenizerJsonFixtures;
 import dev.memdec.natives.llama.RuntimeProfile;
-import dev.memdec.plugin.cli.Main;
+import dev.memdec.plugin.cli.CliRun;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * Issue 12 item 2 end to end, on the runtime profile this test run selects ({@code -Dmemdec.runtime}): for every family
@@ -51,24 +48,11 @@ class InitArchitecturesE2eTest {
         spm = TokenizerJsonFixtures.sentencePieceBpe(dir.resolve("spm"));
     }
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run memdec(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     private static void init(String arch, String tokenizerFrom, long seed, Path out, String... shape) {
         List<String> args = new ArrayList<>(List.of("init", "--arch", arch, "--tokenizer-from", tokenizerFrom,
                 "--seed", Long.toString(seed), "--ctx", "64", "--out", out.toString()));
         args.addAll(List.of(shape));
-        Run r = memdec(args.toArray(String[]::new));
+        CliRun r = CliRun.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), "init " + args + ": " + r.err());
     }
 
@@ -91,7 +75,7 @@ class InitArchitecturesE2eTest {
         init(memoryArch, host.toString(), 2, memory, "--layers", layers(memoryArch, 1), "--embd", "32", "--heads", "2");
 
         RuntimeProfile profile = RuntimeProfile.selected();
-        Run r = memdec("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
+        CliRun r = CliRun.run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "0.5",
                 "--prompt", "the cat sat on the", "--max-tokens", "4", "--greedy", "--threads", "1", "--ctx", "64", "--json");
         if (!profile.architectures().contains(arch)) {
             assertEquals(1, r.code(), r.out());
@@ -136,7 +120,7 @@ class InitArchitecturesE2eTest {
         Path file = dir.resolve("gemma3-2-layers.gguf");
         DecoderGgufWriter.write(unchecked, c, vocabulary, new RandomDecoderWeights(gemma3.tensors(c), 1), GgmlType.F32,
                 java.util.Map.of(), file);
-        Run r = memdec("generate", "--host", file.toString(), "--prompt", "the cat", "--max-tokens", "2", "--greedy",
+        CliRun r = CliRun.run("generate", "--host", file.toString(), "--prompt", "the cat", "--max-tokens", "2", "--greedy",
                 "--threads", "1", "--ctx", "64");
         if (RuntimeProfile.selected() == RuntimeProfile.B4916) {
             assertEquals(1, r.code(), r.out());

@@ -11,10 +11,8 @@ import dev.memdec.converter.gguf.GgufValue;
 import dev.memdec.converter.gguf.GgufWriter;
 import dev.memdec.converter.hf.TokenizerJsonFixtures;
 import dev.memdec.converter.tokenizer.PaddingRows;
-import dev.memdec.plugin.cli.Main;
+import dev.memdec.plugin.cli.CliRun;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +20,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Issue 13 item 6: hosts and memories of one tokenizer whose output rows differ only by padding rows (as Qwen2.5-0.5B's
@@ -37,21 +34,8 @@ class PaddedVocabularyE2eTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run memdec(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     private void init(String arch, Path tokenizerFrom, long seed, Path out) {
-        Run r = memdec("init", "--arch", arch, "--tokenizer-from", tokenizerFrom.toString(), "--seed", Long.toString(seed),
+        CliRun r = CliRun.run("init", "--arch", arch, "--tokenizer-from", tokenizerFrom.toString(), "--seed", Long.toString(seed),
                 "--layers", "1", "--embd", "32", "--heads", "4", "--kv-heads", "2", "--ctx", "64", "--out", out.toString());
         assertEquals(0, r.code(), "init " + out + ": " + r.err());
     }
@@ -92,7 +76,7 @@ class PaddedVocabularyE2eTest {
 
     /** The joint perplexity of a run with a memory, else the host's. */
     private static double perplexity(String... args) {
-        Run r = memdec(args);
+        CliRun r = CliRun.run(args);
         assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         return o.getAsJsonArray("joint").isEmpty() ? o.get("host_ppl").getAsDouble()
@@ -117,7 +101,7 @@ class PaddedVocabularyE2eTest {
 
         // the gate: 128 rows apart is llama.cpp's limit; these are 200 and 272 apart, all of it padding
         for (Path m : new Path[] {memory, exact}) {
-            Run gen = memdec("generate", "--host", host.toString(), "--memory", m.toString(), "--lambda", "0.5",
+            CliRun gen = CliRun.run("generate", "--host", host.toString(), "--memory", m.toString(), "--lambda", "0.5",
                     "--prompt", "the cat", "--max-tokens", "2", "--greedy", "--threads", "1", "--ctx", "64", "--json");
             assertEquals(0, gen.code(), m + ": " + gen.err());
         }

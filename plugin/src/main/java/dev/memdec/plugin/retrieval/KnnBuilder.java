@@ -321,12 +321,17 @@ public final class KnnBuilder {
 
     /** A seeded uniform sample without replacement (Floyd's algorithm), in ascending row order. */
     static long[] trainingRows(long count, int size) {
+        return trainingRows(count, size, TRAIN_SEED);
+    }
+
+    /** As above, with another seed (the recall sample's). */
+    static long[] trainingRows(long count, int size, long seed) {
         if (size >= count) {
             long[] all = new long[(int) count];
             Arrays.setAll(all, i -> i);
             return all;
         }
-        SplittableRandom random = new SplittableRandom(TRAIN_SEED);
+        SplittableRandom random = new SplittableRandom(seed);
         Set<Long> chosen = new HashSet<>(size * 2);
         for (long j = count - size; j < count; j++) {
             long t = random.nextLong(j + 1);

@@ -2,12 +2,15 @@ package dev.memdec.trainer.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.natives.faiss.FaissIndex;
 import dev.memdec.plugin.cli.RuntimeChoice;
 import dev.memdec.plugin.retrieval.Datastore;
 import dev.memdec.plugin.retrieval.IndexType;
 import dev.memdec.plugin.retrieval.KnnBuilder;
 import dev.memdec.plugin.retrieval.KnnConfig;
+import dev.memdec.plugin.retrieval.KnnDistributions;
 import dev.memdec.plugin.retrieval.KnnManifest;
+import dev.memdec.plugin.retrieval.KnnRecall;
 import dev.memdec.plugin.retrieval.ProbType;
 import dev.memdec.trainer.stop.GracefulStop;
 import java.io.PrintWriter;
@@ -80,6 +83,16 @@ public final class KnnCommand implements MemdecCommand {
             description = "Queries per Spark task, rounded up to whole search chunks (default: ${DEFAULT-VALUE}).")
     int sparkRows;
 
+    @Option(names = "--recall", paramLabel = "N",
+            description = "Build nothing: measure recall@k of the finished index in --out (k: its build's) against "
+                    + "exact search over the datastore, on N seeded sample entries (each excluded from its own "
+                    + "neighbours), at each --recall-nprobe.")
+    Integer recall;
+
+    @Option(names = "--recall-nprobe", defaultValue = "8,32", split = ",", paramLabel = "a,b,...",
+            description = "IVF lists searched in the --recall measurement (default: ${DEFAULT-VALUE}).")
+    int[] recallNprobe;
+
     @Spec
     CommandSpec spec;
 
@@ -90,6 +103,9 @@ public final class KnnCommand implements MemdecCommand {
 
     private int build(BooleanSupplier stop) throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
+        if (recall != null) {
+            return recall(stdout);
+        }
         KnnConfig config = new KnnConfig(k, temperature, threshold, IndexType.fromCliName(index), nprobe, trainSize,
                 ProbType.fromCliName(probs));
         try (Datastore ds = Datastore.open(datastore)) {
@@ -114,6 +130,42 @@ public final class KnnCommand implements MemdecCommand {
                 stdout.printf(Locale.ROOT, "knn: %d entries, k=%d, T=%s, index %s (%d bytes), %d stored tokens "
                                 + "(%.1f per entry), %.1f s -> %s%n", m.count(), m.neighbours(), m.temperature(),
                         m.index().factory(), m.index().bytes(), m.entries(), m.entries() / (double) m.count(), seconds, out);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code --recall N}: the finished index in --out against exact search. */
+    private int recall(PrintWriter stdout) throws Exception {
+        if (recall < 1) {
+            throw new IllegalArgumentException("--recall must be >= 1, got " + recall);
+        }
+        for (int p : recallNprobe) {
+            if (p < 1) {
+                throw new IllegalArgumentException("--recall-nprobe values must be >= 1, got " + p);
+            }
+        }
+        if (!java.nio.file.Files.isRegularFile(out.resolve(KnnManifest.FILE))) {
+            throw new IllegalArgumentException("--recall: --out " + out + " holds no finished kNN directory ("
+                    + KnnManifest.FILE + " is missing); run knn without --recall first");
+        }
+        try (Datastore ds = Datastore.open(datastore);
+             KnnDistributions knn = KnnDistributions.open(out);
+             FaissIndex index = knn.openIndex(ds)) {
+            KnnManifest m = knn.manifest();
+            boolean ivf = m.index().type() == IndexType.IVFPQ;
+            int[] nprobes = ivf ? recallNprobe : new int[] {0};
+            KnnRecall.Report r = KnnRecall.measure(ds, index, recall, m.neighbours(), nprobes);
+            if (json) {
+                stdout.println(new GsonBuilder().setPrettyPrinting().create().toJson(r));
+            } else {
+                stdout.printf(Locale.ROOT, "recall@%d of %s over %d entries, %d sampled queries (exact flat search "
+                        + "%.2f s)%n", r.k(), m.index().factory(), ds.count(), r.queries(), r.exactSeconds());
+                for (KnnRecall.Point p : r.points()) {
+                    stdout.printf(Locale.ROOT, "nprobe %s: recall@%d %.4f, search %.2f s (%.0f queries/s)%n",
+                            p.nprobe() == 0 ? "-" : Integer.toString(p.nprobe()), r.k(), p.recall(), p.seconds(),
+                            r.queries() / p.seconds());
+                }
             }
             return 0;
         }

@@ -38,6 +38,28 @@ class TrainerCommandsTest {
         assertTrue(Files.exists(tmp.resolve("knn/knn.json")));
     }
 
+    @Test
+    void knnRecallMeasuresTheFinishedIndexAgainstExactSearch() throws IOException {
+        Path ds = tmp.resolve("ds");
+        TestDatastores.write(ds, 8, IntStream.range(0, 60).map(i -> i % 5).toArray(), r -> r).close();
+        Path knn = tmp.resolve("knn");
+        CliRun none = run("knn", "--datastore", ds.toString(), "--out", knn.toString(), "--recall", "20");
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains("holds no finished kNN directory"), none.err());
+        assertTrue(Files.notExists(knn.resolve("knn.json")), "--recall builds nothing");
+        assertEquals(0, run("knn", "--datastore", ds.toString(), "--out", knn.toString(), "--k", "8").code());
+        CliRun flat = run("knn", "--datastore", ds.toString(), "--out", knn.toString(), "--recall", "20", "--json");
+        assertEquals(0, flat.code(), flat.err());
+        JsonObject r = JsonParser.parseString(flat.out()).getAsJsonObject();
+        assertEquals(20, r.get("queries").getAsInt());
+        assertEquals(8, r.get("k").getAsInt());
+        assertEquals(1.0, r.getAsJsonArray("points").get(0).getAsJsonObject().get("recall").getAsDouble(), 1e-9,
+                "a flat index is exact");
+        CliRun bad = run("knn", "--datastore", ds.toString(), "--out", knn.toString(), "--recall", "0");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--recall must be >= 1, got 0"), bad.err());
+    }
+
     /** The host was trained with a context of 64: the default window 1024 is capped to it, the stride to half. */
     @Test
     void datastoreDefaultsFitTheHostsTrainingContext() throws IOException {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The MLP-memory figures in README (MLP memories): the step cost of host + MLP memory, host + Memory Decoder and a
 # kNN-LM side by side (`memdec bench`, one run per MLP weight type), then the MLP forward against its bandwidth
-# limit and the vector kernels against the scalar loops for every weight type (MlpForwardBenchmark, one run).
+# limit on both engines (ggml through FFM, Java Vector API) for every weight type (MlpForwardBenchmark, one run).
 #   scripts/bench/mlp-memory.sh [THREADS]
 # Random-weight models in .cache/bench: a GPT-2-small-shaped Q8_0 host, a 6x512 Q8_0 Memory Decoder, 4-block MLP
 # memories (768 wide, 50,257-token head) in F32/Q8_0/F16/BF16/Q4_0, and a flat kNN index over the host's keys of

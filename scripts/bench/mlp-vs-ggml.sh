@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The MLP memory's forward beside ggml's on the same shapes and weight type, in one run (README "MLP memories"):
-# MlpForwardBenchmark (memdec's Java Vector API kernels) and ggml-mlp.c (ggml's CPU backend from the prebuilt v0.5.0
-# library memdec loads, on a persistent threadpool as llama-bench runs it), alternated run by run, each round pairing
-# its own read-bandwidth probe (memchr, 512 MiB) with the forwards. Not part of CI.
+# MlpForwardBenchmark (memdec's two engines: the ggml graph it builds through FFM on the runtime's CPU backend, and
+# its Java Vector API kernels) and ggml-mlp.c (ggml's CPU backend from the prebuilt v0.5.0 library memdec loads, on a
+# persistent threadpool as llama-bench runs it, called from C), alternated run by run, each round pairing its own
+# read-bandwidth probe (memchr, 512 MiB) with the forwards. Not part of CI. MEMDEC_RUNTIME picks the profile whose
+# ggml memdec's engine uses (v0.5.0 by default here, as the C peer).
 #   scripts/bench/mlp-vs-ggml.sh [THREADS] [REPEATS]     env TYPES ("q8_0 f32")
 # Needs the v0.5.0 libraries (scripts/setup.sh) and ggml's headers from the v0.5.0 source bundle (npm
 # node-llama-cpp@3.22.1, checksum-pinned like scripts/bench-vs-llama-bench.sh; only headers are read, nothing built
@@ -44,9 +46,9 @@ echo "|---|---:|---:|---:|---:|---:|"
 for rep in $(seq "$REPEATS"); do
   for t in $TYPES; do
     "$BIN" "$THREADS" 5 16 768 3072 4 50257 "$t"
-    java --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -cp "$CP" \
+    MEMDEC_RUNTIME="${MEMDEC_RUNTIME:-v0.5.0}" java --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -cp "$CP" \
       dev.memdec.plugin.mlp.MlpForwardBenchmark "$THREADS" 5 "$W/mlp-4-$t.gguf" 2> /dev/null \
-      | awk -F'|' -v t="$t" '/^\| mlp-/ {printf "| memdec %s (Java Vector API) |%s|%s|%s|%s|%s|\n", t, $4, $5, $7, $8, $11}'
+      | awk -F'|' -v t="$t" '/^\| mlp-/ {printf "| memdec %s, %s |%s|%s|%s|%s|%s|\n", t, $3, $4, $5, $7, $8, $9}'
   done
 done
 echo

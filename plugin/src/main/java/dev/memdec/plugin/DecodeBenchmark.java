@@ -82,16 +82,17 @@ public final class DecodeBenchmark {
         double[][] ms = new double[9][rounds];
         double[][] prefill = new double[2][rounds];
         JointDecoder decoder = host.decoder();
-        if (mlp != null) {
-            // Compile the MLP's vector kernels before the first timed round: interpreted Vector API code is two
-            // orders of magnitude slower and would land in round 1's steps.
-            float[] key = new float[mlp.config().inputWidth()];
-            float[] out = new float[mlp.config().vocab()];
-            for (int i = 0; i < MLP_WARM_UP; i++) {
-                mlp.logits(key, 0, out);
-            }
-        }
         InferenceThread.run(() -> {
+            if (mlp != null) {
+                // Compile the Java engine's vector kernels before the first timed round (interpreted Vector API code
+                // is two orders of magnitude slower). On the inference thread, as every forward: b4916's ggml runs
+                // an OpenMP team per calling thread, and a second team slows every later decode of the process.
+                float[] key = new float[mlp.config().inputWidth()];
+                float[] out = new float[mlp.config().vocab()];
+                for (int i = 0; i < MLP_WARM_UP; i++) {
+                    mlp.logits(key, 0, out);
+                }
+            }
             for (int r = 0; r < rounds; r++) {
                 decoder.clear();
                 long t0 = System.nanoTime();

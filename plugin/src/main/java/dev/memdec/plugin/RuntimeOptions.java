@@ -1,5 +1,7 @@
 package dev.memdec.plugin;
 
+import dev.memdec.plugin.mlp.MlpMemory;
+
 /**
  * How models are opened and run.
  *
@@ -7,8 +9,9 @@ package dev.memdec.plugin;
  * @param contextSize KV-cache length in tokens, shared by host and memory; 0 = the host's training context
  * @param gpuLayers   layers to offload to a GPU (0 = CPU only; ignored by a CPU-only llama.cpp build)
  * @param batchSize   the most tokens one native decode takes while prefilling
+ * @param mlpEngine   what computes an MLP memory's forward ({@link MlpMemory.Engine#AUTO} by default)
  */
-public record RuntimeOptions(int threads, int contextSize, int gpuLayers, int batchSize) {
+public record RuntimeOptions(int threads, int contextSize, int gpuLayers, int batchSize, MlpMemory.Engine mlpEngine) {
 
     public RuntimeOptions {
         if (threads < 1) {
@@ -24,26 +27,33 @@ public record RuntimeOptions(int threads, int contextSize, int gpuLayers, int ba
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
+        if (mlpEngine == null) {
+            throw new IllegalArgumentException("the MLP engine must be given");
+        }
     }
 
-    /** All cores, the training context, CPU only, batches of 512. */
+    /** All cores, the training context, CPU only, batches of 512, MLP memories on the engine that suits the runtime. */
     public static RuntimeOptions defaults() {
-        return new RuntimeOptions(Runtime.getRuntime().availableProcessors(), 0, 0, 512);
+        return new RuntimeOptions(Runtime.getRuntime().availableProcessors(), 0, 0, 512, MlpMemory.Engine.AUTO);
     }
 
     public RuntimeOptions withThreads(int n) {
-        return new RuntimeOptions(n, contextSize, gpuLayers, batchSize);
+        return new RuntimeOptions(n, contextSize, gpuLayers, batchSize, mlpEngine);
     }
 
     public RuntimeOptions withContextSize(int n) {
-        return new RuntimeOptions(threads, n, gpuLayers, batchSize);
+        return new RuntimeOptions(threads, n, gpuLayers, batchSize, mlpEngine);
     }
 
     public RuntimeOptions withGpuLayers(int n) {
-        return new RuntimeOptions(threads, contextSize, n, batchSize);
+        return new RuntimeOptions(threads, contextSize, n, batchSize, mlpEngine);
     }
 
     public RuntimeOptions withBatchSize(int n) {
-        return new RuntimeOptions(threads, contextSize, gpuLayers, n);
+        return new RuntimeOptions(threads, contextSize, gpuLayers, n, mlpEngine);
+    }
+
+    public RuntimeOptions withMlpEngine(MlpMemory.Engine e) {
+        return new RuntimeOptions(threads, contextSize, gpuLayers, batchSize, e);
     }
 }

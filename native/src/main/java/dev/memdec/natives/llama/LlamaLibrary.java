@@ -322,6 +322,29 @@ final class LlamaLibrary {
   static final MethodHandle GGML_NEW_TENSOR_2D =
       fn("ggml_new_tensor_2d", ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG);
   static final MethodHandle GGML_GET_ROWS = fn("ggml_get_rows", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+  // ---- ggml graphs on the CPU backend (GgmlCompute: the MLP memory's forward) ----
+  static final MethodHandle GGML_TENSOR_OVERHEAD = fn("ggml_tensor_overhead", JAVA_LONG);
+  static final MethodHandle GGML_GRAPH_OVERHEAD = fn("ggml_graph_overhead", JAVA_LONG);
+  static final MethodHandle GGML_GET_DATA = fn("ggml_get_data", ADDRESS, ADDRESS);
+  static final MethodHandle GGML_MUL_MAT = fn("ggml_mul_mat", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+  static final MethodHandle GGML_ADD = fn("ggml_add", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+  static final MethodHandle GGML_MUL = fn("ggml_mul", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+  static final MethodHandle GGML_SCALE = fn("ggml_scale", ADDRESS, ADDRESS, ADDRESS, JAVA_FLOAT);
+  static final MethodHandle GGML_NORM = fn("ggml_norm", ADDRESS, ADDRESS, ADDRESS, JAVA_FLOAT);
+  static final MethodHandle GGML_RMS_NORM = fn("ggml_rms_norm", ADDRESS, ADDRESS, ADDRESS, JAVA_FLOAT);
+  static final MethodHandle GGML_SIGMOID = fn("ggml_sigmoid", ADDRESS, ADDRESS, ADDRESS);
+  static final MethodHandle GGML_SILU = fn("ggml_silu", ADDRESS, ADDRESS, ADDRESS);
+  static final MethodHandle GGML_NEW_GRAPH = fn("ggml_new_graph", ADDRESS, ADDRESS);
+  static final MethodHandle GGML_BUILD_FORWARD_EXPAND = fn("ggml_build_forward_expand", null, ADDRESS, ADDRESS);
+  /** {@code enum ggml_backend_dev_type}: CPU is 0 in both profiles. */
+  static final MethodHandle GGML_BACKEND_DEV_BY_TYPE = fn("ggml_backend_dev_by_type", ADDRESS, JAVA_INT);
+  static final MethodHandle GGML_BACKEND_DEV_INIT = fn("ggml_backend_dev_init", ADDRESS, ADDRESS, ADDRESS);
+  static final MethodHandle GGML_BACKEND_DEV_BACKEND_REG = fn("ggml_backend_dev_backend_reg", ADDRESS, ADDRESS);
+  static final MethodHandle GGML_BACKEND_REG_GET_PROC_ADDRESS =
+      fn("ggml_backend_reg_get_proc_address", ADDRESS, ADDRESS, ADDRESS);
+  static final MethodHandle GGML_BACKEND_GRAPH_COMPUTE = fn("ggml_backend_graph_compute", JAVA_INT, ADDRESS, ADDRESS);
+  static final MethodHandle GGML_BACKEND_FREE = fn("ggml_backend_free", null, ADDRESS);
+  static final MethodHandle GGML_THREADPOOL_PARAMS_INIT = fn("ggml_threadpool_params_init", null, ADDRESS, JAVA_INT);
 
   // ---- samplers ----
   static final MethodHandle SAMPLER_INIT = fn("llama_sampler_init", ADDRESS, ADDRESS, ADDRESS);

@@ -91,7 +91,7 @@ public final class BenchCommand implements MemdecCommand {
             throw new IllegalArgumentException("--tokens, --prompt-tokens and --rounds must be >= 1");
         }
         knnFlags.validate();
-        MlpMemory mlp = mlpMemory == null ? null : MlpMemory.open(mlpMemory, runtime.threads());
+        MlpMemory mlp = mlpMemory == null ? null : MlpMemory.open(mlpMemory, runtime.threads(), runtime.mlpEngine.engine());
         int ctx = promptTokens + tokens + CONTEXT_SLACK;
         BenchmarkReport r;
         try (KnnRetriever knn = knnFlags.open(runtime.host);
@@ -103,6 +103,9 @@ public final class BenchCommand implements MemdecCommand {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = toJson(r);
+            if (mlp != null) {
+                m.put("mlp_kernel", mlp.kernel());
+            }
             m.put("prompt_tokens", promptTokens);
             m.put("mix", mode.jsonName());
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
@@ -126,7 +129,7 @@ public final class BenchCommand implements MemdecCommand {
                         r.mlpDecodeMs());
                 out.printf("| host+MLP memory step / host step | %.3f |%n", r.mlpOverHost());
                 out.printf("| MLP forward per step (ms; weights %.1f MB as held at run time; %s) | %.3f |%n",
-                        r.mlpBytes() / 1e6, MlpMemory.kernel(), r.mlpForwardMs());
+                        r.mlpBytes() / 1e6, mlp.kernel(), r.mlpForwardMs());
                 out.printf("| MLP forward bandwidth-limit fraction | %.2f |%n", r.mlpBandwidthLimitFraction());
                 out.printf("| MLP forward alone, back to back (ms; bandwidth-limit fraction) | %.3f, %.2f |%n",
                         r.mlpAloneMs(), r.mlpAloneBandwidthLimitFraction());
@@ -182,7 +185,6 @@ public final class BenchCommand implements MemdecCommand {
             m.put("mlp_forward_in_step_over_alone", r.mlpInStepOverAlone());
             m.put("mlp_over_joint", r.mlpOverJoint());
             m.put("mlp_over_host", r.mlpOverHost());
-            m.put("mlp_kernel", MlpMemory.kernel());
         }
         m.put("host_prefill_tokens_per_second", r.hostPrefillTps());
         m.put("joint_prefill_tokens_per_second", r.jointPrefillTps());

@@ -5,6 +5,7 @@ import dev.memdec.plugin.mlp.MlpMemory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The flags every runtime command shares: which models, threads, context, GPU layers. */
@@ -24,9 +25,13 @@ public final class RuntimeFlags {
             description = "Layers to offload to a GPU (default: ${DEFAULT-VALUE}).")
     int gpuLayers;
 
+    @Mixin
+    MlpEngineOption mlpEngine;
+
     /** Options with {@code contextSize} tokens of context (0 = the host's training context). */
     RuntimeOptions options(int contextSize) {
-        RuntimeOptions o = RuntimeOptions.defaults().withContextSize(contextSize).withGpuLayers(gpuLayers);
+        RuntimeOptions o = RuntimeOptions.defaults().withContextSize(contextSize).withGpuLayers(gpuLayers)
+                .withMlpEngine(mlpEngine.engine());
         if (threads != null) {
             if (threads < 1) {
                 throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
@@ -38,7 +43,8 @@ public final class RuntimeFlags {
 
     /** {@code --memory} opened as an MLP memory when the file is one (validated), else null. */
     MlpMemory mlpMemory() throws IOException {
-        return memory != null && Files.isRegularFile(memory) && MlpMemory.isMlpMemory(memory) ? MlpMemory.open(memory, threads())
+        return memory != null && Files.isRegularFile(memory) && MlpMemory.isMlpMemory(memory) ? MlpMemory.open(memory, threads(),
+                mlpEngine.engine())
                 : null;
     }
 

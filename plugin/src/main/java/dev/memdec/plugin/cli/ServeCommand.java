@@ -63,6 +63,9 @@ public final class ServeCommand implements MemdecCommand {
     @Option(names = "--gpu-layers", defaultValue = "0", paramLabel = "N", description = "Layers to offload to a GPU (default: ${DEFAULT-VALUE}).")
     int gpuLayers;
 
+    @Mixin
+    MlpEngineOption mlpEngine;
+
     @Option(names = "--lambda", defaultValue = "" + Mixing.DEFAULT_LAMBDA, description = "λ for requests that do not set memory.lambda (default: ${DEFAULT-VALUE}).")
     double lambda;
 
@@ -113,7 +116,8 @@ public final class ServeCommand implements MemdecCommand {
         Map<String, Path> named = memoryFiles(memories);
         ApiServer.Options options = new ApiServer.Options(bind, port, Duration.ofSeconds(timeoutSeconds), maxBody);
         SlotScheduler.checkLimits(parallel, queue);
-        RuntimeOptions runtime = RuntimeOptions.defaults().withContextSize(ctx).withGpuLayers(gpuLayers);
+        RuntimeOptions runtime = RuntimeOptions.defaults().withContextSize(ctx).withGpuLayers(gpuLayers)
+                .withMlpEngine(mlpEngine.engine());
         if (threads != null) {
             if (threads < 1) {
                 throw new IllegalArgumentException("--threads must be >= 1, got " + threads);

@@ -9,11 +9,12 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * The MLP memory's forward against its bandwidth limit, and the Vector API kernels against the scalar loops, in one
- * run. Each round measures the machine's read bandwidth (the probe {@code memdec bench} uses), then times forwards
- * with the vector kernels, then with the scalar loops, on the same file, thread count and key; the per-round
- * fraction of the limit ({@code weight bytes / bandwidth / forward time}) pairs a probe with forwards taken seconds
- * apart, so a loaded machine hits both alike.
+ * The MLP memory's forward against its bandwidth limit, on both {@link MlpMemory.Engine}s in one run: each round
+ * measures the machine's read bandwidth (the probe {@code memdec bench} uses), then times forwards on ggml's CPU
+ * kernels inside the llama.cpp runtime, then on the Java Vector API kernels, same file, thread count and key; the
+ * per-round fraction of the limit ({@code weight bytes as held / bandwidth / forward time}) pairs a probe with
+ * forwards taken seconds apart, so a loaded machine hits all three alike. The last two columns are the caller's CPU
+ * time per forward with one thread (the compute cost, which load does not inflate the way it inflates wall time).
  *
  * <pre>java --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector \
  *     -cp plugin/target/classes:$(cat plugin/target/classpath.txt) dev.memdec.plugin.mlp.MlpForwardBenchmark \
@@ -23,8 +24,6 @@ public final class MlpForwardBenchmark {
 
     private static final long PROBE_BYTES = 512L << 20;
     private static final int FORWARDS = 16;
-    /** With one thread the caller does all the work: its CPU time is the forward's compute cost, which a loaded
-     * machine does not inflate the way it inflates wall time (the peer: ggml-mlp.c's last column). */
     private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     private MlpForwardBenchmark() {
@@ -37,47 +36,46 @@ public final class MlpForwardBenchmark {
         }
         int threads = Integer.parseInt(args[0]);
         int rounds = Integer.parseInt(args[1]);
-        System.out.printf("kernel %s, %d threads, %d rounds of %d forwards per kernel, probe %d MiB%n",
-                MlpMemory.kernel(), threads, rounds, FORWARDS, PROBE_BYTES >> 20);
-        System.out.println("| file | file MB | weights as held, MB | read GB/s (median) | bandwidth-bound ms | vector "
-                + "forward ms (median / best) | fraction of the limit (median / best round) | scalar forward ms "
-                + "(median) | vector speed-up (median of rounds) | vector CPU ms per forward (1 thread only) |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.printf("Java kernel %s, %d threads, %d rounds of %d forwards per engine, probe %d MiB%n",
+                Matrix.kernel(), threads, rounds, FORWARDS, PROBE_BYTES >> 20);
+        System.out.println("| file | engine | weights as held, MB | read GB/s (median) | bandwidth-bound ms | forward ms "
+                + "(median / best) | fraction of the limit (median / best round) | CPU ms per forward (1 thread only) |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
         for (int a = 2; a < args.length; a++) {
             Path file = Path.of(args[a]);
-            MlpMemory vector = MlpMemory.open(file, threads, true);
-            MlpMemory scalar = MlpMemory.open(file, threads, false);
-            float[] key = new float[vector.config().inputWidth()];
+            MlpMemory[] engines = {MlpMemory.open(file, threads, MlpMemory.Engine.GGML),
+                MlpMemory.open(file, threads, MlpMemory.Engine.JAVA)};
+            float[] key = new float[engines[0].config().inputWidth()];
             Random random = new Random(7);
             for (int i = 0; i < key.length; i++) {
                 key[i] = (float) random.nextGaussian();
             }
-            float[] logits = new float[vector.config().vocab()];
-            time(vector, key, logits, 3 * FORWARDS); // warm-up: both kernels compiled before the first round
-            time(scalar, key, logits, FORWARDS);
+            float[] logits = new float[engines[0].config().vocab()];
+            for (MlpMemory m : engines) {
+                time(m, key, logits, 3 * FORWARDS); // warm-up: compiled, caches and pages touched
+            }
             double[] bw = new double[rounds];
-            double[] v = new double[rounds];
-            double[] s = new double[rounds];
-            double[] fraction = new double[rounds];
-            double[] speedUp = new double[rounds];
-            double[] cpu = new double[rounds];
-            long bytes = vector.weightBytes();
+            double[][] ms = new double[engines.length][rounds];
+            double[][] fraction = new double[engines.length][rounds];
+            double[][] cpu = new double[engines.length][rounds];
             for (int r = 0; r < rounds; r++) {
                 bw[r] = MemoryBandwidth.measure(PROBE_BYTES, threads, 2);
-                long c0 = THREAD_CPU.getCurrentThreadCpuTime();
-                v[r] = time(vector, key, logits, FORWARDS);
-                cpu[r] = (THREAD_CPU.getCurrentThreadCpuTime() - c0) / 1e6 / FORWARDS;
-                s[r] = time(scalar, key, logits, FORWARDS);
-                fraction[r] = bytes / bw[r] * 1000 / v[r];
-                speedUp[r] = s[r] / v[r];
+                for (int e = 0; e < engines.length; e++) {
+                    long c0 = THREAD_CPU.getCurrentThreadCpuTime();
+                    ms[e][r] = time(engines[e], key, logits, FORWARDS);
+                    cpu[e][r] = (THREAD_CPU.getCurrentThreadCpuTime() - c0) / 1e6 / FORWARDS;
+                    fraction[e][r] = engines[e].weightBytes() / bw[r] * 1000 / ms[e][r];
+                }
             }
-            System.out.printf("| %s | %.1f | %.1f | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.2f | %s |%n",
-                    file.getFileName(), Files.size(file) / 1e6, bytes / 1e6, median(bw) / 1e9,
-                    bytes / median(bw) * 1000, median(v), min(v), median(fraction), max(fraction), median(s),
-                    median(speedUp), threads == 1 ? String.format("%.2f", median(cpu)) : "-");
+            for (int e = 0; e < engines.length; e++) {
+                long bytes = engines[e].weightBytes();
+                System.out.printf("| %s | %s | %.1f | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f | %s |%n",
+                        file.getFileName(), engines[e].kernel(), bytes / 1e6, median(bw) / 1e9,
+                        bytes / median(bw) * 1000, median(ms[e]), min(ms[e]), median(fraction[e]), max(fraction[e]),
+                        threads == 1 ? String.format("%.2f", median(cpu[e])) : "-");
+            }
         }
     }
-
     /** Mean ms of one forward over {@code n}. */
     private static double time(MlpMemory m, float[] key, float[] logits, int n) {
         long t0 = System.nanoTime();

@@ -1,15 +1,10 @@
 package dev.memdec.plugin.mlp;
 
-import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFile;
-import dev.memdec.converter.gguf.GgufTensorInfo;
 import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.converter.mlp.MlpMemoryGguf;
-import dev.memdec.converter.mlp.MlpMemoryTensors;
-import dev.memdec.converter.quant.Q8_0Block;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+import dev.memdec.natives.llama.LlamaRuntime;
+import dev.memdec.natives.llama.RuntimeProfile;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.nio.file.Files;
@@ -21,112 +16,67 @@ import java.util.Optional;
  * the kNN key), with no attention and no cache, so a step costs the same at any context length.
  *
  * <p>The file is validated by {@link MlpMemoryGguf#read} (every key, tensor, shape and type) before anything is
- * used; Q8_0, F16 and BF16 matrices stay as stored, other types (F32 and Q4_0) are decoded to F32 once at load. One instance may be used by one
- * thread at a time (it owns its scratch buffers); large matrix-vector products run on the Vector API ({@link Matrix})
- * and are split by rows across the calling thread and {@code threads - 1} persistent daemon workers.
+ * used. The forward runs on one of two {@link Engine}s: ggml's CPU kernels inside the llama.cpp runtime (the default)
+ * or memdec's Java Vector API kernels. One instance may be used by one thread at a time (it owns its buffers).
  */
 public final class MlpMemory {
 
     private final Path path;
     private final MlpMemoryConfig config;
-    private final Matrix input;
-    private final float[] inputBias;
-    private final float[][] norm;
-    private final float[][] normBias;
-    private final Matrix[] gate;
-    private final Matrix[] up;
-    private final float[][] upBias;
-    private final Matrix[] down;
-    private final float[][] downBias;
-    private final float[] outputNorm;
-    private final float[] outputNormBias;
-    private final Matrix output;
-    /** Scratch per batch row, grown to the largest batch seen: the residual stream, the normed input, the FFN. */
-    private float[][] x = new float[0][];
-    private float[][] h = new float[0][];
-    private float[][] hidden = new float[0][];
-    private float[][] gated = new float[0][];
-    private float[][] out = new float[0][];
+    /**
+     * Which code computes the forward. {@link #GGML} runs the llama.cpp runtime's own CPU kernels (the speed
+     * llama.cpp has on the same weights); {@link #JAVA} runs memdec's Vector API kernels and gives the same logit
+     * whatever the thread count or batch size, bit for bit. {@link #AUTO} picks GGML on the v0.5.0 runtime and JAVA
+     * on b4916, whose ggml runs OpenMP teams that, once an MLP graph has run in the process, slow the decodes of
+     * every other llama.cpp context there (measured in README "MLP memories").
+     */
+    public enum Engine {
+        /** {@link #GGML} on the v0.5.0 runtime, {@link #JAVA} on b4916. */
+        AUTO,
+        /** A ggml graph on the llama.cpp runtime's CPU backend ({@link GgmlMlp}). */
+        GGML,
+        /** The Java Vector API kernels ({@link JavaMlp}). */
+        JAVA;
 
-    /** Matrices smaller than this many weights are not worth splitting across threads. */
-    private static final int PARALLEL_MIN_WEIGHTS = 1 << 16;
+        /** Parses {@code auto}, {@code ggml} or {@code java} (any case); one line naming the flag otherwise. */
+        public static Engine parse(String s) {
+            for (Engine e : values()) {
+                if (e.name().equalsIgnoreCase(s)) {
+                    return e;
+                }
+            }
+            throw new IllegalArgumentException("--mlp-engine must be auto, ggml or java, got '" + s + "'");
+        }
 
-    /** Stops an unreachable memory's worker threads. */
+        /** This engine, or for {@link #AUTO} the one that suits the process's runtime profile. */
+        public Engine resolve() {
+            return this != AUTO ? this : RuntimeProfile.selected() == RuntimeProfile.V0_5_0 ? GGML : JAVA;
+        }
+    }
+
+    /** Frees an unreachable memory's native tensors or stops its worker threads. */
     private static final Cleaner CLEANER = Cleaner.create();
 
-    /** Null with one thread. */
-    private final RowSplitter splitter;
-    /** Whether products run on the Vector API (false only for {@link MlpForwardBenchmark}'s scalar baseline). */
-    private final boolean vectorKernel;
+    private final Engine engine;
+    /** Exactly one of the two is set, by the engine. */
+    private final JavaMlp java;
+    private final GgmlMlp ggml;
 
-    /** {@code out[b] = m·in[b]} for the first {@code batch} rows, split across the threads when large enough. */
-    private void apply(Matrix m, float[][] in, float[][] out, int batch) {
-        if (splitter == null || (long) m.rows() * m.cols() * batch < PARALLEL_MIN_WEIGHTS) {
-            m.applyBatch(in, out, batch, 0, m.rows(), vectorKernel);
-        } else {
-            splitter.apply(m, in, out, batch, vectorKernel);
-        }
-    }
-
-    private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f, int threads, boolean vector) {
+    private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f, int threads, Engine engine, boolean vector) {
         this.path = path;
-        this.vectorKernel = vector;
         this.config = c;
-        if (threads > 1) {
-            RowSplitter rows = new RowSplitter(threads, "memdec-mlp");
-            splitter = rows;
-            CLEANER.register(this, rows::shutdown);
+        this.engine = engine.resolve();
+        if (this.engine == Engine.GGML) {
+            GgmlMlp g = new GgmlMlp(c, f, threads);
+            ggml = g;
+            java = null;
+            CLEANER.register(this, g::close);
         } else {
-            splitter = null;
+            JavaMlp j = new JavaMlp(c, f, threads, vector);
+            java = j;
+            ggml = null;
+            CLEANER.register(this, j::shutdown);
         }
-        boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
-        input = c.projects() ? matrix(f, MlpMemoryTensors.INPUT) : null;
-        inputBias = c.projects() && gpt2 ? vector(f, MlpMemoryTensors.INPUT_BIAS) : null;
-        int n = c.blocks();
-        norm = new float[n][];
-        normBias = new float[n][];
-        gate = new Matrix[n];
-        up = new Matrix[n];
-        upBias = new float[n][];
-        down = new Matrix[n];
-        downBias = new float[n][];
-        for (int b = 0; b < n; b++) {
-            norm[b] = vector(f, MlpMemoryTensors.norm(b));
-            up[b] = matrix(f, MlpMemoryTensors.up(b));
-            down[b] = matrix(f, MlpMemoryTensors.down(b));
-            if (gpt2) {
-                normBias[b] = vector(f, MlpMemoryTensors.normBias(b));
-                upBias[b] = vector(f, MlpMemoryTensors.upBias(b));
-                downBias[b] = vector(f, MlpMemoryTensors.downBias(b));
-            } else {
-                gate[b] = matrix(f, MlpMemoryTensors.gate(b));
-            }
-        }
-        outputNorm = vector(f, MlpMemoryTensors.OUTPUT_NORM);
-        outputNormBias = gpt2 ? vector(f, MlpMemoryTensors.OUTPUT_NORM_BIAS) : null;
-        output = matrix(f, MlpMemoryTensors.OUTPUT);
-        scratch(1);
-    }
-
-    /** Makes the scratch arrays hold at least {@code rows} rows. */
-    private void scratch(int rows) {
-        if (x.length >= rows) {
-            return;
-        }
-        MlpMemoryConfig c = config;
-        x = grow(x, rows, c.width());
-        h = grow(h, rows, c.width());
-        hidden = grow(hidden, rows, c.ff());
-        gated = grow(gated, rows, c.ff());
-        out = grow(out, rows, c.vocab());
-    }
-
-    private static float[][] grow(float[][] a, int rows, int width) {
-        float[][] g = java.util.Arrays.copyOf(a, rows);
-        for (int r = a.length; r < rows; r++) {
-            g[r] = new float[width];
-        }
-        return g;
     }
 
     /**
@@ -140,16 +90,24 @@ public final class MlpMemory {
     }
 
     /**
-     * As {@link #open(Path)}, running each large matrix-vector product on {@code threads} threads (the host's
-     * decode thread count: the two never run at the same time).
+     * As {@link #open(Path)}, on {@code threads} threads (the host's decode thread count: the two never run at the
+     * same time), on the {@link Engine#AUTO} engine.
      */
     public static MlpMemory open(Path path, int threads) throws IOException {
-        return open(path, threads, Matrix.VECTOR);
+        return open(path, threads, Engine.AUTO);
     }
 
-    /** As {@link #open(Path, int)}; {@code vector} false runs the scalar loops even where the Vector API is present. */
-    static MlpMemory open(Path path, int threads, boolean vector) throws IOException {
-        if (vector && !Matrix.VECTOR) {
+    /** As {@link #open(Path, int)} with the given engine. */
+    public static MlpMemory open(Path path, int threads, Engine engine) throws IOException {
+        return open(path, threads, engine, Matrix.VECTOR);
+    }
+
+    /**
+     * As {@link #open(Path, int, Engine)}; {@code vector} false runs the {@link Engine#JAVA} engine's scalar loops
+     * even where the Vector API is present.
+     */
+    static MlpMemory open(Path path, int threads, Engine engine, boolean vector) throws IOException {
+        if (engine.resolve() == Engine.JAVA && vector && !Matrix.VECTOR) {
             throw new IllegalArgumentException("the vector kernel needs the JVM flag --add-modules jdk.incubator.vector");
         }
         if (threads < 1) {
@@ -159,7 +117,7 @@ public final class MlpMemory {
             throw new IllegalArgumentException("MLP memory file not found: " + path);
         }
         try (GgufFile f = GgufFile.open(path)) {
-            return new MlpMemory(path, MlpMemoryGguf.read(f), f, threads, vector);
+            return new MlpMemory(path, MlpMemoryGguf.read(f), f, threads, engine, vector);
         }
     }
 
@@ -178,36 +136,19 @@ public final class MlpMemory {
         return config;
     }
 
-    /** The matrix-vector kernel this JVM runs, e.g. {@code "vector 512-bit (16 floats)"}. */
-    public static String kernel() {
-        return Matrix.kernel();
+    /** The engine that computes this memory's forward ({@link Engine#AUTO} resolved). */
+    public Engine engine() {
+        return engine;
     }
 
-    /** Bytes of weights one forward reads, as held at run time (Q8_0, F16 and BF16 as stored, the rest F32). */
+    /** The kernel of this memory's engine, e.g. {@code "ggml (llama.cpp runtime, CPU)"} or {@code "vector 512-bit (16 floats)"}. */
+    public String kernel() {
+        return engine == Engine.GGML ? "ggml (llama.cpp runtime " + LlamaRuntime.get().profile() + ", CPU)" : Matrix.kernel();
+    }
+
+    /** Bytes of weights one forward reads, as held at run time. */
     public long weightBytes() {
-        long matrices = 0;
-        long elements = 0;
-        for (Matrix m : matrices()) {
-            matrices += m.bytes();
-            elements += (long) m.rows() * m.cols();
-        }
-        return matrices + (config.parameterCount() - elements) * Float.BYTES;
-    }
-
-    private java.util.List<Matrix> matrices() {
-        java.util.List<Matrix> all = new java.util.ArrayList<>();
-        if (input != null) {
-            all.add(input);
-        }
-        for (int b = 0; b < config.blocks(); b++) {
-            all.add(up[b]);
-            all.add(down[b]);
-            if (gate[b] != null) {
-                all.add(gate[b]);
-            }
-        }
-        all.add(output);
-        return all;
+        return engine == Engine.GGML ? ggml.weightBytes() : java.weightBytes();
     }
 
     /**
@@ -269,142 +210,10 @@ public final class MlpMemory {
             throw new IllegalArgumentException(rows + " rows need " + c.inputWidth() + " key floats and " + c.vocab()
                     + " logits each");
         }
-        scratch(rows);
-        if (input != null) {
-            float[][] in = new float[rows][];
-            for (int r = 0; r < rows; r++) {
-                int from = offset + r * c.inputWidth();
-                in[r] = java.util.Arrays.copyOfRange(keys, from, from + c.inputWidth());
-            }
-            apply(input, in, x, rows);
-            if (inputBias != null) {
-                for (int r = 0; r < rows; r++) {
-                    add(x[r], inputBias);
-                }
-            }
+        if (engine == Engine.GGML) {
+            ggml.logits(keys, offset, rows, logits);
         } else {
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(keys, offset + r * c.inputWidth(), x[r], 0, c.width());
-            }
+            java.logits(keys, offset, rows, logits);
         }
-        boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
-        for (int b = 0; b < c.blocks(); b++) {
-            for (int r = 0; r < rows; r++) {
-                normalize(x[r], norm[b], gpt2 ? normBias[b] : null, h[r]);
-            }
-            apply(up[b], h, hidden, rows);
-            if (!gpt2) {
-                apply(gate[b], h, gated, rows);
-            }
-            for (int r = 0; r < rows; r++) {
-                float[] u = hidden[r];
-                if (gpt2) {
-                    add(u, upBias[b]);
-                    for (int i = 0; i < u.length; i++) {
-                        u[i] = gelu(u[i]);
-                    }
-                } else {
-                    float[] g = gated[r];
-                    for (int i = 0; i < u.length; i++) {
-                        u[i] *= g[i] / (1f + (float) Math.exp(-g[i]));
-                    }
-                }
-            }
-            apply(down[b], hidden, h, rows);
-            for (int r = 0; r < rows; r++) {
-                if (gpt2) {
-                    add(h[r], downBias[b]);
-                }
-                add(x[r], h[r]);
-            }
-        }
-        for (int r = 0; r < rows; r++) {
-            normalize(x[r], outputNorm, outputNormBias, h[r]);
-        }
-        if (rows == 1) {
-            apply(output, h, new float[][] {logits}, 1);   // straight into the caller's array
-            return;
-        }
-        apply(output, h, out, rows);
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(out[r], 0, logits, r * c.vocab(), c.vocab());
-        }
-    }
-
-    /** LayerNorm (with bias) or RMSNorm (bias null), as the flavour asks. */
-    private void normalize(float[] in, float[] gain, float[] bias, float[] out) {
-        int n = in.length;
-        float eps = config.eps();
-        if (bias != null) {
-            double mean = 0;
-            for (float v : in) {
-                mean += v;
-            }
-            mean /= n;
-            double var = 0;
-            for (float v : in) {
-                var += (v - mean) * (v - mean);
-            }
-            float inv = (float) (1 / Math.sqrt(var / n + eps));
-            for (int i = 0; i < n; i++) {
-                out[i] = (float) (in[i] - mean) * inv * gain[i] + bias[i];
-            }
-        } else {
-            double ss = 0;
-            for (float v : in) {
-                ss += (double) v * v;
-            }
-            float inv = (float) (1 / Math.sqrt(ss / n + eps));
-            for (int i = 0; i < n; i++) {
-                out[i] = in[i] * inv * gain[i];
-            }
-        }
-    }
-
-    /** GELU, tanh form (GPT-2's "gelu_new"). */
-    static float gelu(float v) {
-        double u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
-        return (float) (0.5 * v * (1 + Math.tanh(u)));
-    }
-
-    private static void add(float[] acc, float[] b) {
-        for (int i = 0; i < acc.length; i++) {
-            acc[i] += b[i];
-        }
-    }
-
-    private static float[] vector(GgufFile f, String name) {
-        return f.readFloats(f.tensor(name).orElseThrow());
-    }
-
-    /**
-     * A GGUF matrix with ne = {in, out} is row-major [out × in]: row r is output r's weights. Q8_0, BF16 and F16 (when
-     * finite) stay as the file holds them; every other type is decoded to F32.
-     */
-    private static Matrix matrix(GgufFile f, String name) {
-        GgufTensorInfo t = f.tensor(name).orElseThrow();
-        int rows = Math.toIntExact(t.ne(1));
-        int cols = Math.toIntExact(t.ne(0));
-        MemorySegment data = f.data(t);
-        if (t.type() == GgmlType.F16 || t.type() == GgmlType.BF16) {
-            short[] w = new short[Math.multiplyExact(rows, cols)];
-            MemorySegment.copy(data, ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, w, 0, w.length);
-            if (t.type() == GgmlType.BF16 || HalfMatrix.finiteF16(w)) {
-                return new HalfMatrix(w, rows, cols, t.type() == GgmlType.BF16);
-            }
-        }
-        if (t.type() != GgmlType.Q8_0) {
-            return new F32Matrix(f.readFloats(t), rows, cols);
-        }
-        int blocks = Math.toIntExact((long) rows * cols / Q8_0Block.ELEMENTS);
-        byte[] q = new byte[Math.multiplyExact(blocks, Q8_0Block.ELEMENTS)];
-        short[] scales = new short[blocks];
-        for (int b = 0; b < blocks; b++) {
-            long at = (long) b * Q8_0Block.BYTES;
-            scales[b] = data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at);
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, at + Short.BYTES, q, b * Q8_0Block.ELEMENTS,
-                    Q8_0Block.ELEMENTS);
-        }
-        return new Q8Matrix(q, scales, rows, cols);
     }
 }

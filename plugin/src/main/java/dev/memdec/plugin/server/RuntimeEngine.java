@@ -93,7 +93,7 @@ public final class RuntimeEngine implements CompletionEngine {
         try {
             for (Map.Entry<String, Path> m : memoryFiles.entrySet()) {
                 if (Files.isRegularFile(m.getValue()) && MlpMemory.isMlpMemory(m.getValue())) {
-                    mlps.put(m.getKey(), MlpMemory.open(m.getValue(), options.threads()));
+                    mlps.put(m.getKey(), MlpMemory.open(m.getValue(), options.threads(), options.mlpEngine()));
                 }
             }
             // Hosts capture the hidden state MLP memories read (all read the host's last FFN input); opening with

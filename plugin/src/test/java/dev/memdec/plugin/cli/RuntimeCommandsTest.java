@@ -105,7 +105,26 @@ class RuntimeCommandsTest {
                 "mlp_over_host", "mlp_bandwidth_limit_fraction"}) {
             assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
         }
-        assertTrue(o.get("mlp_kernel").getAsString().startsWith("vector"), o.get("mlp_kernel").getAsString());
+        // auto: ggml on v0.5.0, the Java kernels on b4916; each engine can be asked for by name.
+        boolean v050 = dev.memdec.natives.llama.RuntimeProfile.selected() == dev.memdec.natives.llama.RuntimeProfile.V0_5_0;
+        assertTrue(o.get("mlp_kernel").getAsString().startsWith(v050 ? "ggml (llama.cpp runtime" : "vector"),
+                o.get("mlp_kernel").getAsString());
+        CliRun ggml = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "2",
+                "--prompt-tokens", "4", "--rounds", "1", "--threads", "1", "--json", "--mlp-memory", mlp.toString(),
+                "--mlp-engine", "ggml");
+        assertEquals(0, ggml.code(), ggml.err());
+        String ggmlKernel = JsonParser.parseString(ggml.out()).getAsJsonObject().get("mlp_kernel").getAsString();
+        assertTrue(ggmlKernel.startsWith("ggml (llama.cpp runtime"), ggmlKernel);
+        CliRun java = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "2",
+                "--prompt-tokens", "4", "--rounds", "1", "--threads", "1", "--json", "--mlp-memory", mlp.toString(),
+                "--mlp-engine", "java");
+        assertEquals(0, java.code(), java.err());
+        String javaKernel = JsonParser.parseString(java.out()).getAsJsonObject().get("mlp_kernel").getAsString();
+        assertTrue(javaKernel.startsWith("vector"), javaKernel);
+        CliRun bad = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--mlp-memory",
+                mlp.toString(), "--mlp-engine", "cuda");
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--mlp-engine must be auto, ggml or java, got 'cuda'"), bad.err());
         assertEquals(o.get("mlp_ms_per_token").getAsDouble() / o.get("host_ms_per_token").getAsDouble(),
                 o.get("mlp_over_host").getAsDouble(), 1e-9);
         assertEquals(o.get("joint_ms_per_token").getAsDouble() / o.get("host_ms_per_token").getAsDouble(),

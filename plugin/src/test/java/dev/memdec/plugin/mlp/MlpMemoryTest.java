@@ -17,7 +17,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The runtime's MLP forward against the definition (reference-spec §9.2) evaluated in double from the weights. */
+/** The Java engine's MLP forward against the definition (reference-spec §9.2) evaluated in double from the weights. */
 class MlpMemoryTest {
 
     @TempDir
@@ -119,8 +119,8 @@ class MlpMemoryTest {
             RandomMlpWeights w = new RandomMlpWeights(c, 9);
             Path file = dir.resolve(c.flavour() + "-" + c.width() + ".gguf");
             MlpMemoryGguf.write(c, w, GgmlType.F32, Map.of(), file);
-            MlpMemory m = MlpMemory.open(file);
-            MlpMemory threaded = MlpMemory.open(file, 3);
+            MlpMemory m = MlpMemory.open(file, 1, MlpMemory.Engine.JAVA);
+            MlpMemory threaded = MlpMemory.open(file, 3, MlpMemory.Engine.JAVA);
             assertEquals(c, m.config());
             double maxDiff = 0;
             int trials = 4;
@@ -173,8 +173,8 @@ class MlpMemoryTest {
             try (GgufFile f = GgufFile.open(q8)) {
                 MlpMemoryGguf.write(c, name -> f.floats(f.tensor(name).orElseThrow()), GgmlType.F32, Map.of(), f32);
             }
-            MlpMemory quantized = MlpMemory.open(q8, 2);
-            MlpMemory dequantized = MlpMemory.open(f32);
+            MlpMemory quantized = MlpMemory.open(q8, 2, MlpMemory.Engine.JAVA);
+            MlpMemory dequantized = MlpMemory.open(f32, 1, MlpMemory.Engine.JAVA);
             assertTrue(quantized.weightBytes() * (type == GgmlType.Q8_0 ? 3 : 1.9) < dequantized.weightBytes(),
                     type + " stays as stored: " + quantized.weightBytes() + " vs " + dequantized.weightBytes());
             Random random = new Random(3);

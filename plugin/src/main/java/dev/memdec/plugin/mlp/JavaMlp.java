@@ -1,0 +1,292 @@
+package dev.memdec.plugin.mlp;
+
+import dev.memdec.converter.gguf.GgmlType;
+import dev.memdec.converter.gguf.GgufFile;
+import dev.memdec.converter.gguf.GgufTensorInfo;
+import dev.memdec.converter.mlp.MlpMemoryConfig;
+import dev.memdec.converter.mlp.MlpMemoryTensors;
+import dev.memdec.converter.quant.Q8_0Block;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The MLP memory's forward in Java ({@link MlpMemory.Engine#JAVA}): Q8_0, F16 and BF16 matrices stay as stored, other
+ * types (F32 and Q4_0) are decoded to F32 once at load; large matrix-vector products run on the Vector API
+ * ({@link Matrix}) and are split by rows across the calling thread and {@code threads - 1} persistent daemon workers.
+ * Every logit is the same dot product in the same order whatever the thread count or batch size.
+ */
+final class JavaMlp {
+
+    private final MlpMemoryConfig config;
+    private final Matrix input;
+    private final float[] inputBias;
+    private final float[][] norm;
+    private final float[][] normBias;
+    private final Matrix[] gate;
+    private final Matrix[] up;
+    private final float[][] upBias;
+    private final Matrix[] down;
+    private final float[][] downBias;
+    private final float[] outputNorm;
+    private final float[] outputNormBias;
+    private final Matrix output;
+    /** Scratch per batch row, grown to the largest batch seen: the residual stream, the normed input, the FFN. */
+    private float[][] x = new float[0][];
+    private float[][] h = new float[0][];
+    private float[][] hidden = new float[0][];
+    private float[][] gated = new float[0][];
+    private float[][] out = new float[0][];
+
+    /** Matrices smaller than this many weights are not worth splitting across threads. */
+    private static final int PARALLEL_MIN_WEIGHTS = 1 << 16;
+
+    /** Null with one thread. */
+    private final RowSplitter splitter;
+    /** Whether products run on the Vector API (false only for {@link MlpForwardBenchmark}'s scalar baseline). */
+    private final boolean vectorKernel;
+
+    /** {@code out[b] = m·in[b]} for the first {@code batch} rows, split across the threads when large enough. */
+    private void apply(Matrix m, float[][] in, float[][] out, int batch) {
+        if (splitter == null || (long) m.rows() * m.cols() * batch < PARALLEL_MIN_WEIGHTS) {
+            m.applyBatch(in, out, batch, 0, m.rows(), vectorKernel);
+        } else {
+            splitter.apply(m, in, out, batch, vectorKernel);
+        }
+    }
+
+    JavaMlp(MlpMemoryConfig c, GgufFile f, int threads, boolean vector) {
+        this.vectorKernel = vector;
+        this.config = c;
+        if (threads > 1) {
+            RowSplitter rows = new RowSplitter(threads, "memdec-mlp");
+            splitter = rows;
+        } else {
+            splitter = null;
+        }
+        boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
+        input = c.projects() ? matrix(f, MlpMemoryTensors.INPUT) : null;
+        inputBias = c.projects() && gpt2 ? vector(f, MlpMemoryTensors.INPUT_BIAS) : null;
+        int n = c.blocks();
+        norm = new float[n][];
+        normBias = new float[n][];
+        gate = new Matrix[n];
+        up = new Matrix[n];
+        upBias = new float[n][];
+        down = new Matrix[n];
+        downBias = new float[n][];
+        for (int b = 0; b < n; b++) {
+            norm[b] = vector(f, MlpMemoryTensors.norm(b));
+            up[b] = matrix(f, MlpMemoryTensors.up(b));
+            down[b] = matrix(f, MlpMemoryTensors.down(b));
+            if (gpt2) {
+                normBias[b] = vector(f, MlpMemoryTensors.normBias(b));
+                upBias[b] = vector(f, MlpMemoryTensors.upBias(b));
+                downBias[b] = vector(f, MlpMemoryTensors.downBias(b));
+            } else {
+                gate[b] = matrix(f, MlpMemoryTensors.gate(b));
+            }
+        }
+        outputNorm = vector(f, MlpMemoryTensors.OUTPUT_NORM);
+        outputNormBias = gpt2 ? vector(f, MlpMemoryTensors.OUTPUT_NORM_BIAS) : null;
+        output = matrix(f, MlpMemoryTensors.OUTPUT);
+        scratch(1);
+    }
+
+    /** Makes the scratch arrays hold at least {@code rows} rows. */
+    private void scratch(int rows) {
+        if (x.length >= rows) {
+            return;
+        }
+        MlpMemoryConfig c = config;
+        x = grow(x, rows, c.width());
+        h = grow(h, rows, c.width());
+        hidden = grow(hidden, rows, c.ff());
+        gated = grow(gated, rows, c.ff());
+        out = grow(out, rows, c.vocab());
+    }
+
+    private static float[][] grow(float[][] a, int rows, int width) {
+        float[][] g = java.util.Arrays.copyOf(a, rows);
+        for (int r = a.length; r < rows; r++) {
+            g[r] = new float[width];
+        }
+        return g;
+    }
+
+    /** Bytes of weights one forward reads, as held (Q8_0, F16 and BF16 as stored, the rest F32). */
+    long weightBytes() {
+        long matrices = 0;
+        long elements = 0;
+        for (Matrix m : matrices()) {
+            matrices += m.bytes();
+            elements += (long) m.rows() * m.cols();
+        }
+        return matrices + (config.parameterCount() - elements) * Float.BYTES;
+    }
+
+    private java.util.List<Matrix> matrices() {
+        java.util.List<Matrix> all = new java.util.ArrayList<>();
+        if (input != null) {
+            all.add(input);
+        }
+        for (int b = 0; b < config.blocks(); b++) {
+            all.add(up[b]);
+            all.add(down[b]);
+            if (gate[b] != null) {
+                all.add(gate[b]);
+            }
+        }
+        all.add(output);
+        return all;
+    }
+
+    /** As {@link MlpMemory#logits(float[], int, int, float[])}, the arguments checked. */
+    void logits(float[] keys, int offset, int rows, float[] logits) {
+        MlpMemoryConfig c = config;
+        scratch(rows);
+        if (input != null) {
+            float[][] in = new float[rows][];
+            for (int r = 0; r < rows; r++) {
+                int from = offset + r * c.inputWidth();
+                in[r] = java.util.Arrays.copyOfRange(keys, from, from + c.inputWidth());
+            }
+            apply(input, in, x, rows);
+            if (inputBias != null) {
+                for (int r = 0; r < rows; r++) {
+                    add(x[r], inputBias);
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(keys, offset + r * c.inputWidth(), x[r], 0, c.width());
+            }
+        }
+        boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
+        for (int b = 0; b < c.blocks(); b++) {
+            for (int r = 0; r < rows; r++) {
+                normalize(x[r], norm[b], gpt2 ? normBias[b] : null, h[r]);
+            }
+            apply(up[b], h, hidden, rows);
+            if (!gpt2) {
+                apply(gate[b], h, gated, rows);
+            }
+            for (int r = 0; r < rows; r++) {
+                float[] u = hidden[r];
+                if (gpt2) {
+                    add(u, upBias[b]);
+                    for (int i = 0; i < u.length; i++) {
+                        u[i] = gelu(u[i]);
+                    }
+                } else {
+                    float[] g = gated[r];
+                    for (int i = 0; i < u.length; i++) {
+                        u[i] *= g[i] / (1f + (float) Math.exp(-g[i]));
+                    }
+                }
+            }
+            apply(down[b], hidden, h, rows);
+            for (int r = 0; r < rows; r++) {
+                if (gpt2) {
+                    add(h[r], downBias[b]);
+                }
+                add(x[r], h[r]);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            normalize(x[r], outputNorm, outputNormBias, h[r]);
+        }
+        if (rows == 1) {
+            apply(output, h, new float[][] {logits}, 1);   // straight into the caller's array
+            return;
+        }
+        apply(output, h, out, rows);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(out[r], 0, logits, r * c.vocab(), c.vocab());
+        }
+    }
+
+    /** LayerNorm (with bias) or RMSNorm (bias null), as the flavour asks. */
+    private void normalize(float[] in, float[] gain, float[] bias, float[] out) {
+        int n = in.length;
+        float eps = config.eps();
+        if (bias != null) {
+            double mean = 0;
+            for (float v : in) {
+                mean += v;
+            }
+            mean /= n;
+            double var = 0;
+            for (float v : in) {
+                var += (v - mean) * (v - mean);
+            }
+            float inv = (float) (1 / Math.sqrt(var / n + eps));
+            for (int i = 0; i < n; i++) {
+                out[i] = (float) (in[i] - mean) * inv * gain[i] + bias[i];
+            }
+        } else {
+            double ss = 0;
+            for (float v : in) {
+                ss += (double) v * v;
+            }
+            float inv = (float) (1 / Math.sqrt(ss / n + eps));
+            for (int i = 0; i < n; i++) {
+                out[i] = in[i] * inv * gain[i];
+            }
+        }
+    }
+
+    /** GELU, tanh form (GPT-2's "gelu_new"). */
+    static float gelu(float v) {
+        double u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+        return (float) (0.5 * v * (1 + Math.tanh(u)));
+    }
+
+    private static void add(float[] acc, float[] b) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += b[i];
+        }
+    }
+
+    private static float[] vector(GgufFile f, String name) {
+        return f.readFloats(f.tensor(name).orElseThrow());
+    }
+
+    /**
+     * A GGUF matrix with ne = {in, out} is row-major [out × in]: row r is output r's weights. Q8_0, BF16 and F16 (when
+     * finite) stay as the file holds them; every other type is decoded to F32.
+     */
+    private static Matrix matrix(GgufFile f, String name) {
+        GgufTensorInfo t = f.tensor(name).orElseThrow();
+        int rows = Math.toIntExact(t.ne(1));
+        int cols = Math.toIntExact(t.ne(0));
+        MemorySegment data = f.data(t);
+        if (t.type() == GgmlType.F16 || t.type() == GgmlType.BF16) {
+            short[] w = new short[Math.multiplyExact(rows, cols)];
+            MemorySegment.copy(data, ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, w, 0, w.length);
+            if (t.type() == GgmlType.BF16 || HalfMatrix.finiteF16(w)) {
+                return new HalfMatrix(w, rows, cols, t.type() == GgmlType.BF16);
+            }
+        }
+        if (t.type() != GgmlType.Q8_0) {
+            return new F32Matrix(f.readFloats(t), rows, cols);
+        }
+        int blocks = Math.toIntExact((long) rows * cols / Q8_0Block.ELEMENTS);
+        byte[] q = new byte[Math.multiplyExact(blocks, Q8_0Block.ELEMENTS)];
+        short[] scales = new short[blocks];
+        for (int b = 0; b < blocks; b++) {
+            long at = (long) b * Q8_0Block.BYTES;
+            scales[b] = data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at);
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, at + Short.BYTES, q, b * Q8_0Block.ELEMENTS,
+                    Q8_0Block.ELEMENTS);
+        }
+        return new Q8Matrix(q, scales, rows, cols);
+    }
+
+    /** Ends the worker threads. */
+    void shutdown() {
+        if (splitter != null) {
+            splitter.shutdown();
+        }
+    }
+}

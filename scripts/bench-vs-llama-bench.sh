@@ -5,7 +5,12 @@
 #
 #   scripts/bench-vs-llama-bench.sh [preset ...]     small and/or medium (`memdec init --preset`; default small); env THREADS (2),
 #                                                    TYPES ("f32 q8_0"), LLAMA_BENCH (an existing llama-bench binary)
-# Prints a markdown table: prefill (64 tokens) and decode (64 steps) tok/s of each, and memdec / llama-bench.
+#                                                    GGML_CPU_LIB (the v0.5.0 CPU backend memdec loads here;
+#                                                    default libggml-cpu-haswell.so, the AVX2 one)
+# Prints a markdown table: prefill (64 tokens) and decode (64 steps) tok/s of each, and memdec / llama-bench. llama-bench
+# runs three ways: as users run it (native build, flash attention auto), with flash attention off (memdec pins it off,
+# see LlamaLibrary.pinContextDefaults), and off on memdec's own prebuilt CPU backend (the same llama-bench with that
+# backend's library put first on its library path): the last is the like-for-like peer of memdec on v0.5.0.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 THREADS="${THREADS:-2}"
@@ -33,8 +38,21 @@ fi
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-echo "| file | llama-bench v0.5.0 pp64 | memdec b4916 prefill | ratio | memdec v0.5.0 prefill | ratio | llama-bench tg64 | memdec b4916 decode | ratio | memdec v0.5.0 decode | ratio |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+# llama-bench on memdec's prebuilt CPU backend: its libggml-cpu.so.0 replaced by the prebuilt variant (which needs
+# libggml-base.so by that name), ahead of llama-bench's run path.
+CPU_LIB="${GGML_CPU_LIB:-libggml-cpu-haswell.so}"
+PREBUILT="$WORK/prebuilt-cpu"
+mkdir -p "$PREBUILT"
+ln -sf "$ROOT/.cache/llama/v0.5.0/$CPU_LIB" "$PREBUILT/libggml-cpu.so.0"
+ln -sf "$(dirname "$LLAMA_BENCH")/libggml-base.so.0" "$PREBUILT/libggml-base.so"
+lb_run() { # FILE LIBRARY_PATH (empty: llama-bench's own libraries) FLASH_ATTN -> "pp tg"
+  LD_LIBRARY_PATH="$2" "$LLAMA_BENCH" -m "$1" -p 64 -n 64 -t "$THREADS" -r 3 -fa "$3" -o json 2> /dev/null \
+    | json "' '.join(str(r['avg_ts']) for r in d)"
+}
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+
+echo "| file | measure | llama-bench native, fa auto | llama-bench native, fa off | llama-bench on memdec's $CPU_LIB, fa off | memdec b4916 | memdec v0.5.0 | memdec v0.5.0 / like-for-like llama-bench |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for preset in "${PRESETS[@]}"; do
   f32="$WORK/$preset-f32.gguf"
   [ -f "$f32" ] || "$ROOT/memdec" init --preset "$preset" --seed 1 --type f32 --out "$f32" > /dev/null
@@ -44,21 +62,22 @@ for preset in "${PRESETS[@]}"; do
   for type in $TYPES; do
     file="$WORK/$preset-$type.gguf"
     [ -f "$file" ] || "$ROOT/memdec" quantize --in "$f32" --out "$file" --type "$type" > /dev/null
-    lb=$("$LLAMA_BENCH" -m "$file" -p 64 -n 64 -t "$THREADS" -r 3 -o json 2> /dev/null)
-    lb_pp=$(echo "$lb" | json "[r['avg_ts'] for r in d if r['n_prompt']>0][0]")
-    lb_tg=$(echo "$lb" | json "[r['avg_ts'] for r in d if r['n_gen']>0][0]")
-    row="| $preset $type | $(printf %.1f "$lb_pp")"
-    tg_cells=""
+    read -r auto_pp auto_tg < <(lb_run "$file" "" auto)
+    read -r off_pp off_tg < <(lb_run "$file" "" off)
+    read -r pre_pp pre_tg < <(lb_run "$file" "$PREBUILT" off)
+    declare -A mpp mtg
     for runtime in b4916 v0.5.0; do
       mb=$("$ROOT/memdec" bench --runtime "$runtime" --host "$file" --memory "$mem" --tokens 64 --prompt-tokens 64 \
         --rounds 3 --threads "$THREADS" --json 2> /dev/null)
-      pp=$(echo "$mb" | json "d['host_prefill_tokens_per_second']")
-      tg=$(echo "$mb" | json "d['host_tokens_per_second']")
-      row="$row | $(printf %.1f "$pp") | $(python3 -c "print(f'{$pp/$lb_pp:.2f}')")"
-      tg_cells="$tg_cells | $(printf %.1f "$tg") | $(python3 -c "print(f'{$tg/$lb_tg:.2f}')")"
+      mpp[$runtime]=$(echo "$mb" | json "d['host_prefill_tokens_per_second']")
+      mtg[$runtime]=$(echo "$mb" | json "d['host_tokens_per_second']")
     done
-    echo "$row | $(printf %.1f "$lb_tg")$tg_cells |"
+    printf "| %s %s | prefill 64 (tok/s) | %.1f | %.1f | %.1f | %.1f | %.1f | %s |\n" "$preset" "$type" "$auto_pp" "$off_pp" \
+      "$pre_pp" "${mpp[b4916]}" "${mpp[v0.5.0]}" "$(ratio "${mpp[v0.5.0]}" "$pre_pp")"
+    printf "| %s %s | decode (tok/s) | %.1f | %.1f | %.1f | %.1f | %.1f | %s |\n" "$preset" "$type" "$auto_tg" "$off_tg" \
+      "$pre_tg" "${mtg[b4916]}" "${mtg[v0.5.0]}" "$(ratio "${mtg[v0.5.0]}" "$pre_tg")"
   done
 done
 echo
-echo "(threads $THREADS; llama-bench -p 64 -n 64 -r 3; memdec bench --prompt-tokens 64 --tokens 64 --rounds 3, host alone)"
+echo "(threads $THREADS; llama-bench -p 64 -n 64 -r 3; memdec bench --prompt-tokens 64 --tokens 64 --rounds 3, host alone,"
+echo " a greedy sample in each decode step, which llama-bench does not take)"

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 
 /**
  * Tensor graphs computed by ggml's CPU backend: the ggml inside the loaded llama.cpp runtime (either profile), so
@@ -315,31 +316,17 @@ public final class GgmlCompute implements AutoCloseable {
 
     /** {@code s · a}. */
     public Tensor scale(Tensor a, float s) {
-      Tensor r = result(a.cols(), a.rows(), "scale");
-      try {
-        return at(r, (MemorySegment) LlamaLibrary.GGML_SCALE.invokeExact(ctx, a.address(), s));
-      } catch (Throwable t) {
-        throw Natives.rethrow(t);
-      }
+      return unary(MethodHandles.insertArguments(LlamaLibrary.GGML_SCALE, 2, s), a, "scale");
     }
 
     /** Each row minus its mean, over its standard deviation (LayerNorm without gain and bias). */
     public Tensor norm(Tensor a, float eps) {
-      return withEps(LlamaLibrary.GGML_NORM, a, eps, "norm");
+      return unary(MethodHandles.insertArguments(LlamaLibrary.GGML_NORM, 2, eps), a, "norm");
     }
 
     /** Each row over its root mean square (RMSNorm without gain). */
     public Tensor rmsNorm(Tensor a, float eps) {
-      return withEps(LlamaLibrary.GGML_RMS_NORM, a, eps, "rms_norm");
-    }
-
-    private Tensor withEps(MethodHandle op, Tensor a, float eps, String name) {
-      Tensor r = result(a.cols(), a.rows(), name);
-      try {
-        return at(r, (MemorySegment) op.invokeExact(ctx, a.address(), eps));
-      } catch (Throwable t) {
-        throw Natives.rethrow(t);
-      }
+      return unary(MethodHandles.insertArguments(LlamaLibrary.GGML_RMS_NORM, 2, eps), a, "rms_norm");
     }
 
     /** {@code 1 / (1 + e^-a)}, element-wise. */
@@ -352,6 +339,7 @@ public final class GgmlCompute implements AutoCloseable {
       return unary(LlamaLibrary.GGML_SILU, a, "silu");
     }
 
+    /** An op {@code (ctx, a) -> tensor} whose result has a's shape (a float argument, if any, already bound). */
     private Tensor unary(MethodHandle op, Tensor a, String name) {
       Tensor r = result(a.cols(), a.rows(), name);
       try {

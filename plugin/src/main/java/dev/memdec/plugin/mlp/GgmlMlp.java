@@ -35,18 +35,7 @@ final class GgmlMlp implements AutoCloseable {
     private final GgmlCompute cpu;
     private final Context weights;
     private final long weightBytes;
-    private final Tensor input;
-    private final Tensor inputBias;
-    private final Tensor[] norm;
-    private final Tensor[] normBias;
-    private final Tensor[] gate;
-    private final Tensor[] up;
-    private final Tensor[] upBias;
-    private final Tensor[] down;
-    private final Tensor[] downBias;
-    private final Tensor outputNorm;
-    private final Tensor outputNormBias;
-    private final Tensor output;
+    private final MlpWeights<Tensor, Tensor> w;
     private final Map<Integer, Forward> graphs = new LinkedHashMap<>(8, 0.75f, true);
 
     /** One batch size's graph: its own context with the input rows, the activations and the logits. */
@@ -55,7 +44,6 @@ final class GgmlMlp implements AutoCloseable {
 
     GgmlMlp(MlpMemoryConfig c, GgufFile f, int threads) {
         this.config = c;
-        boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
         long bytes = 0;
         long data = 0;
         for (MlpMemoryTensors.Spec s : MlpMemoryTensors.of(c)) {
@@ -76,31 +64,7 @@ final class GgmlMlp implements AutoCloseable {
         this.cpu = compute;
         this.weights = ctx;
         try {
-            input = c.projects() ? matrix(f, MlpMemoryTensors.INPUT) : null;
-            inputBias = c.projects() && gpt2 ? vector(f, MlpMemoryTensors.INPUT_BIAS) : null;
-            int n = c.blocks();
-            norm = new Tensor[n];
-            normBias = new Tensor[n];
-            gate = new Tensor[n];
-            up = new Tensor[n];
-            upBias = new Tensor[n];
-            down = new Tensor[n];
-            downBias = new Tensor[n];
-            for (int b = 0; b < n; b++) {
-                norm[b] = vector(f, MlpMemoryTensors.norm(b));
-                up[b] = matrix(f, MlpMemoryTensors.up(b));
-                down[b] = matrix(f, MlpMemoryTensors.down(b));
-                if (gpt2) {
-                    normBias[b] = vector(f, MlpMemoryTensors.normBias(b));
-                    upBias[b] = vector(f, MlpMemoryTensors.upBias(b));
-                    downBias[b] = vector(f, MlpMemoryTensors.downBias(b));
-                } else {
-                    gate[b] = matrix(f, MlpMemoryTensors.gate(b));
-                }
-            }
-            outputNorm = vector(f, MlpMemoryTensors.OUTPUT_NORM);
-            outputNormBias = gpt2 ? vector(f, MlpMemoryTensors.OUTPUT_NORM_BIAS) : null;
-            output = matrix(f, MlpMemoryTensors.OUTPUT);
+            w = MlpWeights.load(c, name -> matrix(f, name), name -> vector(f, name));
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -173,27 +137,27 @@ final class GgmlMlp implements AutoCloseable {
             boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
             Tensor keys = ctx.tensor(GgmlCompute.F32, c.inputWidth(), rows);
             Tensor x = keys;
-            if (input != null) {
-                x = ctx.mulMat(input, keys);
-                if (inputBias != null) {
-                    x = ctx.add(x, inputBias);
+            if (w.input() != null) {
+                x = ctx.mulMat(w.input(), keys);
+                if (w.inputBias() != null) {
+                    x = ctx.add(x, w.inputBias());
                 }
             }
             for (int b = 0; b < c.blocks(); b++) {
-                Tensor h = normalize(ctx, x, norm[b], gpt2 ? normBias[b] : null);
-                Tensor u = ctx.mulMat(up[b], h);
+                Tensor h = normalize(ctx, x, w.norm().get(b), w.normBias().get(b));
+                Tensor u = ctx.mulMat(w.up().get(b), h);
                 if (gpt2) {
-                    u = gelu(ctx, ctx.add(u, upBias[b]));
+                    u = gelu(ctx, ctx.add(u, w.upBias().get(b)));
                 } else {
-                    u = ctx.mul(u, ctx.silu(ctx.mulMat(gate[b], h)));
+                    u = ctx.mul(u, ctx.silu(ctx.mulMat(w.gate().get(b), h)));
                 }
-                Tensor d = ctx.mulMat(down[b], u);
+                Tensor d = ctx.mulMat(w.down().get(b), u);
                 if (gpt2) {
-                    d = ctx.add(d, downBias[b]);
+                    d = ctx.add(d, w.downBias().get(b));
                 }
                 x = ctx.add(x, d);
             }
-            Tensor logits = ctx.mulMat(output, normalize(ctx, x, outputNorm, outputNormBias));
+            Tensor logits = ctx.mulMat(w.output(), normalize(ctx, x, w.outputNorm(), w.outputNormBias()));
             return new Forward(ctx, keys, logits, ctx.graph(logits));
         } catch (RuntimeException e) {
             ctx.close();

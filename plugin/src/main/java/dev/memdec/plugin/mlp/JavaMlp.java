@@ -4,7 +4,6 @@ import dev.memdec.converter.gguf.GgmlType;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufTensorInfo;
 import dev.memdec.converter.mlp.MlpMemoryConfig;
-import dev.memdec.converter.mlp.MlpMemoryTensors;
 import dev.memdec.converter.quant.Q8_0Block;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,18 +18,7 @@ import java.nio.ByteOrder;
 final class JavaMlp {
 
     private final MlpMemoryConfig config;
-    private final Matrix input;
-    private final float[] inputBias;
-    private final float[][] norm;
-    private final float[][] normBias;
-    private final Matrix[] gate;
-    private final Matrix[] up;
-    private final float[][] upBias;
-    private final Matrix[] down;
-    private final float[][] downBias;
-    private final float[] outputNorm;
-    private final float[] outputNormBias;
-    private final Matrix output;
+    private final MlpWeights<Matrix, float[]> w;
     /** Scratch per batch row, grown to the largest batch seen: the residual stream, the normed input, the FFN. */
     private float[][] x = new float[0][];
     private float[][] h = new float[0][];
@@ -64,32 +52,7 @@ final class JavaMlp {
         } else {
             splitter = null;
         }
-        boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
-        input = c.projects() ? matrix(f, MlpMemoryTensors.INPUT) : null;
-        inputBias = c.projects() && gpt2 ? vector(f, MlpMemoryTensors.INPUT_BIAS) : null;
-        int n = c.blocks();
-        norm = new float[n][];
-        normBias = new float[n][];
-        gate = new Matrix[n];
-        up = new Matrix[n];
-        upBias = new float[n][];
-        down = new Matrix[n];
-        downBias = new float[n][];
-        for (int b = 0; b < n; b++) {
-            norm[b] = vector(f, MlpMemoryTensors.norm(b));
-            up[b] = matrix(f, MlpMemoryTensors.up(b));
-            down[b] = matrix(f, MlpMemoryTensors.down(b));
-            if (gpt2) {
-                normBias[b] = vector(f, MlpMemoryTensors.normBias(b));
-                upBias[b] = vector(f, MlpMemoryTensors.upBias(b));
-                downBias[b] = vector(f, MlpMemoryTensors.downBias(b));
-            } else {
-                gate[b] = matrix(f, MlpMemoryTensors.gate(b));
-            }
-        }
-        outputNorm = vector(f, MlpMemoryTensors.OUTPUT_NORM);
-        outputNormBias = gpt2 ? vector(f, MlpMemoryTensors.OUTPUT_NORM_BIAS) : null;
-        output = matrix(f, MlpMemoryTensors.OUTPUT);
+        w = MlpWeights.load(c, name -> matrix(f, name), name -> vector(f, name));
         scratch(1);
     }
 
@@ -118,43 +81,28 @@ final class JavaMlp {
     long weightBytes() {
         long matrices = 0;
         long elements = 0;
-        for (Matrix m : matrices()) {
+        for (Matrix m : w.matrices()) {
             matrices += m.bytes();
             elements += (long) m.rows() * m.cols();
         }
         return matrices + (config.parameterCount() - elements) * Float.BYTES;
     }
 
-    private java.util.List<Matrix> matrices() {
-        java.util.List<Matrix> all = new java.util.ArrayList<>();
-        if (input != null) {
-            all.add(input);
-        }
-        for (int b = 0; b < config.blocks(); b++) {
-            all.add(up[b]);
-            all.add(down[b]);
-            if (gate[b] != null) {
-                all.add(gate[b]);
-            }
-        }
-        all.add(output);
-        return all;
-    }
 
     /** As {@link MlpMemory#logits(float[], int, int, float[])}, the arguments checked. */
     void logits(float[] keys, int offset, int rows, float[] logits) {
         MlpMemoryConfig c = config;
         scratch(rows);
-        if (input != null) {
+        if (w.input() != null) {
             float[][] in = new float[rows][];
             for (int r = 0; r < rows; r++) {
                 int from = offset + r * c.inputWidth();
                 in[r] = java.util.Arrays.copyOfRange(keys, from, from + c.inputWidth());
             }
-            apply(input, in, x, rows);
-            if (inputBias != null) {
+            apply(w.input(), in, x, rows);
+            if (w.inputBias() != null) {
                 for (int r = 0; r < rows; r++) {
-                    add(x[r], inputBias);
+                    add(x[r], w.inputBias());
                 }
             }
         } else {
@@ -165,16 +113,16 @@ final class JavaMlp {
         boolean gpt2 = c.flavour() == MlpMemoryConfig.Flavour.GPT2;
         for (int b = 0; b < c.blocks(); b++) {
             for (int r = 0; r < rows; r++) {
-                normalize(x[r], norm[b], gpt2 ? normBias[b] : null, h[r]);
+                normalize(x[r], w.norm().get(b), w.normBias().get(b), h[r]);
             }
-            apply(up[b], h, hidden, rows);
+            apply(w.up().get(b), h, hidden, rows);
             if (!gpt2) {
-                apply(gate[b], h, gated, rows);
+                apply(w.gate().get(b), h, gated, rows);
             }
             for (int r = 0; r < rows; r++) {
                 float[] u = hidden[r];
                 if (gpt2) {
-                    add(u, upBias[b]);
+                    add(u, w.upBias().get(b));
                     for (int i = 0; i < u.length; i++) {
                         u[i] = gelu(u[i]);
                     }
@@ -185,22 +133,22 @@ final class JavaMlp {
                     }
                 }
             }
-            apply(down[b], hidden, h, rows);
+            apply(w.down().get(b), hidden, h, rows);
             for (int r = 0; r < rows; r++) {
                 if (gpt2) {
-                    add(h[r], downBias[b]);
+                    add(h[r], w.downBias().get(b));
                 }
                 add(x[r], h[r]);
             }
         }
         for (int r = 0; r < rows; r++) {
-            normalize(x[r], outputNorm, outputNormBias, h[r]);
+            normalize(x[r], w.outputNorm(), w.outputNormBias(), h[r]);
         }
         if (rows == 1) {
-            apply(output, h, new float[][] {logits}, 1);   // straight into the caller's array
+            apply(w.output(), h, new float[][] {logits}, 1);   // straight into the caller's array
             return;
         }
-        apply(output, h, out, rows);
+        apply(w.output(), h, out, rows);
         for (int r = 0; r < rows; r++) {
             System.arraycopy(out[r], 0, logits, r * c.vocab(), c.vocab());
         }

@@ -109,18 +109,14 @@ class RuntimeCommandsTest {
         boolean v050 = dev.memdec.natives.llama.RuntimeProfile.selected() == dev.memdec.natives.llama.RuntimeProfile.V0_5_0;
         assertTrue(o.get("mlp_kernel").getAsString().startsWith(v050 ? "ggml (llama.cpp runtime" : "vector"),
                 o.get("mlp_kernel").getAsString());
-        CliRun ggml = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "2",
-                "--prompt-tokens", "4", "--rounds", "1", "--threads", "1", "--json", "--mlp-memory", mlp.toString(),
-                "--mlp-engine", "ggml");
-        assertEquals(0, ggml.code(), ggml.err());
-        String ggmlKernel = JsonParser.parseString(ggml.out()).getAsJsonObject().get("mlp_kernel").getAsString();
-        assertTrue(ggmlKernel.startsWith("ggml (llama.cpp runtime"), ggmlKernel);
-        CliRun java = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "2",
-                "--prompt-tokens", "4", "--rounds", "1", "--threads", "1", "--json", "--mlp-memory", mlp.toString(),
-                "--mlp-engine", "java");
-        assertEquals(0, java.code(), java.err());
-        String javaKernel = JsonParser.parseString(java.out()).getAsJsonObject().get("mlp_kernel").getAsString();
-        assertTrue(javaKernel.startsWith("vector"), javaKernel);
+        for (String engine : new String[] {"ggml", "java"}) {
+            CliRun named = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--tokens", "2",
+                    "--prompt-tokens", "4", "--rounds", "1", "--threads", "1", "--json", "--mlp-memory", mlp.toString(),
+                    "--mlp-engine", engine);
+            assertEquals(0, named.code(), named.err());
+            String kernel = JsonParser.parseString(named.out()).getAsJsonObject().get("mlp_kernel").getAsString();
+            assertTrue(kernel.startsWith(engine.equals("ggml") ? "ggml (llama.cpp runtime" : "vector"), kernel);
+        }
         CliRun bad = run("bench", "--host", host.toString(), "--memory", memory.toString(), "--mlp-memory",
                 mlp.toString(), "--mlp-engine", "cuda");
         assertEquals(1, bad.code(), bad.err());

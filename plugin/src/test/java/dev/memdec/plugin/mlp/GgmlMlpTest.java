@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.memdec.converter.gguf.GgmlType;
-import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.converter.mlp.MlpMemoryGguf;
 import dev.memdec.converter.mlp.RandomMlpWeights;
@@ -120,11 +119,7 @@ class GgmlMlpTest {
         for (GgmlType type : new GgmlType[] {GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0}) {
             for (MlpMemoryConfig c : new MlpMemoryConfig[] {CONFIGS[0], CONFIGS[3]}) {
                 Path stored = dir.resolve(type + "-" + c.flavour() + ".gguf");
-                MlpMemoryGguf.write(c, new RandomMlpWeights(c, 2), type, Map.of(), stored);
-                Path f32 = dir.resolve("decoded-" + type + "-" + c.flavour() + ".gguf");
-                try (GgufFile f = GgufFile.open(stored)) {
-                    MlpMemoryGguf.write(c, name -> f.floats(f.tensor(name).orElseThrow()), GgmlType.F32, Map.of(), f32);
-                }
+                Path f32 = MlpMemoryTest.storedAndDecoded(c, type, stored);
                 MlpMemory ggml = MlpMemory.open(stored, 2, MlpMemory.Engine.GGML);
                 MlpMemory decoded = MlpMemory.open(f32, 1, MlpMemory.Engine.JAVA);
                 double ratio = (double) decoded.weightBytes() / ggml.weightBytes();

@@ -168,11 +168,7 @@ class MlpMemoryTest {
         for (MlpMemoryConfig c : new MlpMemoryConfig[] {MlpMemoryConfig.gpt2(64, 2, 1100, HOST, "t"),
                 new MlpMemoryConfig(MlpMemoryConfig.Flavour.LLAMA, 96, 1, 160, 1100, 1e-6f, HOST, "t", 0.25f, 1f)}) {
             Path q8 = dir.resolve(type + "-" + c.flavour() + ".gguf");
-            MlpMemoryGguf.write(c, new RandomMlpWeights(c, 2), type, Map.of(), q8);
-            Path f32 = dir.resolve("dequantized-" + type + "-" + c.flavour() + ".gguf");
-            try (GgufFile f = GgufFile.open(q8)) {
-                MlpMemoryGguf.write(c, name -> f.floats(f.tensor(name).orElseThrow()), GgmlType.F32, Map.of(), f32);
-            }
+            Path f32 = storedAndDecoded(c, type, q8);
             MlpMemory quantized = MlpMemory.open(q8, 2, MlpMemory.Engine.JAVA);
             MlpMemory dequantized = MlpMemory.open(f32, 1, MlpMemory.Engine.JAVA);
             assertTrue(quantized.weightBytes() * (type == GgmlType.Q8_0 ? 3 : 1.9) < dequantized.weightBytes(),
@@ -203,6 +199,19 @@ class MlpMemoryTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(a, java.util.Arrays.copyOfRange(batched, c.vocab(),
                     2 * c.vocab()));
         }
+    }
+
+    /**
+     * Writes random weights of {@code c} stored as {@code type} to {@code stored}, and the same weights decoded to F32
+     * next to it; returns the decoded file.
+     */
+    static Path storedAndDecoded(MlpMemoryConfig c, GgmlType type, Path stored) throws java.io.IOException {
+        MlpMemoryGguf.write(c, new RandomMlpWeights(c, 2), type, Map.of(), stored);
+        Path f32 = stored.resolveSibling("decoded-" + stored.getFileName());
+        try (GgufFile f = GgufFile.open(stored)) {
+            MlpMemoryGguf.write(c, name -> f.floats(f.tensor(name).orElseThrow()), GgmlType.F32, Map.of(), f32);
+        }
+        return f32;
     }
 
     @Test

@@ -15,6 +15,7 @@
 #            MEMORY_1M=1), exported Q8_0 as the demo runs them
 #   curve    KnnLmCurve (plugin, a main) per size: flat and IVF-PQ kNN-LM retrieval cost per token and held-out
 #            perplexity, the memory's held-out perplexity; `memdec bench` for the memory's (and kNN-LM's) step cost
+#   memory1m, curve1m (named only): the 1M memory, and the 1M points of the curve, without the smaller sizes
 # The host is the demo's shipped one (4x256x4 GPT-2, 1,024-token BPE). Every stage is skipped when its output
 # exists; logs, /usr/bin/time -v reports and results stay in WORK (default /tmp/memdec-scale), never in git.
 #   scripts/bench/scale-1m.sh [WORK] [STAGE ...]     (no stage: all, in the order above)
@@ -208,6 +209,14 @@ bench() {  # bench NAME ARGS...: memdec bench --json into WORK/bench-NAME.json
   sed -n '/^{/,$p' "$WORK/bench-$name.log" > "$WORK/bench-$name.json"
 }
 
+stage_memory1m() {  # the 1M memory alone (not in the default order: about 10 minutes per epoch on 2 cores)
+  memory 1m knn1m "${EPOCHS_1M:-1}"
+}
+stage_curve1m() {  # the 1M points of the curve alone: the memory, flat and IVF-PQ kNN-LM over ds1m
+  [ -f "$WORK/mem1m/memory-q8_0.gguf" ] && curve mem1m memory="$WORK/mem1m/memory-q8_0.gguf"
+  curve flat1m ds="$WORK/ds1m" index=flat
+  curve ivfpq1m ds="$WORK/ds1m" index="$WORK/knn1m"
+}
 stage_curve() {
   for size in 10k 100k 1m; do
     [ -f "$WORK/mem$size/memory-q8_0.gguf" ] && curve "mem$size" memory="$WORK/mem$size/memory-q8_0.gguf"

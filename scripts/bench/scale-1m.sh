@@ -216,6 +216,7 @@ stage_curve1m() {  # the 1M points of the curve alone: the memory, flat and IVF-
   [ -f "$WORK/mem1m/memory-q8_0.gguf" ] && curve mem1m memory="$WORK/mem1m/memory-q8_0.gguf"
   curve flat1m ds="$WORK/ds1m" index=flat
   curve ivfpq1m ds="$WORK/ds1m" index="$WORK/knn1m"
+  curve ivfpq1m-nprobe32 ds="$WORK/ds1m" index="$WORK/knn1m" nprobe=32
 }
 stage_curve() {
   for size in 10k 100k 1m; do
@@ -225,6 +226,8 @@ stage_curve() {
   curve ivfpq10k ds="$WORK/ds10k" index="$WORK/knn10k-ivfpq"
   curve ivfpq100k ds="$WORK/ds100k" index="$WORK/knn100k"
   curve ivfpq1m ds="$WORK/ds1m" index="$WORK/knn1m"
+  curve ivfpq100k-nprobe32 ds="$WORK/ds100k" index="$WORK/knn100k" nprobe=32
+  curve ivfpq1m-nprobe32 ds="$WORK/ds1m" index="$WORK/knn1m" nprobe=32
   bench mem10k-flat10k --memory "$WORK/mem10k/memory-q8_0.gguf" --knn "$WORK/knn10k-flat"
   bench mem100k-ivfpq100k --memory "$WORK/mem100k/memory-q8_0.gguf" --knn "$WORK/knn100k"
   bench mem100k-ivfpq1m --memory "$WORK/mem100k/memory-q8_0.gguf" --knn "$WORK/knn1m"

@@ -29,7 +29,7 @@ import java.util.stream.IntStream;
  * Not a test: run it by hand (scripts/bench/scale-1m.sh does); prints one JSON object.
  *
  * <pre>java -cp ... dev.memdec.plugin.retrieval.KnnLmCurve host=H.gguf valid=V.txt test=T.txt
- *     [ds=DIR index=flat|KNN_DIR] [memory=M.gguf] [k=256] [temp=16] [ctx=128] [stride=64] [threads=2]
+ *     [ds=DIR index=flat|KNN_DIR [nprobe=N]] [memory=M.gguf] [k=256] [temp=16] [ctx=128] [stride=64] [threads=2]
  *     [latency=300]</pre>
  */
 public final class KnnLmCurve {
@@ -71,8 +71,11 @@ public final class KnnLmCurve {
                     index = KnnBuilder.buildIndex(ds, new IndexPlan(IndexType.FLAT, "Flat", 0));
                 } else {
                     try (KnnDistributions dir = KnnDistributions.open(Path.of(which))) {
-                        index = dir.openIndex(ds);   // with the build's nprobe
-                        out.put("nprobe", dir.manifest().index().nprobe());
+                        index = dir.openIndex(ds);   // with the build's nprobe unless nprobe= is given
+                        int nprobe = a.containsKey("nprobe") ? Integer.parseInt(a.get("nprobe"))
+                                : dir.manifest().index().nprobe();
+                        index.setNprobe(nprobe);
+                        out.put("nprobe", nprobe);
                     }
                 }
                 out.put("entries", ds.count());

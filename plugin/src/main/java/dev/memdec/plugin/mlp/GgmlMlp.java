@@ -8,6 +8,7 @@ import dev.memdec.converter.mlp.MlpMemoryTensors;
 import dev.memdec.natives.llama.GgmlCompute;
 import dev.memdec.natives.llama.GgmlCompute.Context;
 import dev.memdec.natives.llama.GgmlCompute.Tensor;
+import dev.memdec.natives.llama.LlamaRuntime;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Iterator;
@@ -23,7 +24,7 @@ import java.util.Map;
  * Matrix products run ggml's kernels: on F32 weights they agree with the Java kernels to float rounding; on F16,
  * BF16, Q8_0 and Q4_0 weights ggml rounds the activations to the weights' type first, as llama.cpp does for a host.
  */
-final class GgmlMlp implements AutoCloseable {
+final class GgmlMlp implements MlpForward {
 
     /**
      * Below this many bytes of weights the forward runs on one thread: the barriers between a graph's ~20 nodes then
@@ -44,8 +45,8 @@ final class GgmlMlp implements AutoCloseable {
     private final MlpWeights<Tensor, Tensor> w;
     private final Map<Integer, Forward> graphs = new LinkedHashMap<>(8, 0.75f, true);
 
-    /** One batch size's graph: its own context with the input rows, the activations and the logits. */
-    private record Forward(Context context, Tensor keys, Tensor logits, MemorySegment graph) {
+    /** One batch size's graph: its own context, the data of its input rows and of its logits, the graph. */
+    private record Forward(Context context, MemorySegment keys, MemorySegment logits, MemorySegment graph) {
     }
 
     GgmlMlp(MlpMemoryConfig c, GgufFile f, int threads) {
@@ -78,15 +79,15 @@ final class GgmlMlp implements AutoCloseable {
     }
 
     /** Bytes of the tensors as held (every matrix as stored, vectors as F32). */
-    long weightBytes() {
+    @Override
+    public long weightBytes() {
         return weightBytes;
     }
 
     /** The GGUF type ggml holds a matrix in: the stored one (the reader admits only types ggml computes with). */
     private static int ggmlType(GgufTensorInfo t) {
         GgmlType type = t.type();
-        if (type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.BF16 && type != GgmlType.Q8_0
-                && type != GgmlType.Q4_0) {
+        if (!type.canEncode()) {
             throw new IllegalArgumentException("tensor " + t.name() + " is " + type + "; the ggml engine takes F32, F16, "
                     + "BF16, Q8_0 or Q4_0");
         }
@@ -112,8 +113,8 @@ final class GgmlMlp implements AutoCloseable {
         return m;
     }
 
-    /** As {@link MlpMemory#logits(float[], int, int, float[])}. */
-    void logits(float[] keys, int offset, int rows, float[] logits) {
+    @Override
+    public void logits(float[] keys, int offset, int rows, float[] logits) {
         Forward fw = graphs.get(rows);
         if (fw == null) {
             fw = build(rows);
@@ -125,16 +126,18 @@ final class GgmlMlp implements AutoCloseable {
             }
         }
         int in = config.inputWidth();
-        MemorySegment.copy(keys, offset, fw.keys().data(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, rows * in);
+        MemorySegment.copy(keys, offset, fw.keys(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, rows * in);
         cpu.compute(fw.graph());
-        MemorySegment.copy(fw.logits().data(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, logits, 0, rows * config.vocab());
+        MemorySegment.copy(fw.logits(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, logits, 0, rows * config.vocab());
     }
 
-    /** The graph for {@code rows} input rows, in a context sized for exactly its tensors. */
+    /** The graph for {@code rows} input rows, in a context sized for at most the tensors it makes. */
     private Forward build(int rows) {
         MlpMemoryConfig c = config;
         int widest = Math.max(Math.max(c.width(), c.ff()), c.inputWidth());
-        int perBlock = 16; // at most: norm, gain, bias, up, up bias, 5 GELU ops (or gate + SiLU + product), down, bias, residual
+        // per block at most 15 results: norm, gain, bias, up, up bias, 7 GELU ops (or gate, SiLU, product), down,
+        // down bias, residual; 16 leaves room
+        int perBlock = 16;
         long nodes = 4 + (long) c.blocks() * perBlock + 4;
         long bytes = nodes * Context.tensorBytes(4L * widest * rows) + Context.tensorBytes(4L * c.vocab() * rows)
                 + Context.graphBytes();
@@ -164,7 +167,7 @@ final class GgmlMlp implements AutoCloseable {
                 x = ctx.add(x, d);
             }
             Tensor logits = ctx.mulMat(w.output(), normalize(ctx, x, w.outputNorm(), w.outputNormBias()));
-            return new Forward(ctx, keys, logits, ctx.graph(logits));
+            return new Forward(ctx, keys.data(), logits.data(), ctx.graph(logits));
         } catch (RuntimeException e) {
             ctx.close();
             throw e;
@@ -184,6 +187,11 @@ final class GgmlMlp implements AutoCloseable {
         Tensor cube = ctx.mul(ctx.mul(x, x), x);
         Tensor u = ctx.add(x, ctx.scale(cube, GELU_CUBIC));
         return ctx.mul(x, ctx.sigmoid(ctx.scale(u, 2 * GELU_C)));
+    }
+
+    @Override
+    public String kernel() {
+        return "ggml (llama.cpp runtime " + LlamaRuntime.get().profile() + ", CPU)";
     }
 
     @Override

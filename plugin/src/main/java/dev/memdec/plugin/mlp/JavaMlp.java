@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * ({@link Matrix}) and are split by rows across the calling thread and {@code threads - 1} persistent daemon workers.
  * Every logit is the same dot product in the same order whatever the thread count or batch size.
  */
-final class JavaMlp {
+final class JavaMlp implements MlpForward {
 
     private final MlpMemoryConfig config;
     private final MlpWeights<Matrix, float[]> w;
@@ -31,20 +31,17 @@ final class JavaMlp {
 
     /** Null with one thread. */
     private final RowSplitter splitter;
-    /** Whether products run on the Vector API (false only for {@link MlpForwardBenchmark}'s scalar baseline). */
-    private final boolean vectorKernel;
 
     /** {@code out[b] = m·in[b]} for the first {@code batch} rows, split across the threads when large enough. */
     private void apply(Matrix m, float[][] in, float[][] out, int batch) {
         if (splitter == null || (long) m.rows() * m.cols() * batch < PARALLEL_MIN_WEIGHTS) {
-            m.applyBatch(in, out, batch, 0, m.rows(), vectorKernel);
+            m.applyBatch(in, out, batch, 0, m.rows(), Matrix.VECTOR);
         } else {
-            splitter.apply(m, in, out, batch, vectorKernel);
+            splitter.apply(m, in, out, batch, Matrix.VECTOR);
         }
     }
 
-    JavaMlp(MlpMemoryConfig c, GgufFile f, int threads, boolean vector) {
-        this.vectorKernel = vector;
+    JavaMlp(MlpMemoryConfig c, GgufFile f, int threads) {
         this.config = c;
         if (threads > 1) {
             RowSplitter rows = new RowSplitter(threads, "memdec-mlp");
@@ -78,7 +75,8 @@ final class JavaMlp {
     }
 
     /** Bytes of weights one forward reads, as held (Q8_0, F16 and BF16 as stored, the rest F32). */
-    long weightBytes() {
+    @Override
+    public long weightBytes() {
         long matrices = 0;
         long elements = 0;
         for (Matrix m : w.matrices()) {
@@ -90,7 +88,8 @@ final class JavaMlp {
 
 
     /** As {@link MlpMemory#logits(float[], int, int, float[])}, the arguments checked. */
-    void logits(float[] keys, int offset, int rows, float[] logits) {
+    @Override
+    public void logits(float[] keys, int offset, int rows, float[] logits) {
         MlpMemoryConfig c = config;
         scratch(rows);
         if (w.input() != null) {
@@ -231,8 +230,14 @@ final class JavaMlp {
         return new Q8Matrix(q, scales, rows, cols);
     }
 
+    @Override
+    public String kernel() {
+        return Matrix.kernel();
+    }
+
     /** Ends the worker threads. */
-    void shutdown() {
+    @Override
+    public void close() {
         if (splitter != null) {
             splitter.shutdown();
         }

@@ -3,7 +3,6 @@ package dev.memdec.plugin.mlp;
 import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.converter.mlp.MlpMemoryGguf;
-import dev.memdec.natives.llama.LlamaRuntime;
 import dev.memdec.natives.llama.RuntimeProfile;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
@@ -16,8 +15,8 @@ import java.util.Optional;
  * the kNN key), with no attention and no cache, so a step costs the same at any context length.
  *
  * <p>The file is validated by {@link MlpMemoryGguf#read} (every key, tensor, shape and type) before anything is
- * used. The forward runs on one of two {@link Engine}s: ggml's CPU kernels inside the llama.cpp runtime (the default)
- * or memdec's Java Vector API kernels. One instance may be used by one thread at a time (it owns its buffers).
+ * used. The forward runs on one of two {@link Engine}s: ggml's CPU kernels inside the llama.cpp runtime or memdec's
+ * Java Vector API kernels ({@link Engine#AUTO}, the default, picks by runtime profile). One instance may be used by one thread at a time (it owns its buffers).
  */
 public final class MlpMemory {
 
@@ -58,25 +57,14 @@ public final class MlpMemory {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final Engine engine;
-    /** Exactly one of the two is set, by the engine. */
-    private final JavaMlp java;
-    private final GgmlMlp ggml;
+    private final MlpForward forward;
 
-    private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f, int threads, Engine engine, boolean vector) {
+    private MlpMemory(Path path, MlpMemoryConfig c, GgufFile f, int threads, Engine engine) {
         this.path = path;
         this.config = c;
         this.engine = engine.resolve();
-        if (this.engine == Engine.GGML) {
-            GgmlMlp g = new GgmlMlp(c, f, threads);
-            ggml = g;
-            java = null;
-            CLEANER.register(this, g::close);
-        } else {
-            JavaMlp j = new JavaMlp(c, f, threads, vector);
-            java = j;
-            ggml = null;
-            CLEANER.register(this, j::shutdown);
-        }
+        this.forward = this.engine == Engine.GGML ? new GgmlMlp(c, f, threads) : new JavaMlp(c, f, threads);
+        CLEANER.register(this, forward::close);
     }
 
     /**
@@ -99,17 +87,6 @@ public final class MlpMemory {
 
     /** As {@link #open(Path, int)} with the given engine. */
     public static MlpMemory open(Path path, int threads, Engine engine) throws IOException {
-        return open(path, threads, engine, Matrix.VECTOR);
-    }
-
-    /**
-     * As {@link #open(Path, int, Engine)}; {@code vector} false runs the {@link Engine#JAVA} engine's scalar loops
-     * even where the Vector API is present.
-     */
-    static MlpMemory open(Path path, int threads, Engine engine, boolean vector) throws IOException {
-        if (engine.resolve() == Engine.JAVA && vector && !Matrix.VECTOR) {
-            throw new IllegalArgumentException("the vector kernel needs the JVM flag --add-modules jdk.incubator.vector");
-        }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -117,7 +94,7 @@ public final class MlpMemory {
             throw new IllegalArgumentException("MLP memory file not found: " + path);
         }
         try (GgufFile f = GgufFile.open(path)) {
-            return new MlpMemory(path, MlpMemoryGguf.read(f), f, threads, engine, vector);
+            return new MlpMemory(path, MlpMemoryGguf.read(f), f, threads, engine);
         }
     }
 
@@ -143,12 +120,12 @@ public final class MlpMemory {
 
     /** The kernel of this memory's engine, e.g. {@code "ggml (llama.cpp runtime, CPU)"} or {@code "vector 512-bit (16 floats)"}. */
     public String kernel() {
-        return engine == Engine.GGML ? "ggml (llama.cpp runtime " + LlamaRuntime.get().profile() + ", CPU)" : Matrix.kernel();
+        return forward.kernel();
     }
 
     /** Bytes of weights one forward reads, as held at run time. */
     public long weightBytes() {
-        return engine == Engine.GGML ? ggml.weightBytes() : java.weightBytes();
+        return forward.weightBytes();
     }
 
     /**
@@ -210,10 +187,6 @@ public final class MlpMemory {
             throw new IllegalArgumentException(rows + " rows need " + c.inputWidth() + " key floats and " + c.vocab()
                     + " logits each");
         }
-        if (engine == Engine.GGML) {
-            ggml.logits(keys, offset, rows, logits);
-        } else {
-            java.logits(keys, offset, rows, logits);
-        }
+        forward.logits(keys, offset, rows, logits);
     }
 }

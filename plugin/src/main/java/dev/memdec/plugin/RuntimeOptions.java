@@ -1,5 +1,6 @@
 package dev.memdec.plugin;
 
+import dev.memdec.natives.llama.ModelOptions;
 import dev.memdec.plugin.mlp.MlpMemory;
 
 /**
@@ -7,7 +8,8 @@ import dev.memdec.plugin.mlp.MlpMemory;
  *
  * @param threads     CPU threads per decode (both models use them, one after the other)
  * @param contextSize KV-cache length in tokens, shared by host and memory; 0 = the host's training context
- * @param gpuLayers   layers to offload to a GPU (0 = CPU only; ignored by a CPU-only llama.cpp build)
+ * @param gpuLayers   layers to offload to the GPU of a {@code --gpu-backend} build, or {@link ModelOptions#AUTO} (all
+ *                    there, none on a CPU build); more than 0 on a CPU build is refused when a model loads
  * @param batchSize   the most tokens one native decode takes while prefilling
  * @param mlpEngine   what computes an MLP memory's forward ({@link MlpMemory.Engine#AUTO} by default)
  */
@@ -21,8 +23,8 @@ public record RuntimeOptions(int threads, int contextSize, int gpuLayers, int ba
             throw new IllegalArgumentException("context size must be >= 0 (0 = the model's training context), got "
                     + contextSize);
         }
-        if (gpuLayers < 0) {
-            throw new IllegalArgumentException("GPU layers must be >= 0, got " + gpuLayers);
+        if (gpuLayers < ModelOptions.AUTO) {
+            throw new IllegalArgumentException("GPU layers must be >= 0 (or AUTO), got " + gpuLayers);
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
@@ -32,9 +34,13 @@ public record RuntimeOptions(int threads, int contextSize, int gpuLayers, int ba
         }
     }
 
-    /** All cores, the training context, CPU only, batches of 512, MLP memories on the engine that suits the runtime. */
+    /**
+     * All cores, the training context, every layer on the GPU of a GPU build (none on a CPU build), batches of 512,
+     * MLP memories on the engine that suits the runtime.
+     */
     public static RuntimeOptions defaults() {
-        return new RuntimeOptions(Runtime.getRuntime().availableProcessors(), 0, 0, 512, MlpMemory.Engine.AUTO);
+        return new RuntimeOptions(Runtime.getRuntime().availableProcessors(), 0, ModelOptions.AUTO, 512,
+                MlpMemory.Engine.AUTO);
     }
 
     public RuntimeOptions withThreads(int n) {

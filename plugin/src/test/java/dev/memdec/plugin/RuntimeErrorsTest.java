@@ -81,7 +81,7 @@ class RuntimeErrorsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> HostModel.open(TestModels.host(), TestModels.options().withGpuLayers(8)));
         assertTrue(e.getMessage().startsWith("--gpu-layers 8: llama.cpp " + RuntimeProfile.selected().id()
-                + " has no GPU backend here"), e.getMessage());
+                + " here is a CPU build (choose one with --gpu-backend vulkan|cuda on v0.5.0)"), e.getMessage());
     }
 
     @Test

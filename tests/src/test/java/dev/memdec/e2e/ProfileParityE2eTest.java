@@ -74,25 +74,38 @@ class ProfileParityE2eTest {
     return gguf;
   }
 
-  private record Probe(float[] logits, float[] keys, double ppl) {}
+  record Probe(String runtime, float[] logits, float[] keys, double ppl) {}
 
   private static Probe run(RuntimeProfile profile, Path model) throws Exception {
-    Path out = dir.resolve(model.getFileName() + "." + profile.id() + ".bin");
+    Probe p = probe(model, dir.resolve(model.getFileName() + "." + profile.id() + ".bin"),
+        List.of("-Dmemdec.runtime=" + profile.id()), java.util.Map.of(), dir.resolve("probe.log"));
+    assertEquals(profile.id(), p.runtime());
+    return p;
+  }
+
+  /**
+   * Runs {@link #main} on {@code model} in a child JVM with {@code jvmArgs} and {@code env} added (the runtime is
+   * fixed per process), its output in {@code log}; returns what it wrote to {@code out}.
+   */
+  static Probe probe(Path model, Path out, List<String> jvmArgs, java.util.Map<String, String> env, Path log)
+      throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-Dmemdec.runtime=" + profile.id(),
-        "-Dmemdec.home=" + System.getProperty("memdec.home", "."),
+        "--enable-native-access=ALL-UNNAMED", "-Dmemdec.home=" + System.getProperty("memdec.home", "."),
         "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-        "-Dde.kherud.llama.tmpdir=" + System.getProperty("java.io.tmpdir"),
-        "-cp", System.getProperty("java.class.path"), ProfileParityE2eTest.class.getName(),
+        "-Dde.kherud.llama.tmpdir=" + System.getProperty("java.io.tmpdir")));
+    cmd.addAll(jvmArgs);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ProfileParityE2eTest.class.getName(),
         model.toString(), out.toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("probe.log").toFile())
-        .start();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe timed out");
-    assertEquals(0, p.exitValue(), profile + " probe failed: " + Files.readString(dir.resolve("probe.log")));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().remove("MEMDEC_RUNTIME");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "probe timed out");
+    assertEquals(0, p.exitValue(), "probe failed: " + Files.readString(log));
     try (DataInputStream in = new DataInputStream(Files.newInputStream(out))) {
-      assertEquals(profile.id(), in.readUTF());
+      String runtime = in.readUTF();
       double ppl = in.readDouble();
-      return new Probe(floats(in), floats(in), ppl);
+      return new Probe(runtime, floats(in), floats(in), ppl);
     }
   }
 
@@ -104,7 +117,7 @@ class ProfileParityE2eTest {
     return a;
   }
 
-  private static double maxAbs(float[] a) {
+  static double maxAbs(float[] a) {
     double m = 0;
     for (float v : a) {
       m = Math.max(m, Math.abs(v));
@@ -112,7 +125,7 @@ class ProfileParityE2eTest {
     return m;
   }
 
-  private static double maxAbsDiff(float[] a, float[] b) {
+  static double maxAbsDiff(float[] a, float[] b) {
     double worst = 0;
     for (int i = 0; i < a.length; i++) {
       worst = Math.max(worst, Math.abs(a[i] - b[i]));
@@ -142,7 +155,9 @@ class ProfileParityE2eTest {
       }
       float[] keys = c.captured(LlamaContext.ffnInput(model.nLayer() - 1)).values();
       try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(Path.of(args[1])))) {
-        out.writeUTF(LlamaRuntime.get().profile().id());
+        LlamaRuntime rt = LlamaRuntime.get();
+        out.writeUTF(rt.profile().id() + (rt.gpuDevices().isEmpty() ? "" : " " + rt.gpuBackend() + " "
+            + rt.gpuDevices()));
         out.writeDouble(Math.exp(nll / (N - 1)));
         for (float[] a : new float[][] {logits, keys}) {
           out.writeInt(a.length);

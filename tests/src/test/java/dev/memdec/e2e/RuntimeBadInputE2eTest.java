@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A bad runtime choice or a missing/damaged v0.5.0 package is one line on stderr and exit 1 from {@code ./memdec}'s
+ * A bad runtime or GPU-backend choice, a missing/damaged v0.5.0 package or a GPU build without a device is one line on stderr and exit 1 from {@code ./memdec}'s
  * entry point, before any model is loaded, and never a JVM crash. Each case is a fresh JVM (the profile is fixed
  * per process).
  */
@@ -34,6 +34,7 @@ class RuntimeBadInputE2eTest {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve("err.txt").toFile())
         .redirectOutput(dir.resolve("out.txt").toFile());
     pb.environment().remove("MEMDEC_RUNTIME");
+    pb.environment().remove("MEMDEC_GPU_BACKEND");
     pb.environment().putAll(env);
     Process p = pb.start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS));
@@ -61,5 +62,21 @@ class RuntimeBadInputE2eTest {
     Files.writeString(damaged.resolve("libggml-base.so"), "not the library");
     assertOneLine(memdec(Map.of("MEMDEC_RUNTIME", "v0.5.0"), List.of("-Dmemdec.llama.v050.dir=" + damaged),
         "generate", "--host", host, "--prompt", "x"), "libggml-base.so has sha256");
+  }
+
+  @Test
+  void gpuBackendWithoutItsPackageADeviceOrTheRightRuntimeIsOneLineExitOne() throws Exception {
+    String host = TinyGpt2.path().toString();
+    assertOneLine(memdec(Map.of("MEMDEC_GPU_BACKEND", "metal"), List.of(), "generate", "--host", host, "--prompt",
+        "x"), "MEMDEC_GPU_BACKEND: unknown GPU backend 'metal': expected none, vulkan or cuda");
+    assertOneLine(memdec(Map.of(), List.of(), "generate", "--runtime", "b4916", "--gpu-backend", "vulkan", "--host",
+        host, "--prompt", "x"), "--gpu-backend vulkan needs --runtime v0.5.0: llama.cpp b4916");
+    Path absent = dir.resolve("no-vulkan");
+    assertOneLine(memdec(Map.of(), List.of("-Dmemdec.llama.v050.dir=" + absent), "generate", "--gpu-backend",
+        "cuda", "--host", host, "--prompt", "x"), "llama.cpp v0.5.0 runtime (cuda) not installed: " + absent
+        + " does not exist (run scripts/setup.sh --gpu-backend cuda, which installs npm @node-llama-cpp/linux-x64-cuda");
+    // the Vulkan build where ggml may use no Vulkan device (an empty device list): what a machine without a GPU gets
+    assertOneLine(memdec(Map.of("GGML_VK_VISIBLE_DEVICES", ""), List.of(), "generate", "--gpu-backend", "vulkan",
+        "--host", host, "--prompt", "x"), "--gpu-backend vulkan: llama.cpp found no vulkan device on this machine");
   }
 }

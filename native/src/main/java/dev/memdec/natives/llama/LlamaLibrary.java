@@ -47,24 +47,30 @@ final class LlamaLibrary {
   static final Linker LINKER = Linker.nativeLinker();
   /** The profile of this process, fixed when this class initializes. */
   static final RuntimeProfile PROFILE = RuntimeProfile.selected();
+  /** The v0.5.0 build of this process (CPU, Vulkan or CUDA), fixed when this class initializes. */
+  static final GpuBackend GPU_BACKEND = GpuBackend.selected();
   private static final boolean V050 = PROFILE == RuntimeProfile.V0_5_0;
   static final SymbolLookup LOOKUP = V050 ? loadV050() : loadThroughJavaLlamaCpp();
 
   static {
     RuntimeProfile.markLoaded(PROFILE);
+    GpuBackend.markLoaded(GPU_BACKEND);
   }
 
   /**
-   * Verifies the v0.5.0 libraries' checksums, opens {@code libllama.v0.5.0.so} (which finds its ggml
-   * libraries next to it through its {@code $ORIGIN} run path) and loads the CPU backend for this machine.
+   * Verifies the chosen v0.5.0 build's checksums, opens its {@code libllama} (which finds its ggml libraries next
+   * to it through its {@code $ORIGIN} run path) and loads the backends in its folder: the CPU backend for this
+   * machine and, in a GPU build, the GPU backend (which registers no device where it finds none).
    */
   private static SymbolLookup loadV050() {
-    Path dir = RuntimeProfile.v050Dir().toAbsolutePath();
-    RuntimeProfile.verifyV050(dir);
-    SymbolLookup llama = SymbolLookup.libraryLookup(dir.resolve("libllama.v0.5.0.so"), Arena.global());
-    SymbolLookup ggml = SymbolLookup.libraryLookup(dir.resolve("libggml.v0.5.0.so"), Arena.global());
+    Path dir = RuntimeProfile.v050Dir(GPU_BACKEND).toAbsolutePath();
+    RuntimeProfile.verifyV050(dir, GPU_BACKEND);
+    SymbolLookup llama = SymbolLookup.libraryLookup(dir.resolve(GPU_BACKEND.llamaLibrary()), Arena.global());
+    SymbolLookup ggml = SymbolLookup.libraryLookup(dir.resolve(GPU_BACKEND.ggmlLibrary()), Arena.global());
     SymbolLookup base = SymbolLookup.libraryLookup(dir.resolve("libggml-base.so"), Arena.global());
     SymbolLookup all = llama.or(ggml).or(base);
+    LlamaLog.install(LINKER.downcallHandle(all.find("llama_log_set").orElseThrow(),
+        FunctionDescriptor.ofVoid(ADDRESS, ADDRESS)));
     MethodHandle loadAll = LINKER.downcallHandle(all.find("ggml_backend_load_all_from_path").orElseThrow(),
         FunctionDescriptor.ofVoid(ADDRESS));
     try (Arena arena = Arena.ofConfined()) {
@@ -76,6 +82,10 @@ final class LlamaLibrary {
   }
 
   private static SymbolLookup loadThroughJavaLlamaCpp() {
+    if (GPU_BACKEND != GpuBackend.NONE) {
+      throw new IllegalStateException("--gpu-backend " + GPU_BACKEND + " needs --runtime v0.5.0: llama.cpp b4916 "
+          + "(java-llama.cpp's library) is a CPU build");
+    }
     // java-llama.cpp's loader prints "Extracted 'libjllama.so' ..." to standard output, which would corrupt
     // streamed text and --json output of every caller; send that line to standard error instead.
     PrintStream out = System.out;
@@ -225,6 +235,12 @@ final class LlamaLibrary {
 
   // ---- model ----
   static final MethodHandle SUPPORTS_GPU_OFFLOAD = fn("llama_supports_gpu_offload", JAVA_BOOLEAN);
+  // ggml's device registry (v0.5.0: which GPU devices the loaded backends found)
+  static final MethodHandle DEV_COUNT = v050("ggml_backend_dev_count", JAVA_LONG);
+  static final MethodHandle DEV_GET = v050("ggml_backend_dev_get", ADDRESS, JAVA_LONG);
+  static final MethodHandle DEV_TYPE = v050("ggml_backend_dev_type", JAVA_INT, ADDRESS);
+  static final MethodHandle DEV_NAME = v050("ggml_backend_dev_name", ADDRESS, ADDRESS);
+  static final MethodHandle DEV_DESCRIPTION = v050("ggml_backend_dev_description", ADDRESS, ADDRESS);
   static final MethodHandle MODEL_LOAD = fn("llama_model_load_from_file", ADDRESS, ADDRESS, MODEL_PARAMS);
   static final MethodHandle MODEL_FREE = fn("llama_model_free", null, ADDRESS);
   static final MethodHandle MODEL_N_CTX_TRAIN = fn("llama_model_n_ctx_train", JAVA_INT, ADDRESS);

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 
@@ -28,12 +29,21 @@ final class LlamaLog {
   private LlamaLog() {}
 
   static void install() {
+    install(LlamaLibrary.LOG_SET);
+  }
+
+  /**
+   * Registers the log through {@code llama_log_set} ({@code logSet}); v0.5.0's loading calls this before it loads
+   * the backends, so that their start-up lines ({@code load_backend: ...}, the GPU devices found) reach the logger
+   * instead of standard error.
+   */
+  static void install(MethodHandle logSet) {
     try {
       MemorySegment stub = LlamaLibrary.LINKER.upcallStub(
           MethodHandles.lookup().findStatic(LlamaLog.class, "log",
               MethodType.methodType(void.class, int.class, MemorySegment.class, MemorySegment.class)),
           FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS), Arena.global());
-      LlamaLibrary.LOG_SET.invokeExact(stub, MemorySegment.NULL);
+      logSet.invokeExact(stub, MemorySegment.NULL);
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }

@@ -75,15 +75,19 @@ public final class LlamaModel implements AutoCloseable {
     if (!Arrays.equals(magic, "GGUF".getBytes(StandardCharsets.US_ASCII))) {
       throw new IOException(path + ": offset 0: expected the GGUF magic, found " + Arrays.toString(magic));
     }
-    if (options.gpuLayers() > 0 && !supportsGpuOffload()) {
+    boolean gpu = supportsGpuOffload();
+    if (options.gpuLayers() > 0 && !gpu) {
       throw new IllegalArgumentException("--gpu-layers " + options.gpuLayers() + ": llama.cpp "
-          + LlamaLibrary.PROFILE + " has no GPU backend here (a CPU-only build, or no GPU device); use 0");
+          + LlamaLibrary.PROFILE + " here is a CPU build (choose one with --gpu-backend vulkan|cuda on v0.5.0), "
+          + "or use 0");
     }
+    // AUTO: all layers (v0.5.0's n_gpu_layers -1) where a GPU took the backend, else none
+    int layers = options.gpuLayers() == ModelOptions.AUTO ? (gpu ? -1 : 0) : options.gpuLayers();
     MemorySegment model;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment params = (MemorySegment) LlamaLibrary.MODEL_DEFAULT_PARAMS.invokeExact(
           (SegmentAllocator) arena);
-      params.set(JAVA_INT, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "n_gpu_layers"), options.gpuLayers());
+      params.set(JAVA_INT, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "n_gpu_layers"), layers);
       LlamaLibrary.setUseMmap(params, options.useMmap());
       params.set(JAVA_BOOLEAN, LlamaLibrary.offset(LlamaLibrary.MODEL_PARAMS, "vocab_only"), options.vocabOnly());
       MemorySegment cPath = arena.allocateFrom(path.toAbsolutePath().toString());

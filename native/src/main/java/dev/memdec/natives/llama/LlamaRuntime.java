@@ -36,11 +36,13 @@ public final class LlamaRuntime {
   private final RuntimeProfile profile;
   private final int buildNumber;
   private final String commit;
+  private final List<String> gpuDevices;
 
-  private LlamaRuntime(RuntimeProfile profile, int buildNumber, String commit) {
+  private LlamaRuntime(RuntimeProfile profile, int buildNumber, String commit, List<String> gpuDevices) {
     this.profile = profile;
     this.buildNumber = buildNumber;
     this.commit = commit;
+    this.gpuDevices = gpuDevices;
   }
 
   /**
@@ -72,8 +74,16 @@ public final class LlamaRuntime {
           throw new IllegalStateException("llama.cpp runtime " + profile + " (" + commit
               + ") does not match memdec's " + profile + " struct layouts: " + String.join("; ", mismatches));
         }
-        LlamaLog.install();
-        instance = new LlamaRuntime(profile, build, commit);
+        if (profile == RuntimeProfile.B4916) {
+          LlamaLog.install();  // v0.5.0's loading installed it before loading the backends
+        }
+        List<String> gpus = profile == RuntimeProfile.V0_5_0 ? listGpuDevices() : List.of();
+        if (LlamaLibrary.GPU_BACKEND != GpuBackend.NONE && gpus.isEmpty()) {
+          throw new IllegalStateException("--gpu-backend " + LlamaLibrary.GPU_BACKEND + ": llama.cpp found no "
+              + LlamaLibrary.GPU_BACKEND + " device on this machine (" + whyNoDevice(LlamaLibrary.GPU_BACKEND)
+              + "); leave --gpu-backend unset to run on the CPU");
+        }
+        instance = new LlamaRuntime(profile, build, commit, gpus);
       } catch (ExceptionInInitializerError e) {
         // LlamaLibrary's loading failed: a bad MEMDEC_RUNTIME, a missing or damaged v0.5.0 package
         failure = e.getCause() instanceof RuntimeException re && re.getMessage() != null
@@ -215,6 +225,60 @@ public final class LlamaRuntime {
   /** {@code LLAMA_COMMIT} of the loaded b4916 library, e.g. {@code c6af2161}; on v0.5.0 the llama and ggml versions. */
   public String commit() {
     return commit;
+  }
+
+  /** The GPU build loaded ({@link GpuBackend#NONE} for a CPU build and always on b4916). */
+  public GpuBackend gpuBackend() {
+    return LlamaLibrary.GPU_BACKEND;
+  }
+
+  /**
+   * The GPU devices ggml registered, as {@code name (description)}, e.g. {@code Vulkan0 (llvmpipe (LLVM 15.0.6,
+   * 256 bits))}; empty on a CPU build. llama.cpp splits offloaded layers ({@link ModelOptions#gpuLayers()}) across them.
+   */
+  public List<String> gpuDevices() {
+    return gpuDevices;
+  }
+
+  /**
+   * Why a GPU build registered no device: its backend library does not load (the dynamic loader's reason, e.g. a
+   * missing {@code libcuda.so.1}), or it loaded and found no device.
+   */
+  private static String whyNoDevice(GpuBackend backend) {
+    String lib = RuntimeProfile.v050Dir(backend).toAbsolutePath().resolve(backend.backendLibrary()).toString();
+    try (Arena arena = Arena.ofConfined()) {
+      var libc = LlamaLibrary.LINKER.defaultLookup();
+      var dlopen = LlamaLibrary.LINKER.downcallHandle(libc.find("dlopen").orElseThrow(),
+          java.lang.foreign.FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+      var dlerror = LlamaLibrary.LINKER.downcallHandle(libc.find("dlerror").orElseThrow(),
+          java.lang.foreign.FunctionDescriptor.of(ADDRESS));
+      MemorySegment handle = (MemorySegment) dlopen.invokeExact(arena.allocateFrom(lib), 1 /* RTLD_LAZY */);
+      if (handle.address() == 0) {
+        return backend.backendLibrary() + " does not load: " + Natives.string((MemorySegment) dlerror.invokeExact());
+      }
+      // loaded (and left loaded: ggml loaded it too); the device list it gave ggml was empty
+      return backend.backendLibrary() + " loads, but lists no device: no GPU, or no driver for it";
+    } catch (Throwable t) {
+      return "no GPU, or no driver for it";
+    }
+  }
+
+  /** ggml's registered devices whose type is not CPU ({@code ggml_backend_dev_type}: 0 is CPU). */
+  private static List<String> listGpuDevices() {
+    List<String> gpus = new ArrayList<>();
+    try {
+      long n = (long) LlamaLibrary.DEV_COUNT.invokeExact();
+      for (long i = 0; i < n; i++) {
+        MemorySegment dev = (MemorySegment) LlamaLibrary.DEV_GET.invokeExact(i);
+        if ((int) LlamaLibrary.DEV_TYPE.invokeExact(dev) != 0) {
+          gpus.add(Natives.string((MemorySegment) LlamaLibrary.DEV_NAME.invokeExact(dev)) + " ("
+              + Natives.string((MemorySegment) LlamaLibrary.DEV_DESCRIPTION.invokeExact(dev)) + ")");
+        }
+      }
+    } catch (Throwable t) {
+      throw Natives.rethrow(t);
+    }
+    return List.copyOf(gpus);
   }
 
   /** {@code llama_print_system_info()}: the CPU features the library was built with and uses. */

@@ -29,7 +29,9 @@ import java.util.TreeSet;
  * </ul>
  *
  * <p>The profile is read once, before the library is loaded: the system property {@value #PROPERTY} (the CLI's
- * {@code --runtime} sets it), else the environment variable {@value #ENV}, else {@link #DEFAULT}.
+ * {@code --runtime} sets it), else the environment variable {@value #ENV}, else {@link #V0_5_0} when a
+ * {@link GpuBackend} is chosen (only v0.5.0 has GPU builds), else {@link #DEFAULT}. v0.5.0's libraries are those of
+ * the chosen {@link GpuBackend}'s package.
  */
 public enum RuntimeProfile {
   B4916("b4916"),
@@ -39,12 +41,13 @@ public enum RuntimeProfile {
   public static final String PROPERTY = "memdec.runtime";
   /** Environment variable naming the profile when the property is absent. */
   public static final String ENV = "MEMDEC_RUNTIME";
-  /** System property overriding the folder of the v0.5.0 libraries (default {@code <memdec.home>/.cache/llama/v0.5.0}). */
+  /**
+   * System property overriding the folder of the v0.5.0 libraries (default {@code <memdec.home>/.cache/llama/v0.5.0},
+   * or {@code v0.5.0-vulkan}, {@code v0.5.0-cuda} for a {@link GpuBackend}).
+   */
   public static final String V050_DIR_PROPERTY = "memdec.llama.v050.dir";
   /** The profile used when neither the property nor the environment names one. */
   public static final RuntimeProfile DEFAULT = B4916;
-
-  private static final String V050_CHECKSUMS = "llama-v0.5.0.sha256";
 
   /** The profile whose library this process loaded; null until {@link LlamaLibrary} initializes. */
   private static volatile RuntimeProfile loaded;
@@ -147,7 +150,7 @@ public enum RuntimeProfile {
     throw new IllegalArgumentException("unknown llama.cpp runtime '" + name + "': expected b4916 or v0.5.0");
   }
 
-  /** The profile this process uses (property, then environment, then {@link #DEFAULT}). */
+  /** The profile this process uses (property, then environment, then v0.5.0 for a GPU backend, then {@link #DEFAULT}). */
   public static RuntimeProfile selected() {
     String p = System.getProperty(PROPERTY);
     if (p != null && !p.isBlank()) {
@@ -161,36 +164,39 @@ public enum RuntimeProfile {
         throw new IllegalArgumentException(ENV + ": " + ex.getMessage());
       }
     }
-    return DEFAULT;
+    return GpuBackend.selected() != GpuBackend.NONE ? V0_5_0 : DEFAULT;
   }
 
   /**
-   * The folder holding the v0.5.0 libraries: {@value #V050_DIR_PROPERTY}, else {@code .cache/llama/v0.5.0} under
-   * {@code memdec.home}, else under the nearest folder above the working directory that holds {@code .cache/llama}.
+   * The folder holding the v0.5.0 libraries of {@code backend}'s build: {@value #V050_DIR_PROPERTY}, else
+   * {@code .cache/llama/<folder>} under {@code memdec.home}, else under the nearest folder above the working
+   * directory that holds it.
    */
-  static Path v050Dir() {
+  static Path v050Dir(GpuBackend backend) {
     String dir = System.getProperty(V050_DIR_PROPERTY);
     if (dir != null) {
       return Path.of(dir);
     }
+    String folder = backend.folder();
     String home = System.getProperty("memdec.home");
     if (home != null) {
-      return Path.of(home, ".cache", "llama", "v0.5.0");
+      return Path.of(home, ".cache", "llama", folder);
     }
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isDirectory(p.resolve(".cache/llama/v0.5.0"))) {
-        return p.resolve(".cache/llama/v0.5.0");
+      if (Files.isDirectory(p.resolve(".cache/llama").resolve(folder))) {
+        return p.resolve(".cache/llama").resolve(folder);
       }
     }
-    return Path.of(".cache", "llama", "v0.5.0").toAbsolutePath();
+    return Path.of(".cache", "llama", folder).toAbsolutePath();
   }
 
-  /** The pinned file name → sha256 list of the v0.5.0 package's libraries. */
-  static Map<String, String> v050Checksums() {
+  /** The pinned file name → sha256 list of {@code backend}'s package's libraries. */
+  static Map<String, String> v050Checksums(GpuBackend backend) {
     Map<String, String> sums = new LinkedHashMap<>();
-    try (InputStream in = RuntimeProfile.class.getResourceAsStream(V050_CHECKSUMS)) {
+    String resource = backend.checksumResource();
+    try (InputStream in = RuntimeProfile.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("resource " + V050_CHECKSUMS + " missing from memdec-native");
+        throw new IllegalStateException("resource " + resource + " missing from memdec-native");
       }
       BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
       for (String line; (line = r.readLine()) != null; ) {
@@ -200,20 +206,22 @@ public enum RuntimeProfile {
         }
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + V050_CHECKSUMS, e);
+      throw new IllegalStateException("cannot read " + resource, e);
     }
     return sums;
   }
 
   /**
-   * Checks that {@code dir} holds every library of the pinned list with its sha256.
+   * Checks that {@code dir} holds every library of {@code backend}'s pinned list with its sha256.
    *
    * @throws IllegalStateException one line naming the folder or file, what was expected and how to fix it
    */
-  static void verifyV050(Path dir) {
+  static void verifyV050(Path dir, GpuBackend backend) {
+    String what = "llama.cpp v0.5.0 runtime" + (backend == GpuBackend.NONE ? "" : " (" + backend + ")");
+    String fix = backend.installHint();
     if (!Files.isDirectory(dir)) {
-      throw new IllegalStateException("llama.cpp v0.5.0 runtime not installed: " + dir
-          + " does not exist (run scripts/setup.sh, which installs npm @node-llama-cpp/linux-x64@3.22.1 there)");
+      throw new IllegalStateException(what + " not installed: " + dir + " does not exist (run " + fix
+          + ", which installs npm " + backend.npmPackage() + " there)");
     }
     MessageDigest sha;
     try {
@@ -221,21 +229,21 @@ public enum RuntimeProfile {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    for (Map.Entry<String, String> e : v050Checksums().entrySet()) {
+    for (Map.Entry<String, String> e : v050Checksums(backend).entrySet()) {
       Path f = dir.resolve(e.getKey());
       if (!Files.isRegularFile(f)) {
-        throw new IllegalStateException("llama.cpp v0.5.0 runtime damaged: " + f
-            + " is missing (delete " + dir + " and run scripts/setup.sh)");
+        throw new IllegalStateException(what + " damaged: " + f + " is missing (delete " + dir + " and run " + fix
+            + ")");
       }
       String got;
       try {
         got = HexFormat.of().formatHex(sha.digest(Files.readAllBytes(f)));
       } catch (IOException ex) {
-        throw new IllegalStateException("llama.cpp v0.5.0 runtime: cannot read " + f + ": " + ex.getMessage());
+        throw new IllegalStateException(what + ": cannot read " + f + ": " + ex.getMessage());
       }
       if (!got.equals(e.getValue().toLowerCase(Locale.ROOT))) {
-        throw new IllegalStateException("llama.cpp v0.5.0 runtime damaged: " + f + " has sha256 " + got
-            + ", expected " + e.getValue() + " (delete " + dir + " and run scripts/setup.sh)");
+        throw new IllegalStateException(what + " damaged: " + f + " has sha256 " + got + ", expected "
+            + e.getValue() + " (delete " + dir + " and run " + fix + ")");
       }
     }
   }

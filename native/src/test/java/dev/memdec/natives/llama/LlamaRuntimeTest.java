@@ -82,24 +82,47 @@ class LlamaRuntimeTest {
     assertEquals("unknown llama.cpp runtime 'b9999': expected b4916 or v0.5.0", e.getMessage());
   }
 
-  @Test
-  void aMissingOrDamagedV050PackageIsRefusedInOneLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-      throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(value = GpuBackend.class, names = {"NONE", "VULKAN"})
+  void aMissingOrDamagedV050PackageIsRefusedInOneLine(GpuBackend backend,
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    String install = backend == GpuBackend.NONE ? "scripts/setup.sh)" : "scripts/setup.sh --gpu-backend vulkan)";
     java.nio.file.Path absent = dir.resolve("absent");
-    var e1 = assertThrows(IllegalStateException.class, () -> RuntimeProfile.verifyV050(absent));
-    assertTrue(e1.getMessage().contains("not installed") && e1.getMessage().contains("scripts/setup.sh"),
-        e1.getMessage());
-    var e2 = assertThrows(IllegalStateException.class, () -> RuntimeProfile.verifyV050(dir));
-    assertTrue(e2.getMessage().contains("libggml-base.so is missing"), e2.getMessage());
+    var e1 = assertThrows(IllegalStateException.class, () -> RuntimeProfile.verifyV050(absent, backend));
+    assertTrue(e1.getMessage().contains("not installed") && e1.getMessage().contains(install.replace(")", ","))
+        && e1.getMessage().contains(backend.npmPackage()), e1.getMessage());
+    var e2 = assertThrows(IllegalStateException.class, () -> RuntimeProfile.verifyV050(dir, backend));
+    assertTrue(e2.getMessage().contains("libggml-base.so is missing") && e2.getMessage().endsWith(install),
+        e2.getMessage());
     // the first library of the pinned list, with one byte changed
-    java.nio.file.Path real = RuntimeProfile.v050Dir().resolve("libggml-base.so");
+    java.nio.file.Path real = RuntimeProfile.v050Dir(backend).resolve("libggml-base.so");
     byte[] bytes = java.nio.file.Files.readAllBytes(real);
     bytes[bytes.length / 2] ^= 1;
     java.nio.file.Files.write(dir.resolve("libggml-base.so"), bytes);
-    var e3 = assertThrows(IllegalStateException.class, () -> RuntimeProfile.verifyV050(dir));
+    var e3 = assertThrows(IllegalStateException.class, () -> RuntimeProfile.verifyV050(dir, backend));
     assertTrue(e3.getMessage().contains("libggml-base.so has sha256") && !e3.getMessage().contains("\n"),
         e3.getMessage());
-    RuntimeProfile.verifyV050(RuntimeProfile.v050Dir()); // the installed package passes
+    RuntimeProfile.verifyV050(RuntimeProfile.v050Dir(backend), backend); // the installed package passes
+  }
+
+  @Test
+  void gpuBackendNamesParseAndUnknownOnesAreRefusedByName() {
+    assertEquals(GpuBackend.VULKAN, GpuBackend.parse("Vulkan"));
+    assertEquals(GpuBackend.CUDA, GpuBackend.parse("cuda"));
+    assertEquals(GpuBackend.NONE, GpuBackend.parse("none"));
+    var e = assertThrows(IllegalArgumentException.class, () -> GpuBackend.parse("metal"));
+    assertEquals("unknown GPU backend 'metal': expected none, vulkan or cuda", e.getMessage());
+    assertEquals("libllama.vulkan.v0.5.0.so", GpuBackend.VULKAN.llamaLibrary());
+    assertEquals("libggml.v0.5.0.so", GpuBackend.NONE.ggmlLibrary());
+    // each build's pinned list names its own libllama and libggml, and the CPU backends all builds share
+    for (GpuBackend b : GpuBackend.values()) {
+      var sums = RuntimeProfile.v050Checksums(b);
+      assertTrue(sums.containsKey(b.llamaLibrary()) && sums.containsKey(b.ggmlLibrary()), b + ": " + sums.keySet());
+      assertEquals(RuntimeProfile.v050Checksums(GpuBackend.NONE).get("libggml-cpu-haswell.so"),
+          sums.get("libggml-cpu-haswell.so"), b.toString());
+    }
+    assertTrue(RuntimeProfile.v050Checksums(GpuBackend.VULKAN).containsKey("libggml-vulkan.so"));
+    assertTrue(RuntimeProfile.v050Checksums(GpuBackend.CUDA).containsKey("libggml-cuda.so"));
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.memdec.plugin.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.natives.llama.LlamaRuntime;
 import dev.memdec.plugin.BenchmarkReport;
 import dev.memdec.plugin.DecodeBenchmark;
 import dev.memdec.plugin.HostModel;
@@ -108,6 +109,10 @@ public final class BenchCommand implements MemdecCommand {
             }
             m.put("prompt_tokens", promptTokens);
             m.put("mix", mode.jsonName());
+            LlamaRuntime rt = LlamaRuntime.get();
+            m.put("runtime", rt.profile().id());
+            m.put("gpu_backend", rt.gpuBackend().id());
+            m.put("gpu_devices", rt.gpuDevices());
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
         } else {
             out.printf("| measure | value |%n|---|---:|%n");
@@ -148,8 +153,11 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| bandwidth-bound joint step (ms) | %.2f |%n", r.bandwidthBoundMs());
             out.printf("| bandwidth-limit fraction (joint step) | %.2f |%n", r.bandwidthLimitFraction());
             out.printf("| bandwidth-limit fraction (host step) | %.2f |%n", r.hostBandwidthLimitFraction());
-            out.printf("(vocab %d, %d-token prompt, %d steps x %d rounds, %d threads, mix %s)%n", r.vocab(), promptTokens,
-                    r.tokens(), r.rounds(), r.threads(), mode.jsonName());
+            LlamaRuntime rt = LlamaRuntime.get();
+            out.printf("(vocab %d, %d-token prompt, %d steps x %d rounds, %d threads, mix %s; llama.cpp %s%s)%n", r.vocab(),
+                    promptTokens, r.tokens(), r.rounds(), r.threads(), mode.jsonName(), rt.profile().id(),
+                    rt.gpuDevices().isEmpty() ? ", CPU" : ", " + rt.gpuBackend() + " on " + String.join(", ", rt.gpuDevices())
+                            + "; the bandwidth rows are the CPU's");
         }
         out.flush();
         return 0;

@@ -1,5 +1,6 @@
 package dev.memdec.plugin.cli;
 
+import dev.memdec.natives.llama.GpuBackend;
 import dev.memdec.natives.llama.RuntimeProfile;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -7,9 +8,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code --runtime b4916|v0.5.0}: the llama.cpp build a command loads models with (shared/docs/design.md). Mixed
- * into every command that loads a model; it sets {@link RuntimeProfile#PROPERTY} before anything touches llama.cpp,
- * and overrides {@code MEMDEC_RUNTIME}.
+ * {@code --runtime b4916|v0.5.0} and {@code --gpu-backend none|vulkan|cuda}: the llama.cpp build a command loads
+ * models with (shared/docs/design.md, gpu.md). Mixed into every command that loads a model; they set
+ * {@link RuntimeProfile#PROPERTY} and {@link GpuBackend#PROPERTY} before anything touches llama.cpp, and override
+ * {@code MEMDEC_RUNTIME} and {@code MEMDEC_GPU_BACKEND}.
  */
 public final class RuntimeChoice {
 
@@ -27,5 +29,18 @@ public final class RuntimeChoice {
             throw new ParameterException(spec.commandLine(), "--runtime: " + e.getMessage());
         }
         RuntimeProfile.choose(profile);
+    }
+
+    @Option(names = "--gpu-backend", paramLabel = "none|vulkan|cuda",
+            description = "llama.cpp v0.5.0's GPU build to run on: vulkan or cuda (the launcher installs its package "
+                    + "on first use; implies --runtime v0.5.0), or none. Default: $MEMDEC_GPU_BACKEND, else none.")
+    void gpuBackend(String name) {
+        GpuBackend backend;
+        try {
+            backend = GpuBackend.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--gpu-backend: " + e.getMessage());
+        }
+        GpuBackend.choose(backend);
     }
 }

@@ -21,16 +21,15 @@ public final class RuntimeFlags {
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads per decode (default: all cores).")
     Integer threads;
 
-    @Option(names = "--gpu-layers", paramLabel = "N", defaultValue = "0",
-            description = "Layers to offload to a GPU (default: ${DEFAULT-VALUE}).")
-    int gpuLayers;
+    @Mixin
+    GpuLayersOption gpuLayers;
 
     @Mixin
     MlpEngineOption mlpEngine;
 
     /** Options with {@code contextSize} tokens of context (0 = the host's training context). */
     RuntimeOptions options(int contextSize) {
-        RuntimeOptions o = RuntimeOptions.defaults().withContextSize(contextSize).withGpuLayers(gpuLayers)
+        RuntimeOptions o = RuntimeOptions.defaults().withContextSize(contextSize).withGpuLayers(gpuLayers.layers())
                 .withMlpEngine(mlpEngine.engine());
         if (threads != null) {
             if (threads < 1) {

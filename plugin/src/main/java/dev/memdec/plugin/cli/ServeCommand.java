@@ -60,8 +60,8 @@ public final class ServeCommand implements MemdecCommand {
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads per decode (default: all cores).")
     Integer threads;
 
-    @Option(names = "--gpu-layers", defaultValue = "0", paramLabel = "N", description = "Layers to offload to a GPU (default: ${DEFAULT-VALUE}).")
-    int gpuLayers;
+    @Mixin
+    GpuLayersOption gpuLayers;
 
     @Mixin
     MlpEngineOption mlpEngine;
@@ -116,7 +116,7 @@ public final class ServeCommand implements MemdecCommand {
         Map<String, Path> named = memoryFiles(memories);
         ApiServer.Options options = new ApiServer.Options(bind, port, Duration.ofSeconds(timeoutSeconds), maxBody);
         SlotScheduler.checkLimits(parallel, queue);
-        RuntimeOptions runtime = RuntimeOptions.defaults().withContextSize(ctx).withGpuLayers(gpuLayers)
+        RuntimeOptions runtime = RuntimeOptions.defaults().withContextSize(ctx).withGpuLayers(gpuLayers.layers())
                 .withMlpEngine(mlpEngine.engine());
         if (threads != null) {
             if (threads < 1) {

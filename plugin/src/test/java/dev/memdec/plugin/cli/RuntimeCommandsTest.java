@@ -233,7 +233,17 @@ class RuntimeCommandsTest {
         assertTrue(switched.code() != 0 && switched.err().contains("needs a new process"), switched.err());
         CliRun gpu = run("generate", "--host", host.toString(), "--prompt", "x", "--gpu-layers", "4");
         assertEquals(1, gpu.code());
-        assertTrue(gpu.err().contains("--gpu-layers 4: llama.cpp") && gpu.err().contains("has no GPU backend"),
+        assertTrue(gpu.err().contains("--gpu-layers 4: llama.cpp") && gpu.err().contains("is a CPU build"),
                 gpu.err());
+        CliRun negative = run("generate", "--host", host.toString(), "--prompt", "x", "--gpu-layers", "-2");
+        assertEquals(1, negative.code());
+        assertEquals("memdec generate: --gpu-layers must be >= 0, got -2", negative.err().strip());
+        CliRun badBackend = run("generate", "--gpu-backend", "metal", "--host", host.toString(), "--prompt", "x");
+        assertEquals(2, badBackend.code(), badBackend.err());
+        assertTrue(badBackend.err().contains("--gpu-backend: unknown GPU backend 'metal': expected none, vulkan or cuda"),
+                badBackend.err());
+        // the process loaded the CPU build; a GPU build needs a fresh process: one line, exit 1
+        CliRun otherBuild = run("generate", "--gpu-backend", "vulkan", "--host", host.toString(), "--prompt", "x");
+        assertTrue(otherBuild.code() != 0 && otherBuild.err().contains("needs a new process"), otherBuild.err());
     }
 }

@@ -131,7 +131,8 @@ class LauncherPackagesTest {
         assertTrue(demo.err().contains("missing system package(s) bible-kjv;"), demo.err());
         Run test = run(buildOnly, noRoot, "./memdec", "test");
         assertEquals(1, test.code());
-        assertTrue(test.err().contains("missing system package(s) bible-kjv chromium python3-torch python3-numpy;"),
+        assertTrue(test.err().contains("missing system package(s) bible-kjv chromium python3-torch python3-numpy "
+                + "mesa-vulkan-drivers libvulkan1;"),
                 test.err());
         Run inspect = run(List.of("libgomp1"), noRoot, "./memdec", "inspect", "x.gguf");
         assertEquals(1, inspect.code());
@@ -140,7 +141,7 @@ class LauncherPackagesTest {
         assertFalse(test.calls().stream().anyMatch(c -> c.startsWith("mvn")), test.calls().toString());
 
         List<String> all = List.of("libgomp1", "libfaiss-dev", "libopenblas-dev", "bible-kjv", "chromium",
-                "python3-torch", "python3-numpy");
+                "python3-torch", "python3-numpy", "mesa-vulkan-drivers", "libvulkan1");
         Run ok = run(all, noRoot, "./memdec", "test", "-DskipTests");
         assertEquals(0, ok.code(), ok.err());
         assertTrue(ok.calls().stream().anyMatch(c -> c.startsWith("mvn ") && c.endsWith("verify -DskipTests")),

@@ -27,11 +27,14 @@ package dev.memdec.plugin;
  * @param mlpForwardMs        the MLP forward's share of that step, ms; NaN without an MLP memory
  * @param mlpBytes            the MLP weights one forward reads (as held at run time), 0 without one
  * @param mlpAloneMs          the same forward timed back to back, no host decode in between, ms; NaN without one
+ * @param jointOverSum        the median over rounds of each round's joint / (host + memory) step: a round's phases
+ *                            run back to back, so this ratio does not carry the drift between rounds (the machine's
+ *                            bandwidth wanders by a third from minute to minute here) that a ratio of medians does
  */
 public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double jointDecodeMs, double mixMs,
         double hostPrefillTps, double jointPrefillTps, long hostBytes, long memoryBytes, double readBandwidth,
         long peakRssBytes, int vocab, int tokens, int rounds, int threads, double knnDecodeMs, double knnRetrievalMs,
-        int knnK, double mlpDecodeMs, double mlpForwardMs, long mlpBytes, double mlpAloneMs) {
+        int knnK, double mlpDecodeMs, double mlpForwardMs, long mlpBytes, double mlpAloneMs, double jointOverSum) {
 
     public boolean hasKnn() {
         return !Double.isNaN(knnDecodeMs);
@@ -91,11 +94,6 @@ public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double
 
     public double jointTps() {
         return 1000 / jointDecodeMs;
-    }
-
-    /** joint / (host + memory): 1.0 means running both together costs nothing beyond running each. */
-    public double jointOverSum() {
-        return jointDecodeMs / (hostDecodeMs + memoryDecodeMs);
     }
 
     /** Mixing time as a fraction of a joint step. */

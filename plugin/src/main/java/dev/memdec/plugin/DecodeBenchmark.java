@@ -135,7 +135,7 @@ public final class DecodeBenchmark {
                 shared, tokens, rounds, threads, knn == null ? Double.NaN : median(ms[4]),
                 knn == null ? Double.NaN : median(ms[5]), knn == null ? 0 : knn.k(),
                 mlp == null ? Double.NaN : median(ms[6]), mlp == null ? Double.NaN : median(ms[7]),
-                mlp == null ? 0 : mlp.weightBytes(), mlp == null ? Double.NaN : median(ms[8]));
+                mlp == null ? 0 : mlp.weightBytes(), mlp == null ? Double.NaN : median(ms[8]), pairedRatio(ms));
     }
 
     /** Prefills one context alone, in batches. */
@@ -249,6 +249,15 @@ public final class DecodeBenchmark {
             double step = (System.nanoTime() - t0) / 1e6 / tokens;
             return new double[] {step, sampler.mixNanos() / 1e6 / tokens};
         }
+    }
+
+    /** The median over rounds of joint / (host + memory), each round's three phases taken together. */
+    private static double pairedRatio(double[][] ms) {
+        double[] r = new double[ms[0].length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = ms[2][i] / (ms[0][i] + ms[1][i]);
+        }
+        return median(r);
     }
 
     /** The median of {@code x} (the mean of the middle two for an even count). */

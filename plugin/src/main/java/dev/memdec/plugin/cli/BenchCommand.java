@@ -120,7 +120,7 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| memory decode (tok/s, ms/step) | %.2f, %.2f |%n", r.memoryTps(), r.memoryDecodeMs());
             out.printf("| host+memory decode (tok/s, ms/step) | %.2f, %.2f |%n", r.jointTps(), r.jointDecodeMs());
             out.printf("| host+memory step / host step | %.3f |%n", r.jointOverHost());
-            out.printf("| joint / (host + memory) | %.3f |%n", r.jointOverSum());
+            out.printf("| joint / (host + memory) (median of the rounds' ratios) | %.3f |%n", r.jointOverSum());
             out.printf("| mixing per step (ms, share of joint step) | %.3f, %.2f%% |%n", r.mixMs(), 100 * r.mixShare());
             if (r.hasKnn()) {
                 out.printf("| host+kNN-LM decode (tok/s, ms/step; k=%d) | %.2f, %.2f |%n", r.knnK(), 1000 / r.knnDecodeMs(),

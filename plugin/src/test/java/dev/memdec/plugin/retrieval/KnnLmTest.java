@@ -172,6 +172,8 @@ class KnnLmTest {
             assertTrue(b.hasKnn());
             assertTrue(b.knnDecodeMs() > 0 && b.knnRetrievalMs() > 0 && b.knnRetrievalMs() < b.knnDecodeMs());
             assertEquals(8, b.knnK());
+            // one round: the median of the rounds' ratios is that round's ratio
+            assertEquals(b.jointDecodeMs() / (b.hostDecodeMs() + b.memoryDecodeMs()), b.jointOverSum(), 1e-12);
         }
     }
 

@@ -118,18 +118,6 @@ public enum GpuBackend {
 
   /** The backend this process uses (property, then environment, then {@link #NONE}). */
   public static GpuBackend selected() {
-    String p = System.getProperty(PROPERTY);
-    if (p != null && !p.isBlank()) {
-      return parse(p);
-    }
-    String e = System.getenv(ENV);
-    if (e != null && !e.isBlank()) {
-      try {
-        return parse(e);
-      } catch (IllegalArgumentException ex) {
-        throw new IllegalArgumentException(ENV + ": " + ex.getMessage());
-      }
-    }
-    return NONE;
+    return ProcessSetting.read(PROPERTY, ENV, GpuBackend::parse, NONE);
   }
 }

@@ -152,17 +152,9 @@ public enum RuntimeProfile {
 
   /** The profile this process uses (property, then environment, then v0.5.0 for a GPU backend, then {@link #DEFAULT}). */
   public static RuntimeProfile selected() {
-    String p = System.getProperty(PROPERTY);
-    if (p != null && !p.isBlank()) {
-      return parse(p);
-    }
-    String e = System.getenv(ENV);
-    if (e != null && !e.isBlank()) {
-      try {
-        return parse(e);
-      } catch (IllegalArgumentException ex) {
-        throw new IllegalArgumentException(ENV + ": " + ex.getMessage());
-      }
+    RuntimeProfile named = ProcessSetting.read(PROPERTY, ENV, RuntimeProfile::parse, null);
+    if (named != null) {
+      return named;
     }
     return GpuBackend.selected() != GpuBackend.NONE ? V0_5_0 : DEFAULT;
   }

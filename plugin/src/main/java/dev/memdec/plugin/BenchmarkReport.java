@@ -30,11 +30,14 @@ package dev.memdec.plugin;
  * @param jointOverSum        the median over rounds of each round's joint / (host + memory) step: a round's phases
  *                            run back to back, so this ratio does not carry the drift between rounds (the machine's
  *                            bandwidth wanders by a third from minute to minute here) that a ratio of medians does
+ * @param jointMemoryDecodeMs the memory's decode inside a joint step, ms: above {@code memoryDecodeMs} when the
+ *                            host's pass has evicted the memory's weights from the cache that kept them alone
  */
 public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double jointDecodeMs, double mixMs,
         double hostPrefillTps, double jointPrefillTps, long hostBytes, long memoryBytes, double readBandwidth,
         long peakRssBytes, int vocab, int tokens, int rounds, int threads, double knnDecodeMs, double knnRetrievalMs,
-        int knnK, double mlpDecodeMs, double mlpForwardMs, long mlpBytes, double mlpAloneMs, double jointOverSum) {
+        int knnK, double mlpDecodeMs, double mlpForwardMs, long mlpBytes, double mlpAloneMs, double jointOverSum,
+        double jointMemoryDecodeMs) {
 
     public boolean hasKnn() {
         return !Double.isNaN(knnDecodeMs);

@@ -79,7 +79,7 @@ public final class DecodeBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        double[][] ms = new double[9][rounds];
+        double[][] ms = new double[10][rounds];
         double[][] prefill = new double[2][rounds];
         JointDecoder decoder = host.decoder();
         InferenceThread.run(() -> {
@@ -111,6 +111,7 @@ public final class DecodeBenchmark {
                 double[] joint = jointSteps(decoder, host.vocabSize(), shared, mixing, tokens);
                 ms[2][r] = joint[0];
                 ms[3][r] = joint[1];
+                ms[9][r] = joint[2];
                 decoder.clear();
                 if (mlp != null) {
                     single(decoder.hostContext(), prompt);
@@ -135,7 +136,7 @@ public final class DecodeBenchmark {
                 shared, tokens, rounds, threads, knn == null ? Double.NaN : median(ms[4]),
                 knn == null ? Double.NaN : median(ms[5]), knn == null ? 0 : knn.k(),
                 mlp == null ? Double.NaN : median(ms[6]), mlp == null ? Double.NaN : median(ms[7]),
-                mlp == null ? 0 : mlp.weightBytes(), mlp == null ? Double.NaN : median(ms[8]), pairedRatio(ms));
+                mlp == null ? 0 : mlp.weightBytes(), mlp == null ? Double.NaN : median(ms[8]), pairedRatio(ms), median(ms[9]));
     }
 
     /** Prefills one context alone, in batches. */
@@ -234,11 +235,12 @@ public final class DecodeBenchmark {
         }
     }
 
-    /** Mean ms of a joint step and of its mixing part. */
+    /** Mean ms of a joint step, of its mixing part and of its memory decode. */
     private static double[] jointSteps(JointDecoder decoder, int hostVocab, int shared, Mixing mixing, int tokens) {
         MemorySampler sampler = new MemorySampler(hostVocab, shared, mixing);
         float[] memoryLogits = new float[shared + 256];
         try (SamplerChain chain = SamplerChain.builder().custom(sampler).greedy().build()) {
+            decoder.memoryDecodeNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < tokens; i++) {
                 decoder.memoryLogits(-1, memoryLogits);
@@ -247,7 +249,7 @@ public final class DecodeBenchmark {
                 decoder.decode(new int[] {t}, new boolean[] {true});
             }
             double step = (System.nanoTime() - t0) / 1e6 / tokens;
-            return new double[] {step, sampler.mixNanos() / 1e6 / tokens};
+            return new double[] {step, sampler.mixNanos() / 1e6 / tokens, decoder.memoryDecodeNanos() / 1e6 / tokens};
         }
     }
 

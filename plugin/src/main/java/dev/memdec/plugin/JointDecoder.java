@@ -27,6 +27,8 @@ final class JointDecoder implements AutoCloseable {
     private int mlpRows;
     /** Floats of MLP logits computed per batch of output rows (at most 64 rows; 32 MB at any vocabulary). */
     private static final int MLP_BATCH_FLOATS = 8 << 20;
+    /** Time spent in the memory's decodes since the last {@link #memoryDecodeNanos()} read (bench's breakdown). */
+    private long memoryNanos;
 
     JointDecoder(LlamaContext host) {
         this.host = host;
@@ -145,8 +147,10 @@ final class JointDecoder implements AutoCloseable {
         host.decode(tokens, nPast, outputs);
         mlpRows = 0;
         if (memory != null) {
+            long t0 = System.nanoTime();
             try {
                 memory.decode(tokens, nPast, outputs);
+                memoryNanos += System.nanoTime() - t0;
             } catch (RuntimeException e) {
                 host.kvRemove(nPast, -1);
                 throw e;
@@ -162,6 +166,13 @@ final class JointDecoder implements AutoCloseable {
         for (int i = 0; i < outputs.length; i++) {
             outputRow[i] = outputs[i] ? row++ : -1;
         }
+    }
+
+    /** Nanoseconds the memory's decodes took since the last call (a joint step's memory share, for bench). */
+    long memoryDecodeNanos() {
+        long n = memoryNanos;
+        memoryNanos = 0;
+        return n;
     }
 
     /** Decodes any number of tokens in batches, keeping only the last token's output row. */

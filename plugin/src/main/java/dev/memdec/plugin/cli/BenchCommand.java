@@ -122,6 +122,8 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| host+memory step / host step | %.3f |%n", r.jointOverHost());
             out.printf("| joint / (host + memory) (median of the rounds' ratios) | %.3f |%n", r.jointOverSum());
             out.printf("| mixing per step (ms, share of joint step) | %.3f, %.2f%% |%n", r.mixMs(), 100 * r.mixShare());
+            out.printf("| memory's decode in a joint step (ms; its step alone, decode + greedy: %.3f) | %.3f |%n",
+                    r.memoryDecodeMs(), r.jointMemoryDecodeMs());
             if (r.hasKnn()) {
                 out.printf("| host+kNN-LM decode (tok/s, ms/step; k=%d) | %.2f, %.2f |%n", r.knnK(), 1000 / r.knnDecodeMs(),
                         r.knnDecodeMs());
@@ -174,6 +176,7 @@ public final class BenchCommand implements MemdecCommand {
         m.put("joint_over_host_plus_memory", r.jointOverSum());
         m.put("mix_ms_per_token", r.mixMs());
         m.put("mix_share", r.mixShare());
+        m.put("joint_memory_decode_ms_per_token", r.jointMemoryDecodeMs());
         m.put("joint_over_host", r.jointOverHost());
         if (r.hasKnn()) {
             m.put("knn_lm_tokens_per_second", 1000 / r.knnDecodeMs());

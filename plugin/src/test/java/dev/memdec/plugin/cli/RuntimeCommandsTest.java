@@ -18,6 +18,7 @@ import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.converter.mlp.MlpMemoryGguf;
 import dev.memdec.converter.mlp.RandomMlpWeights;
 import dev.memdec.converter.tokenizer.Gpt2Tokenizer;
+import dev.memdec.natives.llama.RuntimeProfile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -144,9 +145,14 @@ class RuntimeCommandsTest {
         assertTrue(bytes > c.parameterCount() && bytes < c.parameterCount() * 2, "Q8_0 stays quantized: " + bytes);
         for (String key : new String[] {"host_tokens_per_second", "joint_tokens_per_second", "mix_share",
                 "joint_over_host_plus_memory", "peak_rss_bytes", "read_bandwidth_bytes_per_second",
-                "bandwidth_limit_fraction", "host_prefill_tokens_per_second"}) {
+                "bandwidth_limit_fraction", "host_prefill_tokens_per_second", "joint_memory_decode_ms_per_token"}) {
             assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
         }
+        // the memory's decode is part of the joint step
+        assertTrue(o.get("joint_memory_decode_ms_per_token").getAsDouble() < o.get("joint_ms_per_token").getAsDouble(),
+                r.out());
+        assertEquals(RuntimeProfile.selected().id(), o.get("runtime").getAsString());
+        assertEquals("none", o.get("gpu_backend").getAsString());
     }
 
     @Test

@@ -263,14 +263,18 @@ public final class LlamaRuntime {
     }
   }
 
-  /** ggml's registered devices whose type is not CPU ({@code ggml_backend_dev_type}: 0 is CPU). */
+  /**
+   * ggml's registered GPU devices: {@code ggml_backend_dev_type} GPU (1) or IGPU (2); not the CPU (0), nor
+   * accelerators (3, e.g. a BLAS backend) or meta devices (4), which take no offloaded layers.
+   */
   private static List<String> listGpuDevices() {
     List<String> gpus = new ArrayList<>();
     try {
       long n = (long) LlamaLibrary.DEV_COUNT.invokeExact();
       for (long i = 0; i < n; i++) {
         MemorySegment dev = (MemorySegment) LlamaLibrary.DEV_GET.invokeExact(i);
-        if ((int) LlamaLibrary.DEV_TYPE.invokeExact(dev) != 0) {
+        int type = (int) LlamaLibrary.DEV_TYPE.invokeExact(dev);
+        if (type == 1 || type == 2) {
           gpus.add(Natives.string((MemorySegment) LlamaLibrary.DEV_NAME.invokeExact(dev)) + " ("
               + Natives.string((MemorySegment) LlamaLibrary.DEV_DESCRIPTION.invokeExact(dev)) + ")");
         }

@@ -10,31 +10,31 @@
 # Prints a markdown table: prefill (64 tokens) and decode (64 steps) tok/s of each, and memdec / llama-bench. llama-bench
 # runs three ways: as users run it (native build, flash attention auto), with flash attention off (memdec pins it off,
 # see LlamaLibrary.pinContextDefaults), and off on memdec's own prebuilt CPU backend (the same llama-bench with that
-# backend's library put first on its library path): the last is the like-for-like peer of memdec on v0.5.0.
+# backend's library put first on its library path): the last is the like-for-like peer of memdec on v0.5.0. memdec
+# also runs on llama-bench's own libraries (--llama-dir, installed from the same build folder by build-llama.sh), whose
+# peer is llama-bench native with fa off.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 THREADS="${THREADS:-2}"
 TYPES="${TYPES:-f32 q8_0}"
 PRESETS=("${@:-small}")
 WORK="$ROOT/.cache/llama/bench"
-SRC_PKG="node-llama-cpp@3.22.1"
-SRC_SHA256="a0d9dd80eacd2ab1cfe71aee57ac8a806487fd70b3d2a38fbec637752d9e5c5f"
 mkdir -p "$WORK"
+. "$ROOT/scripts/llama-source.sh"
 
 if [ -z "${LLAMA_BENCH:-}" ]; then
   LLAMA_BENCH="$WORK/src/build/bin/llama-bench"
   if [ ! -x "$LLAMA_BENCH" ]; then
-    echo "bench: building llama-bench v0.5.0 from $SRC_PKG (once, ~10 min)" >&2
-    (cd "$WORK" && rm -f node-llama-cpp-*.tgz && npm pack --silent "$SRC_PKG" > /dev/null)
-    got=$(sha256sum "$WORK"/node-llama-cpp-3.22.1.tgz | cut -d' ' -f1)
-    [ "$got" = "$SRC_SHA256" ] || { echo "bench: $SRC_PKG has sha256 $got, expected $SRC_SHA256" >&2; exit 1; }
-    tar -xzf "$WORK/node-llama-cpp-3.22.1.tgz" -C "$WORK" package/llama/gitRelease.bundle
-    rm -rf "$WORK/src" && git clone -q "$WORK/package/llama/gitRelease.bundle" "$WORK/src"
-    cmake -S "$WORK/src" -B "$WORK/src/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF \
-      -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF > "$WORK/cmake.log"
-    cmake --build "$WORK/src/build" -j"$THREADS" --target llama-bench > "$WORK/build.log"
+    echo "bench: building llama-bench v0.5.0 (once, ~10 min)" >&2
+    src=$(memdec_llama_source)
+    memdec_llama_configure "$src" "$src/build" > "$WORK/cmake.log"
+    cmake --build "$src/build" -j"$THREADS" --target llama-bench > "$WORK/build.log"
   fi
 fi
+
+# memdec on the very libraries llama-bench uses: the same build folder, installed for --llama-dir by build-llama.sh
+LOCAL="$WORK/../v0.5.0-local"
+[ -f "$LOCAL/memdec-build.txt" ] || bash "$ROOT/scripts/build-llama.sh" --out "$LOCAL"
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
@@ -51,8 +51,8 @@ lb_run() { # FILE LIBRARY_PATH (empty: llama-bench's own libraries) FLASH_ATTN -
 }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
-echo "| file | measure | llama-bench native, fa auto | llama-bench native, fa off | llama-bench on memdec's $CPU_LIB, fa off | memdec b4916 | memdec v0.5.0 | memdec v0.5.0 / like-for-like llama-bench |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|"
+echo "| file | measure | llama-bench native, fa auto | llama-bench native, fa off | llama-bench on memdec's $CPU_LIB, fa off | memdec b4916 | memdec v0.5.0 | memdec v0.5.0 / like-for-like llama-bench | memdec v0.5.0 --llama-dir (native build) | that / llama-bench native, fa off |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for preset in "${PRESETS[@]}"; do
   f32="$WORK/$preset-f32.gguf"
   [ -f "$f32" ] || "$ROOT/memdec" init --preset "$preset" --seed 1 --type f32 --out "$f32" > /dev/null
@@ -66,16 +66,20 @@ for preset in "${PRESETS[@]}"; do
     read -r off_pp off_tg < <(lb_run "$file" "" off)
     read -r pre_pp pre_tg < <(lb_run "$file" "$PREBUILT" off)
     declare -A mpp mtg
-    for runtime in b4916 v0.5.0; do
-      mb=$("$ROOT/memdec" bench --runtime "$runtime" --host "$file" --memory "$mem" --tokens 64 --prompt-tokens 64 \
+    for runtime in b4916 v0.5.0 local; do
+      flag=(--runtime "$runtime")
+      [ "$runtime" = local ] && flag=(--llama-dir "$LOCAL")
+      mb=$("$ROOT/memdec" bench "${flag[@]}" --host "$file" --memory "$mem" --tokens 64 --prompt-tokens 64 \
         --rounds 3 --threads "$THREADS" --json 2> /dev/null)
       mpp[$runtime]=$(echo "$mb" | json "d['host_prefill_tokens_per_second']")
       mtg[$runtime]=$(echo "$mb" | json "d['host_tokens_per_second']")
     done
-    printf "| %s %s | prefill 64 (tok/s) | %.1f | %.1f | %.1f | %.1f | %.1f | %s |\n" "$preset" "$type" "$auto_pp" "$off_pp" \
-      "$pre_pp" "${mpp[b4916]}" "${mpp[v0.5.0]}" "$(ratio "${mpp[v0.5.0]}" "$pre_pp")"
-    printf "| %s %s | decode (tok/s) | %.1f | %.1f | %.1f | %.1f | %.1f | %s |\n" "$preset" "$type" "$auto_tg" "$off_tg" \
-      "$pre_tg" "${mtg[b4916]}" "${mtg[v0.5.0]}" "$(ratio "${mtg[v0.5.0]}" "$pre_tg")"
+    printf "| %s %s | prefill 64 (tok/s) | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %.1f | %s |\n" "$preset" "$type" \
+      "$auto_pp" "$off_pp" "$pre_pp" "${mpp[b4916]}" "${mpp[v0.5.0]}" "$(ratio "${mpp[v0.5.0]}" "$pre_pp")" \
+      "${mpp[local]}" "$(ratio "${mpp[local]}" "$off_pp")"
+    printf "| %s %s | decode (tok/s) | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %.1f | %s |\n" "$preset" "$type" \
+      "$auto_tg" "$off_tg" "$pre_tg" "${mtg[b4916]}" "${mtg[v0.5.0]}" "$(ratio "${mtg[v0.5.0]}" "$pre_tg")" \
+      "${mtg[local]}" "$(ratio "${mtg[local]}" "$off_tg")"
   done
 done
 echo

@@ -35,6 +35,7 @@ class RuntimeBadInputE2eTest {
         .redirectOutput(dir.resolve("out.txt").toFile());
     pb.environment().remove("MEMDEC_RUNTIME");
     pb.environment().remove("MEMDEC_GPU_BACKEND");
+    pb.environment().remove("MEMDEC_LLAMA_DIR");
     pb.environment().putAll(env);
     Process p = pb.start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS));
@@ -78,5 +79,25 @@ class RuntimeBadInputE2eTest {
     // the Vulkan build where ggml may use no Vulkan device (an empty device list): what a machine without a GPU gets
     assertOneLine(memdec(Map.of("GGML_VK_VISIBLE_DEVICES", ""), List.of(), "generate", "--gpu-backend", "vulkan",
         "--host", host, "--prompt", "x"), "--gpu-backend vulkan: llama.cpp found no vulkan device on this machine");
+  }
+
+  /** A build of your own ({@code --llama-dir}) with a changed library, a bad manifest line, or beside --gpu-backend. */
+  @Test
+  void aDamagedOrMisusedBuildOfYourOwnIsOneLineExitOne() throws Exception {
+    String host = TinyGpt2.path().toString();
+    assertOneLine(memdec(Map.of(), List.of(), "generate", "--llama-dir", dir.toString(), "--host", host, "--prompt",
+        "x"), "--llama-dir " + dir + ": no memdec-build.txt there");
+    Path local = LocalBuildE2eTest.assemble(dir.resolve("local"));
+    Path llama = local.resolve("libllama.v0.5.0.so");
+    byte[] bytes = Files.readAllBytes(llama);
+    bytes[bytes.length / 2] ^= 1;
+    Files.write(llama, bytes);
+    assertOneLine(memdec(Map.of(), List.of(), "generate", "--llama-dir", local.toString(), "--host", host, "--prompt",
+        "x"), "--llama-dir " + local + ": libllama.v0.5.0.so has sha256 ");
+    Files.writeString(local.resolve("memdec-build.txt"), "memdec-llama-build 1\nload nothex libllama.v0.5.0.so\n");
+    assertOneLine(memdec(Map.of("MEMDEC_LLAMA_DIR", local.toString()), List.of(), "generate", "--host", host,
+        "--prompt", "x"), "memdec-build.txt: line 2: expected 'load|file SHA256 NAME'");
+    assertOneLine(memdec(Map.of(), List.of(), "generate", "--llama-dir", local.toString(), "--gpu-backend", "vulkan",
+        "--host", host, "--prompt", "x"), "--llama-dir and --gpu-backend vulkan exclude each other");
   }
 }

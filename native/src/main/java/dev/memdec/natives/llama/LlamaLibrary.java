@@ -58,17 +58,37 @@ final class LlamaLibrary {
   }
 
   /**
-   * Verifies the chosen v0.5.0 build's checksums, opens its {@code libllama} (which finds its ggml libraries next
-   * to it through its {@code $ORIGIN} run path) and loads the backends in its folder: the CPU backend for this
-   * machine and, in a GPU build, the GPU backend (which registers no device where it finds none).
+   * Verifies the chosen v0.5.0 build's checksums (a pinned package's, or the manifest of a {@link LocalBuild}),
+   * opens its {@code libllama} (a package's finds its ggml libraries next to it through its {@code $ORIGIN} run
+   * path) and loads the backends in its folder: the CPU backend for this machine and, in a GPU build, the GPU
+   * backend (which registers no device where it finds none).
    */
   private static SymbolLookup loadV050() {
-    Path dir = RuntimeProfile.v050Dir(GPU_BACKEND).toAbsolutePath();
-    RuntimeProfile.verifyV050(dir, GPU_BACKEND);
-    SymbolLookup llama = SymbolLookup.libraryLookup(dir.resolve(GPU_BACKEND.llamaLibrary()), Arena.global());
-    SymbolLookup ggml = SymbolLookup.libraryLookup(dir.resolve(GPU_BACKEND.ggmlLibrary()), Arena.global());
-    SymbolLookup base = SymbolLookup.libraryLookup(dir.resolve("libggml-base.so"), Arena.global());
-    SymbolLookup all = llama.or(ggml).or(base);
+    Path local = LocalBuild.selectedDir();
+    Path dir;
+    SymbolLookup all;
+    if (local != null) {
+      if (GPU_BACKEND != GpuBackend.NONE) {
+        throw new IllegalStateException("--llama-dir and --gpu-backend " + GPU_BACKEND + " exclude each other: a "
+            + "build of your own has the backends it was built with");
+      }
+      // a build of the user's own: its libraries by absolute path in dependency order, so that each finds the
+      // ones before it by soname whatever run path the build recorded
+      LocalBuild build = LocalBuild.read(local.toAbsolutePath());
+      dir = build.dir();
+      all = null;
+      for (String name : build.load()) {
+        SymbolLookup lib = SymbolLookup.libraryLookup(dir.resolve(name), Arena.global());
+        all = all == null ? lib : lib.or(all);
+      }
+    } else {
+      dir = RuntimeProfile.v050Dir(GPU_BACKEND).toAbsolutePath();
+      RuntimeProfile.verifyV050(dir, GPU_BACKEND);
+      SymbolLookup llama = SymbolLookup.libraryLookup(dir.resolve(GPU_BACKEND.llamaLibrary()), Arena.global());
+      SymbolLookup ggml = SymbolLookup.libraryLookup(dir.resolve(GPU_BACKEND.ggmlLibrary()), Arena.global());
+      SymbolLookup base = SymbolLookup.libraryLookup(dir.resolve("libggml-base.so"), Arena.global());
+      all = llama.or(ggml).or(base);
+    }
     LlamaLog.install(LINKER.downcallHandle(all.find("llama_log_set").orElseThrow(),
         FunctionDescriptor.ofVoid(ADDRESS, ADDRESS)));
     MethodHandle loadAll = LINKER.downcallHandle(all.find("ggml_backend_load_all_from_path").orElseThrow(),
@@ -82,6 +102,10 @@ final class LlamaLibrary {
   }
 
   private static SymbolLookup loadThroughJavaLlamaCpp() {
+    if (LocalBuild.selectedDir() != null) {
+      throw new IllegalStateException("--llama-dir needs --runtime v0.5.0: it loads a build of llama.cpp v0.5.0, "
+          + "and b4916 is java-llama.cpp's own library");
+    }
     if (GPU_BACKEND != GpuBackend.NONE) {
       throw new IllegalStateException("--gpu-backend " + GPU_BACKEND + " needs --runtime v0.5.0: llama.cpp b4916 "
           + "(java-llama.cpp's library) is a CPU build");

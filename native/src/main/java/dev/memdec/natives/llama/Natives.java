@@ -25,4 +25,14 @@ final class Natives {
   static String string(MemorySegment p) {
     return p.address() == 0 ? null : p.reinterpret(Long.MAX_VALUE).getString(0);
   }
+
+  /** The lowercase hex SHA-256 of {@code file}'s bytes: the check of every llama.cpp library before it is loaded. */
+  static String sha256(java.nio.file.Path file) throws java.io.IOException {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(java.nio.file.Files.readAllBytes(file)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

@@ -7,10 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -150,13 +147,16 @@ public enum RuntimeProfile {
     throw new IllegalArgumentException("unknown llama.cpp runtime '" + name + "': expected b4916 or v0.5.0");
   }
 
-  /** The profile this process uses (property, then environment, then v0.5.0 for a GPU backend, then {@link #DEFAULT}). */
+  /**
+   * The profile this process uses (property, then environment, then v0.5.0 for a GPU backend or a {@link LocalBuild},
+   * then {@link #DEFAULT}).
+   */
   public static RuntimeProfile selected() {
     RuntimeProfile named = ProcessSetting.read(PROPERTY, ENV, RuntimeProfile::parse, null);
     if (named != null) {
       return named;
     }
-    return GpuBackend.selected() != GpuBackend.NONE ? V0_5_0 : DEFAULT;
+    return GpuBackend.selected() != GpuBackend.NONE || LocalBuild.selectedDir() != null ? V0_5_0 : DEFAULT;
   }
 
   /**
@@ -215,12 +215,6 @@ public enum RuntimeProfile {
       throw new IllegalStateException(what + " not installed: " + dir + " does not exist (run " + fix
           + ", which installs npm " + backend.npmPackage() + " there)");
     }
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
     for (Map.Entry<String, String> e : v050Checksums(backend).entrySet()) {
       Path f = dir.resolve(e.getKey());
       if (!Files.isRegularFile(f)) {
@@ -229,7 +223,7 @@ public enum RuntimeProfile {
       }
       String got;
       try {
-        got = HexFormat.of().formatHex(sha.digest(Files.readAllBytes(f)));
+        got = Natives.sha256(f);
       } catch (IOException ex) {
         throw new IllegalStateException(what + ": cannot read " + f + ": " + ex.getMessage());
       }

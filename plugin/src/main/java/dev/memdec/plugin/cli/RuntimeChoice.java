@@ -1,6 +1,7 @@
 package dev.memdec.plugin.cli;
 
 import dev.memdec.natives.llama.GpuBackend;
+import dev.memdec.natives.llama.LocalBuild;
 import dev.memdec.natives.llama.RuntimeProfile;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,5 +43,13 @@ public final class RuntimeChoice {
             throw new ParameterException(spec.commandLine(), "--gpu-backend: " + e.getMessage());
         }
         GpuBackend.choose(backend);
+    }
+
+    @Option(names = "--llama-dir", paramLabel = "DIR",
+            description = "A llama.cpp v0.5.0 build of your own, made by scripts/build-llama.sh (e.g. -DGGML_NATIVE=ON, "
+                    + "or CUDA for your toolkit): the folder with its libraries and memdec-build.txt. Implies --runtime "
+                    + "v0.5.0. Default: $MEMDEC_LLAMA_DIR, else the pinned npm build.")
+    void llamaDir(String dir) {
+        System.setProperty(LocalBuild.PROPERTY, dir);
     }
 }

@@ -97,6 +97,14 @@ class GpuBackendE2eTest {
         "the memory changed nothing: " + vulkan);
   }
 
+  @Test
+  void devicesListsTheVulkanDevice() throws Exception {
+    JsonNode d = cli(List.of("--gpu-backend", "vulkan"), LAVAPIPE, "devices", "--json");
+    assertEquals("v0.5.0", d.get("runtime").asText());
+    assertEquals("vulkan", d.get("gpu_backend").asText());
+    assertTrue(d.get("gpu_devices").get(0).asText().startsWith("Vulkan0 ("), d.toString());
+  }
+
   /** {@code memdec <args> <flags>} in a child JVM; its standard output as JSON, exit 0 asserted. */
   private static JsonNode cli(List<String> flags, Map<String, String> env, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

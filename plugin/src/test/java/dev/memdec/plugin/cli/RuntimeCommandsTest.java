@@ -244,6 +244,13 @@ class RuntimeCommandsTest {
         CliRun negative = run("generate", "--host", host.toString(), "--prompt", "x", "--gpu-layers", "-2");
         assertEquals(1, negative.code());
         assertEquals("memdec generate: --gpu-layers must be >= 0, got -2", negative.err().strip());
+        CliRun devices = run("devices", "--json");
+        assertEquals(0, devices.code(), devices.err());
+        JsonObject d = JsonParser.parseString(devices.out()).getAsJsonObject();
+        assertEquals(RuntimeProfile.selected().id(), d.get("runtime").getAsString());
+        assertEquals("none", d.get("gpu_backend").getAsString());
+        assertEquals(0, d.get("gpu_devices").getAsJsonArray().size());
+        assertTrue(d.get("system_info").getAsString().contains("AVX"), devices.out());
         CliRun badBackend = run("generate", "--gpu-backend", "metal", "--host", host.toString(), "--prompt", "x");
         assertEquals(2, badBackend.code(), badBackend.err());
         assertTrue(badBackend.err().contains("--gpu-backend: unknown GPU backend 'metal': expected none, vulkan or cuda"),

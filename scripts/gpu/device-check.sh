@@ -51,6 +51,9 @@ memdec() {
     -Djava.io.tmpdir="$WORK/tmp" -Dmemdec.home="$ROOT" -cp "$CP" dev.memdec.plugin.cli.Main "$@"
 }
 
+say "devices"
+memdec devices --gpu-backend vulkan
+
 say "models"
 H32="$WORK/host-f32.gguf"; HQ8="$WORK/host-q8_0.gguf"; MEM="$WORK/memory-6x512-q8_0.gguf"
 # shellcheck disable=SC2086 # HOST_SHAPE is a list of flags

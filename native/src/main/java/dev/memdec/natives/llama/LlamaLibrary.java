@@ -49,6 +49,8 @@ final class LlamaLibrary {
   static final RuntimeProfile PROFILE = RuntimeProfile.selected();
   /** The v0.5.0 build of this process (CPU, Vulkan or CUDA), fixed when this class initializes. */
   static final GpuBackend GPU_BACKEND = GpuBackend.selected();
+  /** The folder of a build of the user's own ({@code --llama-dir}), or null; fixed when this class initializes. */
+  private static final Path LOCAL_DIR = LocalBuild.selectedDir();
   private static final boolean V050 = PROFILE == RuntimeProfile.V0_5_0;
   static final SymbolLookup LOOKUP = V050 ? loadV050() : loadThroughJavaLlamaCpp();
 
@@ -64,17 +66,16 @@ final class LlamaLibrary {
    * backend (which registers no device where it finds none).
    */
   private static SymbolLookup loadV050() {
-    Path local = LocalBuild.selectedDir();
     Path dir;
     SymbolLookup all;
-    if (local != null) {
+    if (LOCAL_DIR != null) {
       if (GPU_BACKEND != GpuBackend.NONE) {
         throw new IllegalStateException("--llama-dir and --gpu-backend " + GPU_BACKEND + " exclude each other: a "
             + "build of your own has the backends it was built with");
       }
       // a build of the user's own: its libraries by absolute path in dependency order, so that each finds the
       // ones before it by soname whatever run path the build recorded
-      LocalBuild build = LocalBuild.read(local.toAbsolutePath());
+      LocalBuild build = LocalBuild.read(LOCAL_DIR.toAbsolutePath());
       dir = build.dir();
       all = null;
       for (String name : build.load()) {
@@ -102,7 +103,7 @@ final class LlamaLibrary {
   }
 
   private static SymbolLookup loadThroughJavaLlamaCpp() {
-    if (LocalBuild.selectedDir() != null) {
+    if (LOCAL_DIR != null) {
       throw new IllegalStateException("--llama-dir needs --runtime v0.5.0: it loads a build of llama.cpp v0.5.0, "
           + "and b4916 is java-llama.cpp's own library");
     }

@@ -16,10 +16,10 @@ import java.util.List;
  * apply as to any v0.5.0 library.
  *
  * <p>Manifest: a first line {@value #MAGIC}, then one line per file, {@code load SHA256 NAME} for a library to open,
- * in dependency order, the last being libllama, or {@code file SHA256 NAME} for one only checked (a dynamic backend
+ * in dependency order (libllama last), or {@code file SHA256 NAME} for one only checked (a dynamic backend
  * that {@code ggml_backend_load_all_from_path} may load).
  */
-public record LocalBuild(Path dir, List<String> load, List<String> files) {
+public record LocalBuild(Path dir, List<String> load) {
   /** The manifest's file name. */
   public static final String MANIFEST = "memdec-build.txt";
   /** The manifest's first line. */
@@ -32,11 +32,6 @@ public record LocalBuild(Path dir, List<String> load, List<String> files) {
   /** The folder this process is asked to load llama.cpp from, or null for a pinned package. */
   public static Path selectedDir() {
     return ProcessSetting.read(PROPERTY, ENV, Path::of, null);
-  }
-
-  /** The library that exports {@code llama_*}: the last one loaded. */
-  public Path llama() {
-    return dir.resolve(load.getLast());
   }
 
   /**
@@ -61,7 +56,6 @@ public record LocalBuild(Path dir, List<String> load, List<String> files) {
       throw new IllegalStateException(manifest + ": line 1 must be '" + MAGIC + "'");
     }
     List<String> load = new ArrayList<>();
-    List<String> files = new ArrayList<>();
     for (int i = 1; i < lines.size(); i++) {
       String line = lines.get(i).strip();
       if (line.isEmpty() || line.startsWith("#")) {
@@ -88,11 +82,13 @@ public record LocalBuild(Path dir, List<String> load, List<String> files) {
         throw new IllegalStateException(what + ": " + f[2] + " has sha256 " + got + ", but " + MANIFEST
             + " says " + f[1] + " (rebuild with scripts/build-llama.sh)");
       }
-      (f[0].equals("load") ? load : files).add(f[2]);
+      if (f[0].equals("load")) {
+        load.add(f[2]);   // a "file" line is only checked
+      }
     }
     if (load.isEmpty()) {
       throw new IllegalStateException(manifest + ": names no library to load ('load SHA256 NAME' lines)");
     }
-    return new LocalBuild(dir, List.copyOf(load), List.copyOf(files));
+    return new LocalBuild(dir, List.copyOf(load));
   }
 }

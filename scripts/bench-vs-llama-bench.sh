@@ -4,10 +4,11 @@
 # Not part of CI (it builds llama.cpp: about 10 minutes on 2 cores, once; the build stays in .cache/llama/bench).
 #
 #   scripts/bench-vs-llama-bench.sh [preset ...]     small and/or medium (`memdec init --preset`; default small); env THREADS (2),
-#                                                    TYPES ("f32 q8_0"), LLAMA_BENCH (an existing llama-bench binary)
+#                                                    TYPES ("f32 q8_0"), REPEATS (3 alternations), LLAMA_BENCH (an existing llama-bench binary)
 #                                                    GGML_CPU_LIB (the v0.5.0 CPU backend memdec loads here;
 #                                                    default libggml-cpu-haswell.so, the AVX2 one)
-# Prints a markdown table: prefill (64 tokens) and decode (64 steps) tok/s of each, and memdec / llama-bench. llama-bench
+# Prints a markdown table: prefill (64 tokens) and decode (64 steps) tok/s of each, and memdec / llama-bench, as medians
+# of REPEATS alternations of all columns. llama-bench
 # runs three ways: as users run it (native build, flash attention auto), with flash attention off (memdec pins it off,
 # see LlamaLibrary.pinContextDefaults), and off on memdec's own prebuilt CPU backend (the same llama-bench with that
 # backend's library put first on its library path): the last is the like-for-like peer of memdec on v0.5.0. memdec
@@ -17,6 +18,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 THREADS="${THREADS:-2}"
 TYPES="${TYPES:-f32 q8_0}"
+REPEATS="${REPEATS:-3}"
 PRESETS=("${@:-small}")
 WORK="$ROOT/.cache/llama/bench"
 mkdir -p "$WORK"
@@ -49,7 +51,24 @@ lb_run() { # FILE LIBRARY_PATH (empty: llama-bench's own libraries) FLASH_ATTN -
   LD_LIBRARY_PATH="$2" "$LLAMA_BENCH" -m "$1" -p 64 -n 64 -t "$THREADS" -r 3 -fa "$3" -o json 2> /dev/null \
     | json "' '.join(str(r['avg_ts']) for r in d)"
 }
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+# the medians of REPEATS alternations: each repeat runs every column once, back to back, and each ratio is taken
+# within its repeat (this VM's speed drifts by more than the 3 % being judged over the minutes a file takes)
+summarize() { # RAW PRESET TYPE
+  python3 - "$@" <<'PY'
+import statistics, sys
+raw, preset, kind = sys.argv[1:4]
+runs = {}
+for line in open(raw):
+    tool, pp, tg = line.split()
+    runs.setdefault(tool, []).append((float(pp), float(tg)))
+def med(tool, k): return statistics.median(r[k] for r in runs[tool])
+def ratio(a, b, k): return statistics.median(x[k] / y[k] for x, y in zip(runs[a], runs[b]))
+for k, name in ((0, "prefill 64 (tok/s)"), (1, "decode (tok/s)")):
+    print(f"| {preset} {kind} | {name} | {med('lb_auto', k):.1f} | {med('lb_off', k):.1f} | {med('lb_pre', k):.1f} "
+          f"| {med('b4916', k):.1f} | {med('v0.5.0', k):.1f} | {ratio('v0.5.0', 'lb_pre', k):.3f} "
+          f"| {med('local', k):.1f} | {ratio('local', 'lb_off', k):.3f} |")
+PY
+}
 
 echo "| file | measure | llama-bench native, fa auto | llama-bench native, fa off | llama-bench on memdec's $CPU_LIB, fa off | memdec b4916 | memdec v0.5.0 | memdec v0.5.0 / like-for-like llama-bench | memdec v0.5.0 --llama-dir (native build) | that / llama-bench native, fa off |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -62,26 +81,24 @@ for preset in "${PRESETS[@]}"; do
   for type in $TYPES; do
     file="$WORK/$preset-$type.gguf"
     [ -f "$file" ] || "$ROOT/memdec" quantize --in "$f32" --out "$file" --type "$type" > /dev/null
-    read -r auto_pp auto_tg < <(lb_run "$file" "" auto)
-    read -r off_pp off_tg < <(lb_run "$file" "" off)
-    read -r pre_pp pre_tg < <(lb_run "$file" "$PREBUILT" off)
-    declare -A mpp mtg
-    for runtime in b4916 v0.5.0 local; do
-      flag=(--runtime "$runtime")
-      [ "$runtime" = local ] && flag=(--llama-dir "$LOCAL")
-      mb=$("$ROOT/memdec" bench "${flag[@]}" --host "$file" --memory "$mem" --tokens 64 --prompt-tokens 64 \
-        --rounds 3 --threads "$THREADS" --json 2> /dev/null)
-      mpp[$runtime]=$(echo "$mb" | json "d['host_prefill_tokens_per_second']")
-      mtg[$runtime]=$(echo "$mb" | json "d['host_tokens_per_second']")
+    raw=$(mktemp)
+    for _ in $(seq "$REPEATS"); do
+      echo "lb_auto $(lb_run "$file" "" auto)" >> "$raw"
+      echo "lb_off $(lb_run "$file" "" off)" >> "$raw"
+      echo "lb_pre $(lb_run "$file" "$PREBUILT" off)" >> "$raw"
+      for runtime in b4916 v0.5.0 local; do
+        flag=(--runtime "$runtime")
+        [ "$runtime" = local ] && flag=(--llama-dir "$LOCAL")
+        "$ROOT/memdec" bench "${flag[@]}" --host "$file" --memory "$mem" --tokens 64 --prompt-tokens 64 \
+          --rounds 3 --threads "$THREADS" --json 2> /dev/null \
+          | json "' '.join(map(str, ['$runtime', d['host_prefill_tokens_per_second'], d['host_tokens_per_second']]))" >> "$raw"
+      done
     done
-    printf "| %s %s | prefill 64 (tok/s) | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %.1f | %s |\n" "$preset" "$type" \
-      "$auto_pp" "$off_pp" "$pre_pp" "${mpp[b4916]}" "${mpp[v0.5.0]}" "$(ratio "${mpp[v0.5.0]}" "$pre_pp")" \
-      "${mpp[local]}" "$(ratio "${mpp[local]}" "$off_pp")"
-    printf "| %s %s | decode (tok/s) | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %.1f | %s |\n" "$preset" "$type" \
-      "$auto_tg" "$off_tg" "$pre_tg" "${mtg[b4916]}" "${mtg[v0.5.0]}" "$(ratio "${mtg[v0.5.0]}" "$pre_tg")" \
-      "${mtg[local]}" "$(ratio "${mtg[local]}" "$off_tg")"
+    summarize "$raw" "$preset" "$type"
+    rm -f "$raw"
   done
 done
 echo
-echo "(threads $THREADS; llama-bench -p 64 -n 64 -r 3; memdec bench --prompt-tokens 64 --tokens 64 --rounds 3, host alone,"
-echo " a greedy sample in each decode step, which llama-bench does not take)"
+echo "(threads $THREADS; medians of $REPEATS alternations, ratios taken within each; llama-bench -p 64 -n 64 -r 3;"
+echo " memdec bench --prompt-tokens 64 --tokens 64 --rounds 3, host alone, a greedy sample in each decode step, which"
+echo " llama-bench does not take)"

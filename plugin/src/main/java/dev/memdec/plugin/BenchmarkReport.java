@@ -27,17 +27,42 @@ package dev.memdec.plugin;
  * @param mlpForwardMs        the MLP forward's share of that step, ms; NaN without an MLP memory
  * @param mlpBytes            the MLP weights one forward reads (as held at run time), 0 without one
  * @param mlpAloneMs          the same forward timed back to back, no host decode in between, ms; NaN without one
- * @param jointOverSum        the median over rounds of each round's joint / (host + memory) step: a round's phases
- *                            run back to back, so this ratio does not carry the drift between rounds (the machine's
- *                            bandwidth wanders by a third from minute to minute here) that a ratio of medians does
+ * @param roundRatios         each round's joint / (host + memory) step, in round order: a round's phases run back to
+ *                            back, so their median ({@link #jointOverSum()}) does not carry the drift between rounds
+ *                            (the machine's bandwidth wanders by a third from minute to minute here) that a ratio of
+ *                            medians does
  * @param jointMemoryDecodeMs the memory's decode inside a joint step, ms: above {@code memoryDecodeMs} when the
  *                            host's pass has evicted the memory's weights from the cache that kept them alone
+ * @param jointHostDecodeMs   the host's decode inside a joint step (no sampling), ms
  */
 public record BenchmarkReport(double hostDecodeMs, double memoryDecodeMs, double jointDecodeMs, double mixMs,
         double hostPrefillTps, double jointPrefillTps, long hostBytes, long memoryBytes, double readBandwidth,
         long peakRssBytes, int vocab, int tokens, int rounds, int threads, double knnDecodeMs, double knnRetrievalMs,
-        int knnK, double mlpDecodeMs, double mlpForwardMs, long mlpBytes, double mlpAloneMs, double jointOverSum,
-        double jointMemoryDecodeMs) {
+        int knnK, double mlpDecodeMs, double mlpForwardMs, long mlpBytes, double mlpAloneMs, double[] roundRatios,
+        double jointMemoryDecodeMs, double jointHostDecodeMs) {
+
+    public BenchmarkReport {
+        roundRatios = roundRatios.clone();
+    }
+
+    /** Each round's joint / (host + memory), in round order. */
+    @Override
+    public double[] roundRatios() {
+        return roundRatios.clone();
+    }
+
+    /** The median over rounds of each round's joint / (host + memory) step. */
+    public double jointOverSum() {
+        return DecodeBenchmark.median(roundRatios);
+    }
+
+    /**
+     * What a joint step spends beyond its host decode, memory decode and mixing (copying the memory's logits, the
+     * sampler chain, the greedy pick), ms.
+     */
+    public double jointOtherMs() {
+        return jointDecodeMs - jointHostDecodeMs - jointMemoryDecodeMs - mixMs;
+    }
 
     public boolean hasKnn() {
         return !Double.isNaN(knnDecodeMs);

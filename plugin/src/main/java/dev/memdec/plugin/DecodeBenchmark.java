@@ -79,7 +79,7 @@ public final class DecodeBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        double[][] ms = new double[10][rounds];
+        double[][] ms = new double[11][rounds];
         double[][] prefill = new double[2][rounds];
         JointDecoder decoder = host.decoder();
         InferenceThread.run(() -> {
@@ -112,6 +112,7 @@ public final class DecodeBenchmark {
                 ms[2][r] = joint[0];
                 ms[3][r] = joint[1];
                 ms[9][r] = joint[2];
+                ms[10][r] = joint[3];
                 decoder.clear();
                 if (mlp != null) {
                     single(decoder.hostContext(), prompt);
@@ -136,7 +137,8 @@ public final class DecodeBenchmark {
                 shared, tokens, rounds, threads, knn == null ? Double.NaN : median(ms[4]),
                 knn == null ? Double.NaN : median(ms[5]), knn == null ? 0 : knn.k(),
                 mlp == null ? Double.NaN : median(ms[6]), mlp == null ? Double.NaN : median(ms[7]),
-                mlp == null ? 0 : mlp.weightBytes(), mlp == null ? Double.NaN : median(ms[8]), pairedRatio(ms), median(ms[9]));
+                mlp == null ? 0 : mlp.weightBytes(), mlp == null ? Double.NaN : median(ms[8]), pairedRatios(ms),
+                median(ms[9]), median(ms[10]));
     }
 
     /** Prefills one context alone, in batches. */
@@ -235,12 +237,12 @@ public final class DecodeBenchmark {
         }
     }
 
-    /** Mean ms of a joint step, of its mixing part and of its memory decode. */
+    /** Mean ms of a joint step, of its mixing part, of its memory decode and of its host decode. */
     private static double[] jointSteps(JointDecoder decoder, int hostVocab, int shared, Mixing mixing, int tokens) {
         MemorySampler sampler = new MemorySampler(hostVocab, shared, mixing);
         float[] memoryLogits = new float[shared + 256];
         try (SamplerChain chain = SamplerChain.builder().custom(sampler).greedy().build()) {
-            decoder.memoryDecodeNanos();
+            decoder.takeDecodeNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < tokens; i++) {
                 decoder.memoryLogits(-1, memoryLogits);
@@ -249,17 +251,18 @@ public final class DecodeBenchmark {
                 decoder.decode(new int[] {t}, new boolean[] {true});
             }
             double step = (System.nanoTime() - t0) / 1e6 / tokens;
-            return new double[] {step, sampler.mixNanos() / 1e6 / tokens, decoder.memoryDecodeNanos() / 1e6 / tokens};
+            long[] parts = decoder.takeDecodeNanos();
+            return new double[] {step, sampler.mixNanos() / 1e6 / tokens, parts[1] / 1e6 / tokens, parts[0] / 1e6 / tokens};
         }
     }
 
-    /** The median over rounds of joint / (host + memory), each round's three phases taken together. */
-    private static double pairedRatio(double[][] ms) {
+    /** Each round's joint / (host + memory), the round's three phases taken together. */
+    private static double[] pairedRatios(double[][] ms) {
         double[] r = new double[ms[0].length];
         for (int i = 0; i < r.length; i++) {
             r[i] = ms[2][i] / (ms[0][i] + ms[1][i]);
         }
-        return median(r);
+        return r;
     }
 
     /** The median of {@code x} (the mean of the middle two for an even count). */

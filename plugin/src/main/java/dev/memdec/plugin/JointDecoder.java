@@ -27,7 +27,8 @@ final class JointDecoder implements AutoCloseable {
     private int mlpRows;
     /** Floats of MLP logits computed per batch of output rows (at most 64 rows; 32 MB at any vocabulary). */
     private static final int MLP_BATCH_FLOATS = 8 << 20;
-    /** Time spent in the memory's decodes since the last {@link #memoryDecodeNanos()} read (bench's breakdown). */
+    /** Time spent in the host's and the memory's decodes since the last {@link #takeDecodeNanos()} (bench's breakdown). */
+    private long hostNanos;
     private long memoryNanos;
 
     JointDecoder(LlamaContext host) {
@@ -144,10 +145,12 @@ final class JointDecoder implements AutoCloseable {
         if ((long) nPast + tokens.length > host.nCtx()) {
             throw new ContextOverflowException(nPast, tokens.length, host.nCtx());
         }
+        long t0 = System.nanoTime();
         host.decode(tokens, nPast, outputs);
+        hostNanos += System.nanoTime() - t0;
         mlpRows = 0;
         if (memory != null) {
-            long t0 = System.nanoTime();
+            t0 = System.nanoTime();
             try {
                 memory.decode(tokens, nPast, outputs);
                 memoryNanos += System.nanoTime() - t0;
@@ -168,9 +171,10 @@ final class JointDecoder implements AutoCloseable {
         }
     }
 
-    /** Nanoseconds the memory's decodes took since the last call (a joint step's memory share, for bench). */
-    long memoryDecodeNanos() {
-        long n = memoryNanos;
+    /** Nanoseconds the host's and the memory's decodes took since the last call: a joint step's parts, for bench. */
+    long[] takeDecodeNanos() {
+        long[] n = {hostNanos, memoryNanos};
+        hostNanos = 0;
         memoryNanos = 0;
         return n;
     }

@@ -13,6 +13,7 @@ import dev.memdec.plugin.mlp.MlpMemory;
 import dev.memdec.plugin.retrieval.KnnRetriever;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -120,10 +121,17 @@ public final class BenchCommand implements MemdecCommand {
             out.printf("| memory decode (tok/s, ms/step) | %.2f, %.2f |%n", r.memoryTps(), r.memoryDecodeMs());
             out.printf("| host+memory decode (tok/s, ms/step) | %.2f, %.2f |%n", r.jointTps(), r.jointDecodeMs());
             out.printf("| host+memory step / host step | %.3f |%n", r.jointOverHost());
-            out.printf("| joint / (host + memory) (median of the rounds' ratios) | %.3f |%n", r.jointOverSum());
-            out.printf("| mixing per step (ms, share of joint step) | %.3f, %.2f%% |%n", r.mixMs(), 100 * r.mixShare());
+            double[] spread = r.roundRatios();
+            Arrays.sort(spread);
+            out.printf("| joint / (host + memory) (median of the rounds' ratios; their range) | %.3f (%.3f-%.3f) |%n",
+                    r.jointOverSum(), spread[0], spread[spread.length - 1]);
+            out.printf("| host's decode in a joint step (ms; its step alone, decode + greedy: %.3f) | %.3f |%n",
+                    r.hostDecodeMs(), r.jointHostDecodeMs());
             out.printf("| memory's decode in a joint step (ms; its step alone, decode + greedy: %.3f) | %.3f |%n",
                     r.memoryDecodeMs(), r.jointMemoryDecodeMs());
+            out.printf("| mixing per step (ms, share of joint step) | %.3f, %.2f%% |%n", r.mixMs(), 100 * r.mixShare());
+            out.printf("| rest of a joint step (ms: memory logits copy, sampler chain, greedy) | %.3f |%n",
+                    r.jointOtherMs());
             if (r.hasKnn()) {
                 out.printf("| host+kNN-LM decode (tok/s, ms/step; k=%d) | %.2f, %.2f |%n", r.knnK(), 1000 / r.knnDecodeMs(),
                         r.knnDecodeMs());
@@ -174,9 +182,12 @@ public final class BenchCommand implements MemdecCommand {
         m.put("memory_ms_per_token", r.memoryDecodeMs());
         m.put("joint_ms_per_token", r.jointDecodeMs());
         m.put("joint_over_host_plus_memory", r.jointOverSum());
+        m.put("joint_over_host_plus_memory_rounds", r.roundRatios());
         m.put("mix_ms_per_token", r.mixMs());
         m.put("mix_share", r.mixShare());
+        m.put("joint_host_decode_ms_per_token", r.jointHostDecodeMs());
         m.put("joint_memory_decode_ms_per_token", r.jointMemoryDecodeMs());
+        m.put("joint_other_ms_per_token", r.jointOtherMs());
         m.put("joint_over_host", r.jointOverHost());
         if (r.hasKnn()) {
             m.put("knn_lm_tokens_per_second", 1000 / r.knnDecodeMs());

@@ -145,12 +145,19 @@ class RuntimeCommandsTest {
         assertTrue(bytes > c.parameterCount() && bytes < c.parameterCount() * 2, "Q8_0 stays quantized: " + bytes);
         for (String key : new String[] {"host_tokens_per_second", "joint_tokens_per_second", "mix_share",
                 "joint_over_host_plus_memory", "peak_rss_bytes", "read_bandwidth_bytes_per_second",
-                "bandwidth_limit_fraction", "host_prefill_tokens_per_second", "joint_memory_decode_ms_per_token"}) {
+                "bandwidth_limit_fraction", "host_prefill_tokens_per_second", "joint_memory_decode_ms_per_token",
+                "joint_host_decode_ms_per_token"}) {
             assertTrue(o.get(key).getAsDouble() > 0, key + " in " + r.out());
         }
-        // the memory's decode is part of the joint step
-        assertTrue(o.get("joint_memory_decode_ms_per_token").getAsDouble() < o.get("joint_ms_per_token").getAsDouble(),
-                r.out());
+        // the host's and the memory's decodes are parts of the joint step, and the rest is what is left of it
+        double joint = o.get("joint_ms_per_token").getAsDouble();
+        double parts = o.get("joint_host_decode_ms_per_token").getAsDouble()
+                + o.get("joint_memory_decode_ms_per_token").getAsDouble() + o.get("mix_ms_per_token").getAsDouble();
+        assertTrue(parts < joint, r.out());
+        assertEquals(joint - parts, o.get("joint_other_ms_per_token").getAsDouble(), 1e-9, r.out());
+        // one ratio per round, their median reported
+        var rounds = o.getAsJsonArray("joint_over_host_plus_memory_rounds");
+        assertEquals(o.get("rounds").getAsInt(), rounds.size(), r.out());
         assertEquals(RuntimeProfile.selected().id(), o.get("runtime").getAsString());
         assertEquals("none", o.get("gpu_backend").getAsString());
     }

@@ -174,6 +174,10 @@ class KnnLmTest {
             assertEquals(8, b.knnK());
             // one round: the median of the rounds' ratios is that round's ratio
             assertEquals(b.jointDecodeMs() / (b.hostDecodeMs() + b.memoryDecodeMs()), b.jointOverSum(), 1e-12);
+            assertEquals(1, b.roundRatios().length);
+            // the joint step's parts are timed inside it: each positive, together no more than the step
+            assertTrue(b.jointHostDecodeMs() > 0 && b.jointMemoryDecodeMs() > 0 && b.mixMs() > 0, b.toString());
+            assertTrue(b.jointOtherMs() >= 0, b.toString());
         }
     }
 

@@ -79,14 +79,10 @@ final class MemorySampler implements JavaSampler {
         if (mem == null && !hostOnly) {
             throw new IllegalStateException("no memory logits were offered for this position");
         }
-        for (int i = 0; i < n; i++) {
-            host[i] = candidates.logit(i);
-        }
+        candidates.copyLogits(host);
         width = hostOnly ? hostVocab : sharedVocab;
         mixer.mix(host, mem, width, mixing, out);
-        for (int i = 0; i < width; i++) {
-            candidates.setLogit(i, out[i]);
-        }
+        candidates.setLogits(out, width);
         for (int i = width; i < n; i++) {
             candidates.setLogit(i, Float.NEGATIVE_INFINITY);
         }

@@ -58,15 +58,24 @@ summarize() { # RAW PRESET TYPE
 import statistics, sys
 raw, preset, kind = sys.argv[1:4]
 runs = {}
+probe = []  # per repeat: (read bandwidth memdec's probe measured in the --llama-dir run, bytes a host step reads)
 for line in open(raw):
-    tool, pp, tg = line.split()
-    runs.setdefault(tool, []).append((float(pp), float(tg)))
+    tool, *v = line.split()
+    runs.setdefault(tool, []).append(tuple(float(x) for x in v[:2]))
+    if tool == "local":
+        probe.append((float(v[2]), float(v[3])))
 def med(tool, k): return statistics.median(r[k] for r in runs[tool])
 def ratio(a, b, k): return statistics.median(x[k] / y[k] for x, y in zip(runs[a], runs[b]))
+def frac(tool): return statistics.median(r[1] * b / bw for r, (bw, b) in zip(runs[tool], probe))
 for k, name in ((0, "prefill 64 (tok/s)"), (1, "decode (tok/s)")):
     print(f"| {preset} {kind} | {name} | {med('lb_auto', k):.1f} | {med('lb_off', k):.1f} | {med('lb_pre', k):.1f} "
           f"| {med('b4916', k):.1f} | {med('v0.5.0', k):.1f} | {ratio('v0.5.0', 'lb_pre', k):.3f} "
           f"| {med('local', k):.1f} | {ratio('local', 'lb_off', k):.3f} |")
+# the decode against the read bandwidth of the native probe, one probe per repeat for every column (its readings
+# wander by a fifth between runs here, so a fraction from another minute's probe says little)
+print(f"| {preset} {kind} | decode, fraction of the read bandwidth ({statistics.median(p[0] for p in probe) / 1e9:.1f} GB/s) "
+      f"| {frac('lb_auto'):.2f} | {frac('lb_off'):.2f} | {frac('lb_pre'):.2f} | {frac('b4916'):.2f} | {frac('v0.5.0'):.2f} "
+      f"| | {frac('local'):.2f} | |")
 PY
 }
 
@@ -91,7 +100,8 @@ for preset in "${PRESETS[@]}"; do
         [ "$runtime" = local ] && flag=(--llama-dir "$LOCAL")
         "$ROOT/memdec" bench "${flag[@]}" --host "$file" --memory "$mem" --tokens 64 --prompt-tokens 64 \
           --rounds 3 --threads "$THREADS" --json 2> /dev/null \
-          | json "' '.join(map(str, ['$runtime', d['host_prefill_tokens_per_second'], d['host_tokens_per_second']]))" >> "$raw"
+          | json "' '.join(map(str, ['$runtime', d['host_prefill_tokens_per_second'], d['host_tokens_per_second'],
+              d['read_bandwidth_bytes_per_second'], d['host_bytes']]))" >> "$raw"
       done
     done
     summarize "$raw" "$preset" "$type"

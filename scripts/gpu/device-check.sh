@@ -107,7 +107,9 @@ else:
 print()
 rows = [("host decode (ms/token)", "host_ms_per_token"), ("memory decode (ms/token)", "memory_ms_per_token"),
         ("joint decode (ms/token)", "joint_ms_per_token"), ("joint / (host + memory)", "joint_over_host_plus_memory"),
+        ("host's decode in a joint step (ms)", "joint_host_decode_ms_per_token"),
         ("memory's decode in a joint step (ms)", "joint_memory_decode_ms_per_token"), ("mixing (ms/token)", "mix_ms_per_token"),
+        ("rest of a joint step (ms)", "joint_other_ms_per_token"),
         ("host prefill (tok/s)", "host_prefill_tokens_per_second"), ("joint prefill (tok/s)", "joint_prefill_tokens_per_second")]
 for t in ["f32", "q8_0"]:
     cpu, gpu = load(f"bench-cpu-{t}.json"), load(f"bench-vulkan-{t}.json")

@@ -19,8 +19,8 @@ import java.util.Random;
 /**
  * Measures, in one run, decoding with the host alone, the memory alone, both mixed and (when the host was opened
  * with a {@link KnnRetriever}) the host with live kNN retrieval (a kNN-LM), alternating the phases round by round
- * so that machine noise hits them alike, after one untimed joint phase (JIT warm-up). Each phase starts from an empty
- * cache, prefills the same prompt and then decodes {@code tokens} greedy steps.
+ * so that machine noise hits them alike, after untimed joint phases for two seconds (JIT warm-up). Each phase starts
+ * from an empty cache, prefills the same prompt and then decodes {@code tokens} greedy steps.
  */
 public final class DecodeBenchmark {
 

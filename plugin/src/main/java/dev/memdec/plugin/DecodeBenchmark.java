@@ -127,7 +127,7 @@ public final class DecodeBenchmark {
                 decoder.clear();
                 if (mlp != null) {
                     single(decoder.hostContext(), prompt);
-                    double[] m = mlpSteps(decoder.hostContext(), mlp, host.vocabSize(),
+                    double[] m = mlpSteps(decoder, mlp, host.vocabSize(),
                             Math.min(host.vocabSize(), mlp.config().vocab()), mixing, prompt.length, tokens);
                     ms[6][r] = m[0];
                     ms[7][r] = m[1];
@@ -220,9 +220,10 @@ public final class DecodeBenchmark {
      * back on the last key, no host decode in between. The last two differ when the host's decode leaves its
      * threads busy on the cores the forward runs on (libgomp's spinning workers on b4916: see the launcher).
      */
-    private static double[] mlpSteps(LlamaContext ctx, MlpMemory mlp, int hostVocab, int shared, Mixing mixing,
+    private static double[] mlpSteps(JointDecoder decoder, MlpMemory mlp, int hostVocab, int shared, Mixing mixing,
             int pos, int tokens) {
-        MemorySampler sampler = new MemorySampler(hostVocab, shared, mixing);
+        LlamaContext ctx = decoder.hostContext();
+        MemorySampler sampler = new MemorySampler(hostVocab, shared, mixing, decoder.mixingTeam());
         float[] logits = new float[mlp.config().vocab()];
         String key = mlp.config().host().keyTensor();
         int width = mlp.config().inputWidth();
@@ -250,7 +251,7 @@ public final class DecodeBenchmark {
 
     /** Mean ms of a joint step, of its mixing part, of its memory decode and of its host decode. */
     private static double[] jointSteps(JointDecoder decoder, int hostVocab, int shared, Mixing mixing, int tokens) {
-        MemorySampler sampler = new MemorySampler(hostVocab, shared, mixing);
+        MemorySampler sampler = new MemorySampler(hostVocab, shared, mixing, decoder.mixingTeam());
         float[] memoryLogits = new float[shared + 256];
         try (SamplerChain chain = SamplerChain.builder().custom(sampler).greedy().build()) {
             decoder.takeDecodeNanos();

@@ -53,7 +53,7 @@ public final class Generation implements Iterator<GeneratedToken>, Iterable<Gene
         boolean hostSoftmaxNeeded = request.wantsLogprobs() && memorySampler == null;
         this.hostLogits = hostSoftmaxNeeded ? new float[vocab.size()] : null;
         this.hostLogprobs = hostSoftmaxNeeded ? new float[vocab.size()] : null;
-        this.hostSoftmax = hostSoftmaxNeeded ? new LogMixer() : null;
+        this.hostSoftmax = hostSoftmaxNeeded ? new LogMixer(decoder.mixingTeam()) : null;
         this.stops = new StopStrings(request.stop());
         this.promptTokens = promptTokens;
         this.promptNanos = promptNanos;
@@ -66,7 +66,8 @@ public final class Generation implements Iterator<GeneratedToken>, Iterable<Gene
     static Generation start(JointDecoder decoder, Vocab vocab, int[] prompt, GenerationRequest request,
             Mixing mixing, int sharedVocab) {
         return InferenceThread.call(() -> {
-            MemorySampler memorySampler = mixing == null ? null : new MemorySampler(vocab.size(), sharedVocab, mixing);
+            MemorySampler memorySampler = mixing == null ? null : new MemorySampler(vocab.size(), sharedVocab, mixing,
+                    decoder.mixingTeam());
             SamplerChain chain = buildChain(decoder.nCtx(), vocab, request.sampling(), memorySampler);
             try {
                 long t0 = System.nanoTime();

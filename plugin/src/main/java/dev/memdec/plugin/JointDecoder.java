@@ -1,7 +1,9 @@
 package dev.memdec.plugin;
 
 import dev.memdec.natives.llama.LlamaContext;
+import dev.memdec.natives.llama.LlamaRuntime;
 import dev.memdec.plugin.mlp.MlpMemory;
+import dev.memdec.plugin.parallel.WorkerTeam;
 import java.util.Arrays;
 
 /**
@@ -31,8 +33,30 @@ final class JointDecoder implements AutoCloseable {
     private long hostNanos;
     private long memoryNanos;
 
+    /** Most threads the mixing passes are split across: beyond this a part is too short to pay for its hand-off. */
+    private static final int MIXING_THREADS_MAX = 4;
+    private WorkerTeam mixingTeam;
+    private boolean mixingTeamChosen;
+
     JointDecoder(LlamaContext host) {
         this.host = host;
+    }
+
+    /**
+     * The threads the mixing passes of this decoder's steps are split across ({@link LogMixer}): the host's decode
+     * thread count, at most {@value #MIXING_THREADS_MAX}, started on first use and ended by {@link #close()}. Null
+     * with one thread, and on an OpenMP build (b4916): there libgomp's workers still spin on the other cores right
+     * after the decode, and a split step measured 3× slower than one thread (README, "Mixing on several threads").
+     */
+    WorkerTeam mixingTeam() {
+        if (!mixingTeamChosen) {
+            mixingTeamChosen = true;
+            int threads = Math.min(host.threads(), MIXING_THREADS_MAX);
+            if (threads > 1 && !LlamaRuntime.get().openMp()) {
+                mixingTeam = new WorkerTeam(threads, "memdec-mix");
+            }
+        }
+        return mixingTeam;
     }
 
     int nCtx() {
@@ -248,6 +272,10 @@ final class JointDecoder implements AutoCloseable {
 
     @Override
     public void close() {
+        if (mixingTeam != null) {
+            mixingTeam.close();
+            mixingTeam = null;
+        }
         if (memory != null) {
             memory.close();
             memory = null;

@@ -4,6 +4,7 @@ import dev.memdec.natives.llama.JavaSampler;
 import dev.memdec.natives.llama.TokenDataArray;
 import dev.memdec.plugin.mix.LogMixer;
 import dev.memdec.plugin.mix.Mixing;
+import dev.memdec.plugin.parallel.WorkerTeam;
 
 /**
  * The memory as a llama.cpp sampler. It must be the FIRST sampler of a chain: it receives the host's logits as
@@ -19,7 +20,7 @@ import dev.memdec.plugin.mix.Mixing;
  */
 final class MemorySampler implements JavaSampler {
 
-    private final LogMixer mixer = new LogMixer();
+    private final LogMixer mixer;
     private final int hostVocab;
     private final int sharedVocab;
     private final float[] host;
@@ -29,7 +30,9 @@ final class MemorySampler implements JavaSampler {
     private int width;
     private long mixNanos;
 
-    MemorySampler(int hostVocab, int sharedVocab, Mixing mixing) {
+    /** {@code team}: the threads the mixing passes are split across (null: the sampling thread alone). */
+    MemorySampler(int hostVocab, int sharedVocab, Mixing mixing, WorkerTeam team) {
+        this.mixer = new LogMixer(team);
         this.hostVocab = hostVocab;
         this.sharedVocab = sharedVocab;
         this.mixing = mixing;

@@ -33,7 +33,7 @@ final class Perplexity {
         }
         List<SlidingWindows.Window> windows = SlidingWindows.of(tokens.length, window, stride);
         boolean mixed = !mixings.isEmpty();
-        LogMixer mixer = new LogMixer();
+        LogMixer mixer = new LogMixer(decoder.mixingTeam());
         float[] host = new float[hostVocab];
         float[] memory = mixed ? new float[sharedVocab + 256] : null;
         double hostNll = 0;

@@ -123,7 +123,7 @@ class JointRuntimeTest {
             JointDecoder d = models.joint().decoder();
             d.clear();
             d.prefill(tokens);
-            MemorySampler sampler = new MemorySampler(seen.length, seen.length, mixing);
+            MemorySampler sampler = new MemorySampler(seen.length, seen.length, mixing, null);
             float[] memLogits = new float[seen.length];
             d.memoryLogits(-1, memLogits);
             sampler.offerMemoryLogits(memLogits);

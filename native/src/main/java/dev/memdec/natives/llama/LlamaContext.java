@@ -56,7 +56,7 @@ public final class LlamaContext implements AutoCloseable {
   private final MemorySegment handle;
   private final MemorySegment batch;
   private final MemorySegment batchTokens, batchPos, batchNSeqId, batchSeqId, batchLogits;
-  private final int nCtx, nBatch, nVocab, nEmbd;
+  private final int nCtx, nBatch, nVocab, nEmbd, threads;
   private final boolean embeddings;
   private final CaptureSink capture;
   private int nPast;
@@ -79,6 +79,7 @@ public final class LlamaContext implements AutoCloseable {
     this.embeddings = o.embeddings();
     this.nVocab = model.vocab().size();
     this.nEmbd = model.nEmbd();
+    this.threads = o.threads();
     this.capture = o.capture().isEmpty() ? null : new CaptureSink(o.capture());
     MemorySegment ctx;
     try {
@@ -167,6 +168,11 @@ public final class LlamaContext implements AutoCloseable {
    */
   public int nCtx() {
     return nCtx;
+  }
+
+  /** Threads a single-token decode runs on ({@code n_threads}). */
+  public int threads() {
+    return threads;
   }
 
   /** The most tokens one native decode takes; {@link #decode} splits longer input into such chunks. */

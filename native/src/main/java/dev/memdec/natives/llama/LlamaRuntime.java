@@ -285,6 +285,16 @@ public final class LlamaRuntime {
     return List.copyOf(gpus);
   }
 
+  /**
+   * True when the CPU backend runs its threads as OpenMP teams (system info {@code OPENMP = 1}: b4916, and a
+   * {@code --llama-dir} build that links libgomp). Such a team's idle workers spin for a while after every decode, so
+   * Java threads handed work right after a decode compete with them for the cores; the prebuilt v0.5.0 backend's
+   * threads end with the decode.
+   */
+  public boolean openMp() {
+    return systemInfo().contains("OPENMP = 1");
+  }
+
   /** {@code llama_print_system_info()}: the CPU features the library was built with and uses. */
   public String systemInfo() {
     try {

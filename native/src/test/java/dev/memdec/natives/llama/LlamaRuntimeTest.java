@@ -21,6 +21,10 @@ class LlamaRuntimeTest {
       assertEquals("c6af2161", rt.commit());
     }
     assertTrue(rt.systemInfo().contains("AVX2"), rt.systemInfo());
+    if (LocalBuild.selectedDir() == null) {
+      // java-llama.cpp's b4916 links libgomp; the prebuilt v0.5.0 CPU backends do not (the mixing split relies on it)
+      assertEquals(!V050, rt.openMp(), rt.systemInfo());
+    }
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.memdec.converter.gguf.GgufFile;
 import dev.memdec.converter.gguf.GgufTensorInfo;
 import dev.memdec.converter.mlp.MlpMemoryConfig;
 import dev.memdec.converter.quant.Q8_0Block;
+import dev.memdec.plugin.parallel.WorkerTeam;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -30,25 +31,30 @@ final class JavaMlp implements MlpForward {
     private static final int PARALLEL_MIN_WEIGHTS = 1 << 16;
 
     /** Null with one thread. */
-    private final RowSplitter splitter;
+    private final WorkerTeam team;
 
-    /** {@code out[b] = m·in[b]} for the first {@code batch} rows, split across the threads when large enough. */
+    /** {@code out[b] = m·in[b]} for the first {@code batch} rows, split across the team when large enough. */
     private void apply(Matrix m, float[][] in, float[][] out, int batch) {
-        if (splitter == null || (long) m.rows() * m.cols() * batch < PARALLEL_MIN_WEIGHTS) {
+        if (team == null || (long) m.rows() * m.cols() * batch < PARALLEL_MIN_WEIGHTS) {
             m.applyBatch(in, out, batch, 0, m.rows(), Matrix.VECTOR);
         } else {
-            splitter.apply(m, in, out, batch, Matrix.VECTOR);
+            applySplit(team, m, in, out, batch, Matrix.VECTOR);
         }
+    }
+
+    /**
+     * {@code out[b] = m·in[b]} for {@code b < batch}, m's rows split in equal shares across the team's threads (the
+     * calling thread the first), with the vector kernel when {@code vector}.
+     */
+    static void applySplit(WorkerTeam team, Matrix m, float[][] in, float[][] out, int batch, boolean vector) {
+        int parts = team.size();
+        team.run(p -> m.applyBatch(in, out, batch, (int) ((long) m.rows() * p / parts),
+                (int) ((long) m.rows() * (p + 1) / parts), vector));
     }
 
     JavaMlp(MlpMemoryConfig c, GgufFile f, int threads) {
         this.config = c;
-        if (threads > 1) {
-            RowSplitter rows = new RowSplitter(threads, "memdec-mlp");
-            splitter = rows;
-        } else {
-            splitter = null;
-        }
+        team = threads > 1 ? new WorkerTeam(threads, "memdec-mlp") : null;
         w = MlpWeights.load(c, name -> matrix(f, name), name -> vector(f, name));
         scratch(1);
     }
@@ -238,8 +244,8 @@ final class JavaMlp implements MlpForward {
     /** Ends the worker threads. */
     @Override
     public void close() {
-        if (splitter != null) {
-            splitter.shutdown();
+        if (team != null) {
+            team.close();
         }
     }
 }

@@ -14,22 +14,22 @@ class FloatKernelsTest {
     void maxFindsTheLargestWhereverItIs() {
         Random r = new Random(3);
         for (int n : LENGTHS) {
-            assertEquals(Float.NEGATIVE_INFINITY, FloatKernels.max(new float[n], 0), "n = 0 reads nothing");
+            assertEquals(Float.NEGATIVE_INFINITY, FloatKernels.max(new float[n], 0, 0), "n = 0 reads nothing");
             for (int at = 0; at < n; at += Math.max(1, n / 40)) {
                 float[] x = new float[n];
                 for (int i = 0; i < n; i++) {
                     x[i] = i % 5 == 0 ? Float.NEGATIVE_INFINITY : (float) (-Math.abs(r.nextGaussian() * 4) - 1); // below 0
                 }
                 x[at] = 7.5f; // in every lane of the body and in the tail, in turn
-                assertEquals(7.5f, FloatKernels.max(x, n), "n " + n + ", largest at " + at);
+                assertEquals(7.5f, FloatKernels.max(x, 0, n), "n " + n + ", largest at " + at);
                 // entries past n are not read
                 float[] longer = java.util.Arrays.copyOf(x, n + 3);
                 longer[n + 1] = 100f;
-                assertEquals(7.5f, FloatKernels.max(longer, n), "n " + n);
+                assertEquals(7.5f, FloatKernels.max(longer, 0, n), "n " + n);
             }
         }
         float[] minusInf = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY};
-        assertEquals(Float.NEGATIVE_INFINITY, FloatKernels.max(minusInf, 2));
+        assertEquals(Float.NEGATIVE_INFINITY, FloatKernels.max(minusInf, 0, 2));
     }
 
     @Test
@@ -44,7 +44,7 @@ class FloatKernelsTest {
             }
             x[n] = 1e6f; // past n: not summed
             // sixteen float partial sums of terms in (0, 1]: relative error well under 1e-5 at 50,257 terms
-            assertEquals(exact, FloatKernels.sum(x, n), Math.max(1e-12, exact * 1e-6), "n " + n);
+            assertEquals(exact, FloatKernels.sum(x, 0, n), Math.max(1e-12, exact * 1e-6), "n " + n);
         }
     }
 }

@@ -1,9 +1,11 @@
 package dev.memdec.plugin.mix;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.memdec.plugin.parallel.WorkerTeam;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -195,6 +197,46 @@ class LogMixerTest {
         assertThrows(IllegalArgumentException.class, () -> new Mixing(0.5, 1, null));
         assertThrows(IllegalArgumentException.class,
                 () -> new LogMixer().blendLogProb(new float[4], new float[4], 4, 0, new Mixing(0.5, 1)));
+    }
+
+    @Test
+    void aTeamGivesTheCallingThreadsResultBitForBit() {
+        // Qwen's vocabulary, one that is no whole number of chunks, one that is; the peaks in different parts.
+        for (int n : new int[] {151_669, LogMixer.SPLIT_MIN + 5, 10 * LogMixer.CHUNK}) {
+            float[] host = logits(5, n, 4);
+            float[] mem = logits(6, n, 6);
+            host[n - 3] = 30f;
+            mem[n / 2 + 7] = 35f;
+            float[] alone = new float[n];
+            float[] split = new float[n];
+            LogMixer one = new LogMixer();
+            for (int threads : new int[] {2, 3}) {
+                try (WorkerTeam team = new WorkerTeam(threads, "test-mix")) {
+                    LogMixer many = new LogMixer(team);
+                    for (Mixing m : new Mixing[] {new Mixing(0.3, 1.25), new Mixing(0.7, 1, MixMode.LOGIT),
+                            Mixing.of(0), new Mixing(1, 2)}) {
+                        one.mix(host, mem, n, m, alone);
+                        many.mix(host, mem, n, m, split);
+                        assertArrayEquals(alone, split, n + " entries, " + threads + " threads, " + m);
+                    }
+                    assertEquals(one.logSumExp(mem, 0.8f, n), many.logSumExp(mem, 0.8f, n), 0.0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlyVocabulariesFromTheThresholdUpAreSplit() {
+        WorkerTeam team = new WorkerTeam(2, "test-mix");
+        team.close();
+        LogMixer mixer = new LogMixer(team);
+        int small = LogMixer.SPLIT_MIN - 1;
+        float[] out = new float[small];
+        mixer.mix(logits(7, small, 3), logits(8, small, 3), small, Mixing.of(0.4), out); // the caller alone
+        assertTrue(Float.isFinite(out[0]));
+        int large = LogMixer.SPLIT_MIN;
+        assertThrows(IllegalStateException.class, () -> mixer.mix(logits(7, large, 3), logits(8, large, 3), large,
+                Mixing.of(0.4), new float[large]), "a large vocabulary goes to the (closed) team");
     }
 
     @Test

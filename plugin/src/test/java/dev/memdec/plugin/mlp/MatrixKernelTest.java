@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.memdec.converter.quant.Float16;
 import dev.memdec.converter.quant.Q8_0Block;
+import dev.memdec.plugin.parallel.WorkerTeam;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -103,8 +104,7 @@ class MatrixKernelTest {
     @Test
     void rowsSplitAcrossWorkersGiveTheSingleThreadResultBitForBit() {
         for (int threads : new int[] {2, 3}) {
-            RowSplitter splitter = new RowSplitter(threads, "test-rows");
-            try {
+            try (WorkerTeam team = new WorkerTeam(threads, "test-rows")) {
                 for (int rows : new int[] {1, 2, 5, 1000}) {
                     int cols = 37;
                     F32Matrix m = new F32Matrix(gaussian(rows * cols), rows, cols);
@@ -116,14 +116,12 @@ class MatrixKernelTest {
                     for (int repeat = 0; repeat < 50; repeat++) { // the same pool, product after product
                         int batch = 1 + repeat % 3;
                         float[][] split = new float[batch][rows];
-                        splitter.apply(m, in, split, batch, true);
+                        JavaMlp.applySplit(team, m, in, split, batch, true);
                         for (int b = 0; b < batch; b++) {
                             assertArrayEquals(one[b], split[b], threads + " threads, " + rows + " rows, batch " + batch);
                         }
                     }
                 }
-            } finally {
-                splitter.shutdown();
             }
         }
     }

@@ -54,8 +54,8 @@ final class JavaMlp implements MlpForward {
 
     JavaMlp(MlpMemoryConfig c, GgufFile f, int threads) {
         this.config = c;
-        team = threads > 1 ? new WorkerTeam(threads, "memdec-mlp") : null;
         w = MlpWeights.load(c, name -> matrix(f, name), name -> vector(f, name));
+        team = threads > 1 ? new WorkerTeam(threads, "memdec-mlp") : null; // after the load, which may throw
         scratch(1);
     }
 

@@ -2,11 +2,11 @@ package dev.memdec.plugin.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.converter.io.TextFiles;
 import dev.memdec.plugin.LogitComparison;
 import dev.memdec.plugin.RuntimeOptions;
 import dev.memdec.plugin.TrainingContext;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -80,7 +80,7 @@ public final class CompareLogitsCommand implements MemdecCommand {
         if (threads != null) {
             options = options.withThreads(threads);
         }
-        String content = Files.readString(text, StandardCharsets.UTF_8);
+        String content = TextFiles.decodeUtf8("--text " + text, Files.readAllBytes(text));
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();

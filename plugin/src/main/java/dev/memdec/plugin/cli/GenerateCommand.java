@@ -2,6 +2,7 @@ package dev.memdec.plugin.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.converter.io.TextFiles;
 import dev.memdec.plugin.GeneratedToken;
 import dev.memdec.plugin.Generation;
 import dev.memdec.plugin.GenerationRequest;
@@ -21,9 +22,9 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code memdec generate}: continue a prompt with the host, optionally mixed with a memory. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -172,7 +173,7 @@ public final class GenerateCommand implements MemdecCommand {
             if (!Files.isRegularFile(grammarFile)) {
                 throw new IllegalArgumentException("--grammar-file not found: " + grammarFile);
             }
-            s = s.withGrammar(Files.readString(grammarFile));
+            s = s.withGrammar(TextFiles.decodeUtf8("--grammar-file " + grammarFile, Files.readAllBytes(grammarFile)));
         }
         return s;
     }

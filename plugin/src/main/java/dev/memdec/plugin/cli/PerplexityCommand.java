@@ -2,6 +2,7 @@ package dev.memdec.plugin.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.memdec.converter.cli.MemdecCommand;
+import dev.memdec.converter.io.TextFiles;
 import dev.memdec.plugin.HostModel;
 import dev.memdec.plugin.MemoryModel;
 import dev.memdec.plugin.PerplexityPlot;
@@ -12,7 +13,6 @@ import dev.memdec.plugin.mix.Mixing;
 import dev.memdec.plugin.mlp.MlpMemory;
 import dev.memdec.plugin.retrieval.KnnRetriever;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,7 +117,7 @@ public final class PerplexityCommand implements MemdecCommand {
         if (!Files.isRegularFile(text)) {
             throw new IllegalArgumentException("--text file not found: " + text);
         }
-        String content = Files.readString(text, StandardCharsets.UTF_8);
+        String content = TextFiles.decodeUtf8("--text " + text, Files.readAllBytes(text));
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PerplexityReport report;

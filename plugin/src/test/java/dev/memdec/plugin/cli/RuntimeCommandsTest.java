@@ -204,7 +204,7 @@ class RuntimeCommandsTest {
     }
 
     @Test
-    void badInputIsAClearErrorNotACrash() {
+    void badInputIsAClearErrorNotACrash() throws Exception {
         CliRun lambda = run("generate", "--host", host.toString(), "--memory", memory.toString(), "--lambda", "1.5",
                 "--prompt", "x");
         assertEquals(1, lambda.code());
@@ -262,6 +262,18 @@ class RuntimeCommandsTest {
         assertEquals(2, badBackend.code(), badBackend.err());
         assertTrue(badBackend.err().contains("--gpu-backend: unknown GPU backend 'metal': expected none, vulkan or cuda"),
                 badBackend.err());
+        // text that is not UTF-8: one line naming the flag, the file and the byte, not the JDK's "Input length = 1"
+        Path binary = dir.resolve("latin1.txt");
+        java.nio.file.Files.write(binary, new byte[] {'c', 'a', 'f', (byte) 0xe9, '\n'});
+        for (String[] command : new String[][] {{"perplexity", "--host", host.toString(), "--text", binary.toString()},
+                {"compare-logits", "--ref", host.toString(), "--test", host.toString(), "--text", binary.toString()},
+                {"generate", "--host", host.toString(), "--prompt", "x", "--grammar-file", binary.toString()}}) {
+            CliRun latin1 = run(command);
+            String flag = command[0].equals("generate") ? "--grammar-file " : "--text ";
+            assertEquals("memdec " + command[0] + ": " + flag + binary + ": not valid UTF-8 at byte offset 3",
+                    latin1.err().strip(), String.join(" ", command));
+            assertEquals(1, latin1.code());
+        }
         // the process loaded the CPU build; a GPU build needs a fresh process: one line, exit 1
         CliRun otherBuild = run("generate", "--gpu-backend", "vulkan", "--host", host.toString(), "--prompt", "x");
         assertTrue(otherBuild.code() != 0 && otherBuild.err().contains("needs a new process"), otherBuild.err());

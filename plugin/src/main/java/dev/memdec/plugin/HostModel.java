@@ -113,6 +113,18 @@ public final class HostModel implements AutoCloseable {
         ModelFile.validate(path, "host");
     }
 
+    /**
+     * The command line's choice of llama.cpp build from the model files a command names, when neither
+     * {@code --runtime}, {@code MEMDEC_RUNTIME}, a GPU backend nor a build of one's own chose it: llama.cpp v0.5.0
+     * when b4916 cannot run one of them (a qwen3 file, say) and v0.5.0 is installed, else the default b4916. Call it
+     * before anything loads llama.cpp; the Java API itself never switches builds on its own.
+     *
+     * @return the line to tell the user, when it chose v0.5.0
+     */
+    public static Optional<String> chooseRuntimeFor(List<Path> files) {
+        return ModelFile.chooseRuntimeFor(files);
+    }
+
     private static HostModel openContext(Path path, RuntimeOptions options, KnnRetriever retriever, MlpMemory mlp)
             throws IOException {
         ModelFile file = ModelFile.validate(path, "host");

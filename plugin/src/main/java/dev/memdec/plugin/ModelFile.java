@@ -73,12 +73,61 @@ record ModelFile(Path path, String tokenizerModel, List<String> tokens, boolean 
      * one with fewer layers ({@link Gemma3Family#MIN_LAYERS}); v0.5.0 runs it.
      */
     private static void checkGlobalLayer(GgufFile gguf, RuntimeProfile profile, String role, Path path) {
-        if (profile == RuntimeProfile.B4916 && gguf.architecture().equals(Gemma3Family.ARCH)) {
-            long layers = gguf.find(Gemma3Family.ARCH + ".block_count").map(GgufValue::asLong).orElse(0L);
-            if (layers < Gemma3Family.MIN_LAYERS) {
-                throw new IllegalArgumentException(role + " model " + path + ": gemma3 with " + layers + " layers has no "
-                        + "global-attention layer (every sixth is one) and llama.cpp b4916 crashes on it; use --runtime v0.5.0");
+        if (profile == RuntimeProfile.B4916 && lacksGlobalLayer(gguf)) {
+            throw new IllegalArgumentException(role + " model " + path + ": gemma3 with " + layers(gguf) + " layers has no "
+                    + "global-attention layer (every sixth is one) and llama.cpp b4916 crashes on it; use --runtime v0.5.0");
+        }
+    }
+
+    private static boolean lacksGlobalLayer(GgufFile gguf) {
+        return gguf.architecture().equals(Gemma3Family.ARCH) && layers(gguf) < Gemma3Family.MIN_LAYERS;
+    }
+
+    private static long layers(GgufFile gguf) {
+        return gguf.find(Gemma3Family.ARCH + ".block_count").map(GgufValue::asLong).orElse(0L);
+    }
+
+    /**
+     * Lets the model files a command is about to load choose its llama.cpp build when nothing else has
+     * ({@link RuntimeProfile#undecided()}): v0.5.0 when b4916 cannot run one of them, v0.5.0 can and is installed;
+     * otherwise nothing changes (b4916, the default). Files that are missing, not valid GGUF, or of an architecture
+     * neither build loads are passed over here: opening them says why.
+     *
+     * @return the line telling the user which build was chosen and why, when this chose one
+     */
+    static Optional<String> chooseRuntimeFor(List<Path> files) {
+        if (!RuntimeProfile.undecided() || !RuntimeProfile.v050Installed()) {
+            return Optional.empty();
+        }
+        for (Path path : files) {
+            Optional<String> why = onlyV050Runs(path);
+            if (why.isPresent()) {
+                RuntimeProfile.choose(RuntimeProfile.V0_5_0);
+                return Optional.of("running on llama.cpp v0.5.0: " + path + " is " + why.get()
+                        + ", which b4916 does not run (--runtime b4916|v0.5.0 chooses)");
             }
+        }
+        return Optional.empty();
+    }
+
+    /** What in {@code path} llama.cpp v0.5.0 runs and b4916 does not, or empty. */
+    private static Optional<String> onlyV050Runs(Path path) {
+        if (!Files.isRegularFile(path)) {
+            return Optional.empty();
+        }
+        try (GgufFile gguf = GgufFile.open(path)) {
+            String architecture = gguf.architecture();
+            if (!RuntimeProfile.V0_5_0.architectures().contains(architecture)) {
+                return Optional.empty();
+            }
+            if (!RuntimeProfile.B4916.architectures().contains(architecture)) {
+                return Optional.of("a " + architecture + " model");
+            }
+            return lacksGlobalLayer(gguf)
+                    ? Optional.of("a gemma3 model of " + layers(gguf) + " layers (no global-attention layer)")
+                    : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 

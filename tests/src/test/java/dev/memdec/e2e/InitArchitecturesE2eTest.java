@@ -88,7 +88,7 @@ class InitArchitecturesE2eTest {
     }
 
     @org.junit.jupiter.api.Test
-    void aGemma3FileWithoutAGlobalLayerIsRefusedOnB4916AndRunsOnV050() throws IOException {
+    void aGemma3FileWithoutAGlobalLayerIsRefusedOnB4916AndRunsOnV050() throws Exception {
         Gemma3Family gemma3 = Gemma3Family.INSTANCE;
         DecoderFamily unchecked = new DecoderFamily() { // gemma3's layout without its layer-count check
             @Override
@@ -128,5 +128,11 @@ class InitArchitecturesE2eTest {
         } else {
             assertEquals(0, r.code(), r.err());
         }
+        // without --runtime, ./memdec runs it on v0.5.0 (RuntimeChoiceE2eTest has the other cases)
+        FreshJvm auto = FreshJvm.run(dir, java.util.Map.of(), List.of(), "generate", "--host", file.toString(), "--prompt",
+                "the cat", "--max-tokens", "2", "--greedy", "--threads", "1", "--ctx", "64");
+        assertEquals(0, auto.code(), auto.err());
+        assertTrue(auto.err().contains("running on llama.cpp v0.5.0: " + file + " is a gemma3 model of 2 layers (no "
+                + "global-attention layer), which b4916 does not run"), auto.err());
     }
 }

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,30 +19,13 @@ class RuntimeBadInputE2eTest {
   @TempDir
   Path dir;
 
-  private record Run(int code, String err) {}
-
-  private Run memdec(Map<String, String> env, List<String> jvm, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-        "-Dde.kherud.llama.tmpdir=" + System.getProperty("java.io.tmpdir"),
-        "-Dmemdec.home=" + System.getProperty("memdec.home", ".")));
-    cmd.addAll(jvm);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.memdec.plugin.cli.Main"));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve("err.txt").toFile())
-        .redirectOutput(dir.resolve("out.txt").toFile());
-    pb.environment().remove("MEMDEC_RUNTIME");
-    pb.environment().remove("MEMDEC_GPU_BACKEND");
-    pb.environment().remove("MEMDEC_LLAMA_DIR");
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-    return new Run(p.exitValue(), Files.readString(dir.resolve("err.txt")).strip());
+  private FreshJvm memdec(Map<String, String> env, List<String> jvm, String... args) throws Exception {
+    return FreshJvm.run(dir, env, jvm, args);
   }
 
-  private static void assertOneLine(Run r, String expected) {
+  private static void assertOneLine(FreshJvm r, String expected) {
     assertEquals(1, r.code(), r.err());
-    List<String> lines = r.err().lines().filter(l -> !l.startsWith("WARNING") && !l.startsWith("Extracted")).toList();
+    List<String> lines = r.err().lines().toList();
     assertEquals(1, lines.size(), r.err());
     assertTrue(lines.get(0).contains(expected), r.err());
   }

@@ -160,6 +160,20 @@ public enum RuntimeProfile {
   }
 
   /**
+   * Whether this process's build is still open to choose from the files it is about to load: no profile named
+   * ({@value #PROPERTY}, {@value #ENV}), none implied (a {@link GpuBackend}, a {@link LocalBuild}), none loaded yet.
+   */
+  public static boolean undecided() {
+    return loaded == null && ProcessSetting.read(PROPERTY, ENV, s -> s, null) == null
+        && GpuBackend.selected() == GpuBackend.NONE && LocalBuild.selectedDir() == null;
+  }
+
+  /** Whether the pinned v0.5.0 CPU build is installed (its folder exists; its sums are checked when it loads). */
+  public static boolean v050Installed() {
+    return Files.isDirectory(v050Dir(GpuBackend.NONE));
+  }
+
+  /**
    * The folder holding the v0.5.0 libraries of {@code backend}'s build: {@value #V050_DIR_PROPERTY}, else
    * {@code .cache/llama/<folder>} under {@code memdec.home}, else under the nearest folder above the working
    * directory that holds it.

@@ -21,7 +21,8 @@ public final class RuntimeChoice {
 
     @Option(names = "--runtime", paramLabel = "b4916|v0.5.0",
             description = "llama.cpp build to run on: b4916 (java-llama.cpp 4.2.0's library) or v0.5.0 "
-                    + "(installed by scripts/setup.sh). Default: $MEMDEC_RUNTIME, else b4916.")
+                    + "(installed by scripts/setup.sh). Default: $MEMDEC_RUNTIME, else v0.5.0 when a model file is one only "
+                    + "v0.5.0 runs (qwen3, gemma4, ...), else b4916.")
     void runtime(String name) {
         RuntimeProfile profile;
         try {

@@ -47,6 +47,53 @@ class LlamaDecodeE2eTest {
     return m;
   }
 
+  /**
+   * Two contexts taking turns, token by token, as a host and its memory do, on 2 threads (on v0.5.0's prebuilt build
+   * both compute on the process's one persistent ggml pool, CpuThreadPools) give the logits each gives on one thread.
+   */
+  @Test
+  void contextsTakingTurnsOnTwoThreadsMatchOneThreadEach() {
+    int[][] prompts = {Arrays.copyOfRange(tokens, 0, 8), Arrays.copyOfRange(tokens, 40, 48)};
+    float[][][] pooled = turns(options(), prompts);
+    float[][][] alone = turns(options().withThreads(1, 1), prompts);
+    for (int c = 0; c < 2; c++) {
+      for (int step = 0; step < pooled[c].length; step++) {
+        double diff = maxAbsDiff(pooled[c][step], alone[c][step]);
+        assertTrue(diff <= 1e-4, "context " + c + ", step " + step + ": 2 threads differ from 1 by " + diff);
+      }
+    }
+  }
+
+  /** Prefills both prompts, then 12 greedy steps of each, alternating; every step's logits per context. */
+  private static float[][][] turns(ContextOptions o, int[][] prompts) {
+    float[][][] out = new float[2][13][];
+    try (LlamaContext a = LlamaContext.create(model, o); LlamaContext b = LlamaContext.create(model, o)) {
+      LlamaContext[] cs = {a, b};
+      for (int c = 0; c < 2; c++) {
+        cs[c].decode(prompts[c], 0, false);
+      }
+      for (int step = 0; step < 13; step++) {
+        for (int c = 0; c < 2; c++) {
+          out[c][step] = cs[c].logits(-1);
+          if (step < 12) {
+            cs[c].decode(new int[] {argmax(out[c][step])}, prompts[c].length + step, false);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static int argmax(float[] l) {
+    int best = 0;
+    for (int i = 1; i < l.length; i++) {
+      if (l[i] > l[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
   @Test
   void outputRowsExistOnlyWhereFlaggedAndAreGuardedInJava() {
     try (LlamaContext c = LlamaContext.create(model, options())) {

@@ -35,25 +35,15 @@ public final class GgmlCompute implements AutoCloseable {
   /** {@code GGML_DEFAULT_GRAPH_SIZE}: the nodes (and, separately, the leaves) a default graph holds. */
   private static final int GRAPH_SIZE = 2048;
 
-  /**
-   * {@code struct ggml_threadpool_params} (the same in both profiles): {@code bool cpumask[GGML_MAX_N_THREADS = 512]},
-   * then {@code int n_threads} at 512, {@code prio} at 516, {@code uint32_t poll} at 520, two bools; 528 bytes.
-   */
-  private static final long THREADPOOL_PARAMS_SIZE = 528;
-  private static final long THREADPOOL_N_THREADS = 512;
-  private static final long THREADPOOL_POLL = 520;
-
   private final MemorySegment backend;
-  /** v0.5.0 with more than one thread: the persistent pool the backend computes on, else NULL. */
+  /** A build that uses pools ({@link CpuThreadPools#used}), more than one thread: the backend's own pool, else NULL. */
   private final MemorySegment threadpool;
-  private final MethodHandle threadpoolFree;
   private final int threads;
   private boolean closed;
 
-  private GgmlCompute(MemorySegment backend, MemorySegment threadpool, MethodHandle threadpoolFree, int threads) {
+  private GgmlCompute(MemorySegment backend, MemorySegment threadpool, int threads) {
     this.backend = backend;
     this.threadpool = threadpool;
-    this.threadpoolFree = threadpoolFree;
     this.threads = threads;
   }
 
@@ -67,64 +57,44 @@ public final class GgmlCompute implements AutoCloseable {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
     LlamaRuntime.get();
-    try (Arena arena = Arena.ofConfined()) {
+    MemorySegment backend;
+    try {
       MemorySegment dev = (MemorySegment) LlamaLibrary.GGML_BACKEND_DEV_BY_TYPE.invokeExact(DEV_CPU);
       if (dev.address() == 0) {
         throw new IllegalStateException("the llama.cpp runtime has no CPU backend registered");
       }
-      MemorySegment backend = (MemorySegment) LlamaLibrary.GGML_BACKEND_DEV_INIT.invokeExact(dev, MemorySegment.NULL);
-      if (backend.address() == 0) {
-        throw new IllegalStateException("ggml_backend_dev_init failed for the CPU device");
-      }
-      MemorySegment reg = (MemorySegment) LlamaLibrary.GGML_BACKEND_DEV_BACKEND_REG.invokeExact(dev);
-      MemorySegment setThreads = (MemorySegment) LlamaLibrary.GGML_BACKEND_REG_GET_PROC_ADDRESS.invokeExact(reg,
-          arena.allocateFrom("ggml_backend_set_n_threads"));
-      if (setThreads.address() == 0) {
-        LlamaLibrary.GGML_BACKEND_FREE.invokeExact(backend);
-        throw new IllegalStateException("the CPU backend does not offer ggml_backend_set_n_threads");
-      }
-      MethodHandle set = LlamaLibrary.LINKER.downcallHandle(setThreads, FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
-      set.invokeExact(backend, threads);
-      if (threads == 1 || LlamaLibrary.PROFILE != RuntimeProfile.V0_5_0) {
-        // b4916's CPU backend runs its threads as an OpenMP team, which persists by itself.
-        return new GgmlCompute(backend, MemorySegment.NULL, null, threads);
-      }
-      // v0.5.0 starts and joins its threads in every compute unless the backend has a pool. Ours never polls
-      // (poll 0): between two forwards its threads sleep, leaving the cores to the host's decode.
-      MemorySegment params = arena.allocate(THREADPOOL_PARAMS_SIZE, 8);
-      LlamaLibrary.GGML_THREADPOOL_PARAMS_INIT.invokeExact(params, threads);
-      if (params.get(JAVA_INT, THREADPOOL_N_THREADS) != threads) {
-        LlamaLibrary.GGML_BACKEND_FREE.invokeExact(backend);
-        throw new IllegalStateException("ggml_threadpool_params does not have the layout memdec expects (n_threads reads "
-            + params.get(JAVA_INT, THREADPOOL_N_THREADS) + ")");
-      }
-      params.set(JAVA_INT, THREADPOOL_POLL, 0);
-      MethodHandle poolNew = LlamaLibrary.LINKER.downcallHandle(proc(reg, "ggml_threadpool_new", arena),
-          FunctionDescriptor.of(ADDRESS, ADDRESS));
-      MethodHandle poolSet = LlamaLibrary.LINKER.downcallHandle(proc(reg, "ggml_backend_cpu_set_threadpool", arena),
-          FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
-      MethodHandle poolFree = LlamaLibrary.LINKER.downcallHandle(proc(reg, "ggml_threadpool_free", arena),
-          FunctionDescriptor.ofVoid(ADDRESS));
-      MemorySegment pool = (MemorySegment) poolNew.invokeExact(params);
-      if (pool.address() == 0) {
-        LlamaLibrary.GGML_BACKEND_FREE.invokeExact(backend);
-        throw new IllegalStateException("ggml_threadpool_new failed for " + threads + " threads");
-      }
-      poolSet.invokeExact(backend, pool);
-      return new GgmlCompute(backend, pool, poolFree, threads);
+      backend = (MemorySegment) LlamaLibrary.GGML_BACKEND_DEV_INIT.invokeExact(dev, MemorySegment.NULL);
     } catch (Throwable t) {
       throw Natives.rethrow(t);
     }
-  }
-
-  /** A function the CPU backend offers through its registry. */
-  private static MemorySegment proc(MemorySegment reg, String name, Arena arena) throws Throwable {
-    MemorySegment f = (MemorySegment) LlamaLibrary.GGML_BACKEND_REG_GET_PROC_ADDRESS.invokeExact(reg,
-        arena.allocateFrom(name));
-    if (f.address() == 0) {
-      throw new IllegalStateException("the CPU backend does not offer " + name);
+    if (backend.address() == 0) {
+      throw new IllegalStateException("ggml_backend_dev_init failed for the CPU device");
     }
-    return f;
+    MemorySegment pool = MemorySegment.NULL;
+    try {
+      MethodHandle set = LlamaLibrary.LINKER.downcallHandle(CpuThreadPools.cpuFunction("ggml_backend_set_n_threads"),
+          FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+      set.invokeExact(backend, threads);
+      if (threads > 1 && CpuThreadPools.used()) {
+        // A pool of its own, not the contexts' shared one: a forward need not hold the inference lock. (OpenMP
+        // builds, b4916's among them, run their threads as an OpenMP team, which persists by itself.)
+        pool = CpuThreadPools.create(threads);
+        MethodHandle poolSet = LlamaLibrary.LINKER.downcallHandle(
+            CpuThreadPools.cpuFunction("ggml_backend_cpu_set_threadpool"), FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+        poolSet.invokeExact(backend, pool);
+      }
+      return new GgmlCompute(backend, pool, threads);
+    } catch (Throwable t) {
+      try {
+        LlamaLibrary.GGML_BACKEND_FREE.invokeExact(backend);
+        if (pool.address() != 0) {
+          CpuThreadPools.free(pool);
+        }
+      } catch (Throwable ignored) {
+        // the first failure is the one to report
+      }
+      throw Natives.rethrow(t);
+    }
   }
 
   public int threads() {
@@ -154,7 +124,7 @@ public final class GgmlCompute implements AutoCloseable {
       try {
         LlamaLibrary.GGML_BACKEND_FREE.invokeExact(backend);
         if (threadpool.address() != 0) {
-          threadpoolFree.invokeExact(threadpool);
+          CpuThreadPools.free(threadpool);
         }
       } catch (Throwable t) {
         throw Natives.rethrow(t);

@@ -119,6 +119,11 @@ public final class LlamaContext implements AutoCloseable {
       int asked = o.nCtx() > 0 ? o.nCtx() : model.nCtxTrain();
       this.nCtx = Math.min((int) LlamaLibrary.N_CTX.invokeExact(ctx), asked);
       this.nBatch = (int) LlamaLibrary.N_BATCH.invokeExact(ctx);
+      MemorySegment pool = CpuThreadPools.shared(o.threads());
+      MemorySegment batchPool = CpuThreadPools.shared(o.threadsBatch());
+      if (pool.address() != 0 || batchPool.address() != 0) {
+        LlamaLibrary.ATTACH_THREADPOOL.invokeExact(ctx, pool, batchPool);
+      }
       this.batch = (MemorySegment) LlamaLibrary.BATCH_INIT.invokeExact((SegmentAllocator) arena, nBatch, 0, 1);
     } catch (Throwable t) {
       freeNative(ctx, null);

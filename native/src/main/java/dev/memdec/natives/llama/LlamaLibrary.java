@@ -386,6 +386,8 @@ final class LlamaLibrary {
   static final MethodHandle GGML_BACKEND_GRAPH_COMPUTE = fn("ggml_backend_graph_compute", JAVA_INT, ADDRESS, ADDRESS);
   static final MethodHandle GGML_BACKEND_FREE = fn("ggml_backend_free", null, ADDRESS);
   static final MethodHandle GGML_THREADPOOL_PARAMS_INIT = fn("ggml_threadpool_params_init", null, ADDRESS, JAVA_INT);
+  /** v0.5.0: {@code llama_attach_threadpool(ctx, threadpool, threadpool_batch)} ({@link CpuThreadPools}). */
+  static final MethodHandle ATTACH_THREADPOOL = v050("llama_attach_threadpool", null, ADDRESS, ADDRESS, ADDRESS);
 
   // ---- samplers ----
   static final MethodHandle SAMPLER_INIT = fn("llama_sampler_init", ADDRESS, ADDRESS, ADDRESS);

@@ -1,6 +1,7 @@
 package dev.memdec.natives.llama;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,23 @@ class LlamaRuntimeTest {
     if (LocalBuild.selectedDir() == null) {
       // java-llama.cpp's b4916 links libgomp; the prebuilt v0.5.0 CPU backends do not (the mixing split relies on it)
       assertEquals(!V050, rt.openMp(), rt.systemInfo());
+    }
+  }
+
+  @Test
+  void contextsShareOnePersistentPoolPerThreadCountWhereTheBuildHasNoOpenMp() {
+    LlamaRuntime.get();
+    assertEquals(0, CpuThreadPools.shared(1).address(), "one thread needs no pool");
+    java.lang.foreign.MemorySegment two = CpuThreadPools.shared(2);
+    if (LocalBuild.selectedDir() == null) {
+      assertEquals(V050, CpuThreadPools.used(), "the prebuilt v0.5.0 uses pools, b4916's OpenMP team does not");
+    }
+    if (CpuThreadPools.used()) {
+      assertTrue(two.address() != 0);
+      assertEquals(two, CpuThreadPools.shared(2), "the same pool for every context of that thread count");
+      assertNotEquals(two, CpuThreadPools.shared(3));
+    } else {
+      assertEquals(0, two.address());
     }
   }
 

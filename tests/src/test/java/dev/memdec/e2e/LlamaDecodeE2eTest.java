@@ -53,9 +53,9 @@ class LlamaDecodeE2eTest {
    */
   @Test
   void contextsTakingTurnsOnTwoThreadsMatchOneThreadEach() {
-    int[][] prompts = {Arrays.copyOfRange(tokens, 0, 8), Arrays.copyOfRange(tokens, 40, 48)};
-    float[][][] pooled = turns(options(), prompts);
-    float[][][] alone = turns(options().withThreads(1, 1), prompts);
+    int[] starts = {0, 40};
+    float[][][] pooled = turns(options(), starts);
+    float[][][] alone = turns(options().withThreads(1, 1), starts);
     for (int c = 0; c < 2; c++) {
       for (int step = 0; step < pooled[c].length; step++) {
         double diff = maxAbsDiff(pooled[c][step], alone[c][step]);
@@ -64,34 +64,24 @@ class LlamaDecodeE2eTest {
     }
   }
 
-  /** Prefills both prompts, then 12 greedy steps of each, alternating; every step's logits per context. */
-  private static float[][][] turns(ContextOptions o, int[][] prompts) {
+  /** Prefills both prompts, then 12 more tokens of each (the text's own), alternating; every step's logits. */
+  private static float[][][] turns(ContextOptions o, int[] starts) {
     float[][][] out = new float[2][13][];
     try (LlamaContext a = LlamaContext.create(model, o); LlamaContext b = LlamaContext.create(model, o)) {
       LlamaContext[] cs = {a, b};
       for (int c = 0; c < 2; c++) {
-        cs[c].decode(prompts[c], 0, false);
+        cs[c].decode(Arrays.copyOfRange(tokens, starts[c], starts[c] + 8), 0, false);
       }
       for (int step = 0; step < 13; step++) {
         for (int c = 0; c < 2; c++) {
           out[c][step] = cs[c].logits(-1);
           if (step < 12) {
-            cs[c].decode(new int[] {argmax(out[c][step])}, prompts[c].length + step, false);
+            cs[c].decode(new int[] {tokens[starts[c] + 8 + step]}, 8 + step, false);
           }
         }
       }
     }
     return out;
-  }
-
-  private static int argmax(float[] l) {
-    int best = 0;
-    for (int i = 1; i < l.length; i++) {
-      if (l[i] > l[best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 
   @Test

@@ -34,9 +34,13 @@ final class CpuThreadPools {
 
   private CpuThreadPools() {}
 
-  /** Whether the loaded build computes on pools: v0.5.0 without OpenMP. */
+  /** Whether the loaded build computes on pools: v0.5.0 without OpenMP (read once, on first use). */
   static boolean used() {
-    return LlamaLibrary.PROFILE == RuntimeProfile.V0_5_0 && !LlamaRuntime.get().openMp();
+    return Used.VALUE;
+  }
+
+  private static final class Used {
+    static final boolean VALUE = LlamaLibrary.PROFILE == RuntimeProfile.V0_5_0 && !LlamaRuntime.get().openMp();
   }
 
   /**

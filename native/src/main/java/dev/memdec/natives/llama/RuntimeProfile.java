@@ -156,7 +156,12 @@ public enum RuntimeProfile {
     if (named != null) {
       return named;
     }
-    return GpuBackend.selected() != GpuBackend.NONE || LocalBuild.selectedDir() != null ? V0_5_0 : DEFAULT;
+    return impliedByBuild() ? V0_5_0 : DEFAULT;
+  }
+
+  /** A GPU backend or a build of one's own is chosen: both exist only for v0.5.0. */
+  private static boolean impliedByBuild() {
+    return GpuBackend.selected() != GpuBackend.NONE || LocalBuild.selectedDir() != null;
   }
 
   /**
@@ -164,8 +169,7 @@ public enum RuntimeProfile {
    * ({@value #PROPERTY}, {@value #ENV}), none implied (a {@link GpuBackend}, a {@link LocalBuild}), none loaded yet.
    */
   public static boolean undecided() {
-    return loaded == null && ProcessSetting.read(PROPERTY, ENV, s -> s, null) == null
-        && GpuBackend.selected() == GpuBackend.NONE && LocalBuild.selectedDir() == null;
+    return loaded == null && ProcessSetting.read(PROPERTY, ENV, s -> s, null) == null && !impliedByBuild();
   }
 
   /** Whether the pinned v0.5.0 CPU build is installed (its folder exists; its sums are checked when it loads). */
